@@ -1,0 +1,88 @@
+package io.switchboard.api;
+
+import jakarta.servlet.ServletContext;
+
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What application code calls: publish events to channels or users, cluster-wide, and listen
+ * to a channel's events on every node.
+ *
+ * <p>One instance exists per web application; find it with {@link #from(ServletContext)}.
+ *
+ * <p><b>Delivery contract.</b> A stage returned by {@code publish} completes normally with the
+ * event's offset once the bus has accepted the event (it then reaches every subscriber of the
+ * channel on every node, in offset order). It completes exceptionally with
+ * {@link PublishException} when the event was published nowhere: there is no half-published
+ * state.
+ *
+ * <p><b>Threading.</b> All methods are thread-safe and never block on I/O. Stages complete on a
+ * bus thread: do not block in dependent actions.
+ */
+public interface Switchboard {
+
+    /** The {@link ServletContext} attribute under which the running instance is stored. */
+    String CONTEXT_ATTRIBUTE = Switchboard.class.getName();
+
+    /**
+     * The instance of the web application that owns {@code context}.
+     *
+     * @throws IllegalStateException if Switchboard is not running in that application
+     *                               (switched off, failed to start, or already stopped)
+     */
+    static Switchboard from(ServletContext context) {
+        Objects.requireNonNull(context, "context");
+        Object instance = context.getAttribute(CONTEXT_ATTRIBUTE);
+        if (instance instanceof Switchboard switchboard) {
+            return switchboard;
+        }
+        throw new IllegalStateException("Switchboard is not running in web application '"
+                + context.getContextPath() + "' (switched off by switchboard.enabled=false, or not started)");
+    }
+
+    /**
+     * Publishes an event to every subscriber of {@code channel} on every node.
+     *
+     * @param channel a channel name: 1 to 128 of {@code [A-Za-z0-9_.:@-]}
+     * @param event   the event name, 1 to 128 characters
+     * @param data    anything Jackson can serialize (a {@code Map}, a record, a {@code JsonNode},
+     *                a {@code String}, ...), or {@code null}
+     * @return the offset ({@code <epoch>-<seq>}) the event received
+     * @throws IllegalArgumentException on a bad channel or event name, or data over the limit
+     */
+    CompletionStage<String> publish(String channel, String event, Object data);
+
+    /** Events addressed to one user: delivered to every session of that user, on every node. */
+    UserTarget toUser(String userId);
+
+    /**
+     * Registers a listener that runs on this node for every event of {@code channel}, whichever
+     * node published it. Every node that registers one receives every event: the cluster-wide
+     * counterpart of an in-process event emitter.
+     *
+     * @return a handle that unregisters the listener
+     */
+    Registration on(String channel, EventListener listener);
+
+    /**
+     * Replaces the authorizer of {@code private-*} and {@code presence-*} channels (see
+     * {@link ChannelAuthorizer} for the default).
+     */
+    void authorizeWith(ChannelAuthorizer authorizer);
+
+    /** The id of this node, as shown to clients in {@code welcome}. */
+    String nodeId();
+
+    /** Publishing to one user. */
+    interface UserTarget {
+        /** Like {@link Switchboard#publish}, to every session of the user on every node. */
+        CompletionStage<String> publish(String event, Object data);
+    }
+
+    /** Undoes a registration; calling it again does nothing. */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

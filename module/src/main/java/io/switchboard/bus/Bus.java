@@ -1,0 +1,66 @@
+package io.switchboard.bus;
+
+import io.switchboard.protocol.Offset;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The cluster bus: gives each event its offset, keeps a bounded history and carries events to
+ * every node that subscribed to the event's topic.
+ *
+ * <p><b>Guarantees.</b> {@link #publish} assigns offsets and publishes atomically: a stage that
+ * completes normally means the events are in the history and were published; one that completes
+ * exceptionally ({@link BusUnavailableException}) means none of them was. Offsets of one topic are
+ * contiguous. Messages of one topic reach the listener in offset order, but pub/sub may drop some
+ * (Redis reconnect): the receiver detects the gap by sequence number and asks {@link #history}.
+ *
+ * <p><b>Threading.</b> All methods are non-blocking and thread-safe; stages and the listener run
+ * on bus threads.
+ */
+public interface Bus extends AutoCloseable {
+
+    /** Starts delivering messages of subscribed topics to {@code listener}. Called once. */
+    void start(BusListener listener);
+
+    /** {@code redis} or {@code in-process}, for health and logs. */
+    String kind();
+
+    /** Publishes events atomically, in the given order; the stage holds their offsets in the same order. */
+    CompletionStage<List<Offset>> publish(List<Outgoing> events);
+
+    /**
+     * Starts receiving {@code topic}'s messages. The stage completes once the subscription is
+     * live (messages published after that point are received); while the bus is down it keeps
+     * trying until {@link #unsubscribe} or {@link #close}.
+     */
+    CompletionStage<Void> subscribe(Topic topic);
+
+    /** Stops receiving {@code topic}'s messages. */
+    CompletionStage<Void> unsubscribe(Topic topic);
+
+    /**
+     * The retained events after {@code since} (at most {@code limit}), and the current offset.
+     * Without {@code since}, only the current offset.
+     */
+    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit);
+
+    /** Completes normally when the bus answers a round trip. */
+    CompletionStage<Void> ping();
+
+    /** Publishes this node's figures for the cluster view; they expire unless refreshed. */
+    CompletionStage<Void> announce(String nodeId, String figuresJson);
+
+    /** The figures every live node announced, by node id. */
+    CompletionStage<Map<String, String>> nodes();
+
+    /** Releases every resource; no thread of the bus outlives this call. */
+    @Override
+    void close();
+
+    /** One event to publish. */
+    record Outgoing(Topic topic, String envelope) {
+    }
+}

@@ -1,0 +1,157 @@
+package io.switchboard.bus;
+
+import io.switchboard.protocol.Offset;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bus of a single node, with no Redis: same contract as {@link RedisBus}, kept in memory.
+ *
+ * <p>Threading: topic state is guarded by {@code lock}; messages are handed to the listener by
+ * one delivery thread, in publish order, so a publisher never runs subscriber code on its own
+ * thread (as with Redis, where delivery comes from the network).
+ */
+public final class LocalBus implements Bus {
+    private final int historySize;
+    private final Object lock = new Object();
+    private final Map<Topic, TopicLog> logs = new HashMap<>(); // guarded by lock
+    private final Set<Topic> subscribed = ConcurrentHashMap.newKeySet();
+    private final ExecutorService delivery = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "switchboard-local-bus");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile BusListener listener = message -> { };
+    private volatile String figures = "{}";
+    private volatile String nodeId = "";
+
+    public LocalBus(int historySize) {
+        this.historySize = historySize;
+    }
+
+    @Override
+    public void start(BusListener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public String kind() {
+        return "in-process";
+    }
+
+    @Override
+    public CompletionStage<List<Offset>> publish(List<Outgoing> events) {
+        List<Offset> offsets = new ArrayList<>(events.size());
+        synchronized (lock) {
+            for (Outgoing event : events) {
+                BusMessage message = logs.computeIfAbsent(event.topic(), t -> new TopicLog()).append(event);
+                offsets.add(message.offset());
+                // Submitted under the lock so that delivery order is publish order.
+                delivery.execute(() -> {
+                    if (subscribed.contains(message.topic())) {
+                        listener.onMessage(message);
+                    }
+                });
+            }
+        }
+        return CompletableFuture.completedFuture(offsets);
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(Topic topic) {
+        subscribed.add(topic);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> unsubscribe(Topic topic) {
+        subscribed.remove(topic);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+        synchronized (lock) {
+            return CompletableFuture.completedFuture(
+                    logs.computeIfAbsent(topic, t -> new TopicLog()).after(since, limit));
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> ping() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> announce(String nodeId, String figuresJson) {
+        this.nodeId = nodeId;
+        this.figures = figuresJson;
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Map<String, String>> nodes() {
+        return CompletableFuture.completedFuture(nodeId.isEmpty() ? Map.of() : Map.of(nodeId, figures));
+    }
+
+    @Override
+    public void close() {
+        delivery.shutdownNow();
+        try {
+            delivery.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One topic's sequence and retained events. Guarded by the bus lock. */
+    private final class TopicLog {
+        private final String epoch = Epochs.next();
+        private final ArrayDeque<BusMessage> retained = new ArrayDeque<>();
+        private long seq;
+
+        BusMessage append(Outgoing event) {
+            BusMessage message = new BusMessage(event.topic(), new Offset(epoch, ++seq), event.envelope());
+            if (historySize > 0) {
+                retained.addLast(message);
+                if (retained.size() > historySize) {
+                    retained.removeFirst();
+                }
+            }
+            return message;
+        }
+
+        History after(Optional<Offset> since, int limit) {
+            Offset current = new Offset(epoch, seq);
+            if (since.isEmpty()) {
+                return new History(current, true, List.of());
+            }
+            Offset from = since.get();
+            if (!from.epoch().equals(epoch) || from.seq() > seq) {
+                return new History(current, false, List.of());
+            }
+            long firstRetained = retained.isEmpty() ? seq + 1 : retained.peekFirst().offset().seq();
+            List<BusMessage> events = new ArrayList<>();
+            for (BusMessage message : retained) {
+                if (message.offset().seq() > from.seq() && events.size() < limit) {
+                    events.add(message);
+                }
+            }
+            boolean recovered = firstRetained <= from.seq() + 1
+                    && (events.isEmpty() ? from.seq() == seq : events.get(events.size() - 1).offset().seq() == seq);
+            return new History(current, recovered, events);
+        }
+    }
+}

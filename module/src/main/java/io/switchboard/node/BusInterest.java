@@ -1,0 +1,80 @@
+package io.switchboard.node;
+
+import io.switchboard.bus.Bus;
+import io.switchboard.bus.BusMessage;
+import io.switchboard.bus.BusUnavailableException;
+import io.switchboard.bus.Topic;
+import io.switchboard.registry.Registry;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Interest-based routing: the node holds a bus subscription for a topic exactly while the
+ * topic has a local subscriber.
+ *
+ * <p>The registry calls {@link #interested}/{@link #uninterested} under its lock, in the order
+ * of its decisions. This class records the decision and hands the bus call to {@code worker}, a
+ * single thread, so bus calls happen in decision order and never under the registry's lock
+ * (Redisson may block a caller for seconds while Redis is down).
+ */
+final class BusInterest implements Registry.InterestListener {
+    private final Bus bus;
+    private final ExecutorService worker;
+    private final Map<Topic, Interest> interests = new ConcurrentHashMap<>();
+    private final java.util.function.Function<Topic, TopicDispatcher> dispatchers;
+
+    /** One period of interest in a topic: its dispatcher and when its bus subscription is live. */
+    private record Interest(TopicDispatcher dispatcher, CompletableFuture<Void> live) {
+    }
+
+    BusInterest(Bus bus, ExecutorService worker, java.util.function.Function<Topic, TopicDispatcher> dispatchers) {
+        this.bus = bus;
+        this.worker = worker;
+        this.dispatchers = dispatchers;
+    }
+
+    @Override
+    public void interested(Topic topic) {
+        Interest interest = new Interest(dispatchers.apply(topic), new CompletableFuture<>());
+        interests.put(topic, interest);
+        worker.execute(() -> bus.subscribe(topic).whenComplete((ignored, error) -> {
+            if (error == null) {
+                interest.live().complete(null);
+            } else {
+                interest.live().completeExceptionally(error);
+            }
+        }));
+    }
+
+    @Override
+    public void uninterested(Topic topic) {
+        Interest interest = interests.remove(topic);
+        if (interest != null) {
+            interest.live().completeExceptionally(new BusUnavailableException("no longer subscribed to " + topic, null));
+        }
+        worker.execute(() -> bus.unsubscribe(topic));
+    }
+
+    /** Completes when the bus subscription of {@code topic} is live. */
+    CompletableFuture<Void> live(Topic topic) {
+        Interest interest = interests.get(topic);
+        return interest == null
+                ? CompletableFuture.failedFuture(new BusUnavailableException("not subscribed to " + topic, null))
+                : interest.live();
+    }
+
+    /** Routes a bus message to its topic's dispatcher; messages of topics no longer wanted are dropped. */
+    void route(BusMessage message) {
+        Interest interest = interests.get(message.topic());
+        if (interest != null) {
+            interest.dispatcher().onMessage(message);
+        }
+    }
+
+    int topics() {
+        return interests.size();
+    }
+}

@@ -1,0 +1,103 @@
+package io.switchboard.node;
+
+import io.switchboard.bus.History;
+import io.switchboard.bus.Topic;
+import io.switchboard.protocol.Offset;
+import io.switchboard.registry.Delivery;
+import io.switchboard.registry.Subscriber;
+import io.switchboard.session.ClientSession;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A client's subscription to one topic, including the seam between history and live events.
+ *
+ * <p>It is registered (and so receives live events) <em>before</em> the history is read. Until
+ * {@link #goLive} it holds live events back; {@code goLive} sends the replayed events, then the
+ * held-back events that come after them, so the client sees every event once, in order, whatever
+ * the timing between the history read and live traffic.
+ *
+ * <p>Guarded by {@code this}; the session's {@code send} only enqueues, so it is called under the lock
+ * to keep order between the dispatcher's thread and the thread completing the history read.
+ */
+final class ChannelSubscription implements Subscriber {
+    private final Topic topic;
+    private final ClientSession session;
+    private final int maxHeldBack;
+    private List<Delivery> heldBack = new ArrayList<>();
+    private Offset last;
+    private boolean live;
+    private boolean cancelled;
+
+    ChannelSubscription(Topic topic, ClientSession session, int maxHeldBack) {
+        this.topic = topic;
+        this.session = session;
+        this.maxHeldBack = maxHeldBack;
+    }
+
+    /** A subscription that is live at once (a user's personal topic: nothing to replay). */
+    static ChannelSubscription live(Topic topic, ClientSession session) {
+        ChannelSubscription subscription = new ChannelSubscription(topic, session, 0);
+        subscription.live = true;
+        subscription.heldBack = null;
+        return subscription;
+    }
+
+    Topic topic() {
+        return topic;
+    }
+
+    @Override
+    public synchronized void deliver(Delivery delivery) {
+        if (cancelled) {
+            return;
+        }
+        if (!live) {
+            if (heldBack.size() >= maxHeldBack) {
+                session.close(io.switchboard.protocol.CloseCodes.TRY_AGAIN_LATER,
+                        "too many events while subscribing to " + topic);
+                return;
+            }
+            heldBack.add(delivery);
+            return;
+        }
+        sendIfNew(delivery);
+    }
+
+    /**
+     * Sends the replayed events and the {@code subscribed} frame, then what arrived meanwhile.
+     *
+     * @param replay     the history read after the subscription was registered
+     * @param subscribed the {@code subscribed} frame to send after the replay
+     */
+    synchronized void goLive(History replay, List<Delivery> replayed, String subscribed) {
+        if (cancelled) {
+            return;
+        }
+        last = replay.current();
+        for (Delivery delivery : replayed) {
+            session.send(delivery.frame());
+        }
+        session.send(subscribed);
+        live = true;
+        for (Delivery delivery : heldBack) {
+            sendIfNew(delivery);
+        }
+        heldBack = null;
+    }
+
+    synchronized void cancel() {
+        cancelled = true;
+        heldBack = null;
+    }
+
+    private void sendIfNew(Delivery delivery) {
+        Offset offset = delivery.offset();
+        if (last != null && last.sameEpoch(offset) && offset.seq() <= last.seq()) {
+            return; // already covered by the replay
+        }
+        last = offset;
+        session.send(delivery.frame());
+    }
+}

@@ -1,0 +1,211 @@
+package io.switchboard.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.bus.BusMessage;
+import io.switchboard.bus.History;
+import io.switchboard.bus.Topic;
+import io.switchboard.protocol.ChannelNames;
+import io.switchboard.protocol.ClientRequest;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.Frames;
+import io.switchboard.protocol.Offset;
+import io.switchboard.protocol.ProtocolException;
+import io.switchboard.registry.Delivery;
+import io.switchboard.session.ClientSession;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The protocol of one client connection: reads its requests, keeps its subscriptions, answers.
+ *
+ * <p><b>Threading.</b> {@link #onText}/{@link #onBinary} run on the container's thread for this
+ * connection, never concurrently (JSR-356). Replies to asynchronous work (history reads,
+ * publishes) are sent from bus threads through the session's queue. {@link #closed} may race with
+ * those completions; subscriptions are therefore kept in a concurrent map and are idempotent to cancel.
+ */
+public final class Connection {
+    private final SwitchboardNode node;
+    private final ClientSession session;
+    private final String user;
+    private final RateLimiter publishRate;
+    private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
+    private final ChannelSubscription userSubscription;
+
+    Connection(SwitchboardNode node, ClientSession session, String user) {
+        this.node = node;
+        this.session = session;
+        this.user = user;
+        this.publishRate = new RateLimiter(node.config().publishRatePerSecond());
+        this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
+    }
+
+    public ClientSession session() {
+        return session;
+    }
+
+    /** Sends {@code welcome} and joins the user's personal topic. */
+    void opened() {
+        session.send(Frames.welcome(session.id(), node.nodeId(), node.config().heartbeat().toMillis(), user));
+        if (userSubscription != null) {
+            node.registry().add(userSubscription.topic(), userSubscription);
+        }
+    }
+
+    public void onText(String text) {
+        session.touch();
+        ClientRequest request = null;
+        try {
+            request = ClientRequest.parse(text);
+            switch (request.op()) {
+                case "subscribe" -> subscribe(request);
+                case "unsubscribe" -> unsubscribe(request);
+                case "publish" -> publish(request);
+                case "ping" -> session.send(Frames.pong(request.id()));
+                case "pong" -> { } // the answer to our heartbeat; touch() above was the point
+                default -> throw new ProtocolException(ErrorCode.UNKNOWN_OP,
+                        "unknown op " + ChannelNames.quote(request.op()));
+            }
+        } catch (ProtocolException e) {
+            refuse(e, request == null ? null : request.id());
+        }
+    }
+
+    public void onBinary() {
+        session.touch();
+        refuse(new ProtocolException(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames"), null);
+    }
+
+    /** The container closed the connection (any reason): drop every subscription. */
+    public void closed() {
+        session.closed();
+        subscriptions.values().forEach(this::drop);
+        subscriptions.clear();
+        if (userSubscription != null) {
+            node.registry().remove(userSubscription.topic(), userSubscription);
+        }
+    }
+
+    private void subscribe(ClientRequest request) throws ProtocolException {
+        String channel = channel(request);
+        authorize(channel);
+        String sinceText = request.optionalString("since");
+        Optional<Offset> since = Optional.empty();
+        if (sinceText != null) {
+            since = Optional.of(Offset.parse(sinceText).orElseThrow(() -> new ProtocolException(
+                    ErrorCode.BAD_REQUEST, "'since' must be an offset like 'abc123-42', was " + ChannelNames.quote(sinceText))));
+        }
+        if (!subscriptions.containsKey(channel) && subscriptions.size() >= node.config().maxSubscriptions()) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE,
+                    "at most " + node.config().maxSubscriptions() + " subscriptions per connection");
+        }
+        Topic topic = Topic.channel(channel);
+        ChannelSubscription subscription = new ChannelSubscription(topic, session, node.config().sendQueueFrames());
+        ChannelSubscription previous = subscriptions.put(channel, subscription);
+        if (previous != null) {
+            drop(previous); // a re-subscribe (e.g. with a new 'since') replaces the old one
+        }
+        node.registry().add(topic, subscription);
+        JsonNode id = request.id();
+        Optional<Offset> from = since;
+        node.liveTopic(topic, node.config().heartbeat().toMillis())
+                .thenCompose(ignored -> node.bus().history(topic, from, node.config().historySize()))
+                .whenComplete((history, error) -> {
+                    if (error != null) {
+                        if (subscriptions.remove(channel, subscription)) {
+                            drop(subscription);
+                        }
+                        session.send(Frames.error(ErrorCode.UNAVAILABLE,
+                                "cannot subscribe to " + channel + " now: the bus is unavailable", id));
+                        return;
+                    }
+                    subscription.goLive(history, replayed(history),
+                            Frames.subscribed(channel, history.current(), from.isEmpty() || history.recovered(), id));
+                });
+    }
+
+    private static List<Delivery> replayed(History history) {
+        List<Delivery> deliveries = new ArrayList<>(history.events().size());
+        for (BusMessage message : history.events()) {
+            TopicDispatcher.toDelivery(message).ifPresent(deliveries::add);
+        }
+        return deliveries;
+    }
+
+    private void unsubscribe(ClientRequest request) throws ProtocolException {
+        String channel = channel(request);
+        ChannelSubscription subscription = subscriptions.remove(channel);
+        if (subscription != null) {
+            drop(subscription);
+        }
+        session.send(Frames.unsubscribed(channel, request.id()));
+    }
+
+    private void publish(ClientRequest request) throws ProtocolException {
+        String channel = channel(request);
+        String event = request.requiredString("event");
+        if (!ChannelNames.isValidEvent(event)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "invalid event name " + ChannelNames.quote(event));
+        }
+        if (!node.config().clientPublish().matches(channel)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "browsers may not publish on " + channel);
+        }
+        authorize(channel);
+        if (!publishRate.tryAcquire()) {
+            throw new ProtocolException(ErrorCode.RATE_LIMITED,
+                    "at most " + node.config().publishRatePerSecond() + " publishes per second per connection");
+        }
+        JsonNode id = request.id();
+        CompletionStage<Offset> published;
+        try {
+            published = node.publish(Topic.channel(channel), event, request.data());
+        } catch (IllegalArgumentException tooLarge) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, tooLarge.getMessage());
+        }
+        published.whenComplete((offset, error) -> {
+            if (error == null) {
+                session.send(Frames.published(channel, offset.toString(), id));
+            } else {
+                session.send(Frames.error(ErrorCode.UNAVAILABLE, "not published: the bus is unavailable", id));
+            }
+        });
+    }
+
+    private String channel(ClientRequest request) throws ProtocolException {
+        String channel = request.requiredString("channel");
+        if (!ChannelNames.isValidChannel(channel)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "invalid channel name " + ChannelNames.quote(channel)
+                    + ": 1 to 128 of A-Z a-z 0-9 _ . : @ -");
+        }
+        if (ChannelNames.isReserved(channel)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "channel names starting with '@' are reserved");
+        }
+        return channel;
+    }
+
+    private void authorize(String channel) throws ProtocolException {
+        if (!ChannelNames.isPrivate(channel)) {
+            return;
+        }
+        if (user == null) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, channel + " needs an identified user");
+        }
+        if (!node.authorizer().mayAccess(user, channel)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "user may not access " + channel);
+        }
+    }
+
+    private void drop(ChannelSubscription subscription) {
+        subscription.cancel();
+        node.registry().remove(subscription.topic(), subscription);
+    }
+
+    private void refuse(ProtocolException e, JsonNode id) {
+        node.stats().protocolError();
+        session.send(Frames.error(e.code(), e.getMessage(), id));
+    }
+}

@@ -1,0 +1,29 @@
+package io.switchboard.node;
+
+/**
+ * A token bucket: {@code ratePerSecond} permits per second, bursts up to one second's worth.
+ * Used by one connection's thread at a time (JSR-356 does not call a session's handler concurrently).
+ */
+final class RateLimiter {
+    private final double ratePerNano;
+    private final double capacity;
+    private double tokens;
+    private long lastNanos = System.nanoTime();
+
+    RateLimiter(int ratePerSecond) {
+        this.ratePerNano = ratePerSecond / 1e9;
+        this.capacity = ratePerSecond;
+        this.tokens = ratePerSecond;
+    }
+
+    synchronized boolean tryAcquire() {
+        long now = System.nanoTime();
+        tokens = Math.min(capacity, tokens + (now - lastNanos) * ratePerNano);
+        lastNanos = now;
+        if (tokens >= 1) {
+            tokens -= 1;
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,360 @@
+package io.switchboard.node;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.switchboard.api.ChannelAuthorizer;
+import io.switchboard.api.EventListener;
+import io.switchboard.api.PublishException;
+import io.switchboard.api.ServerEvent;
+import io.switchboard.api.Switchboard;
+import io.switchboard.bus.Bus;
+import io.switchboard.bus.Topic;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.protocol.ChannelNames;
+import io.switchboard.protocol.CloseCodes;
+import io.switchboard.protocol.EventEnvelope;
+import io.switchboard.protocol.Frames;
+import io.switchboard.protocol.Json;
+import io.switchboard.protocol.Offset;
+import io.switchboard.registry.Registry;
+import io.switchboard.registry.Subscriber;
+import io.switchboard.session.ClientSession;
+import jakarta.websocket.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One running Switchboard instance in one web application: the Java API, the connections, the
+ * registry and the bus, wired together.
+ *
+ * <p><b>Threads it owns</b> (all daemon, all named {@code switchboard-*}, all stopped by
+ * {@link #stop}): {@code timer} (heartbeats, node figures), {@code closer} (writes close frames,
+ * which may block on a dead socket), {@code interest} (bus subscribe/unsubscribe calls, in order).
+ * Bus threads belong to the bus; connection threads to the container.
+ */
+public final class SwitchboardNode implements Switchboard {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardNode.class);
+    private static final long SEND_TIMEOUT_MILLIS = 30_000;
+    /** {@code {"event":"","data":,"node":""}}: what an envelope adds around its three values. */
+    private static final int ENVELOPE_OVERHEAD = 32;
+
+    private final SwitchboardConfig config;
+    private final Bus bus;
+    private final Registry registry;
+    private final BusInterest interest;
+    private final NodeStats stats = new NodeStats();
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("switchboard-timer"));
+    private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
+    private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
+    private volatile ChannelAuthorizer authorizer = (user, channel) -> true;
+    private volatile boolean stopping;
+
+    public SwitchboardNode(SwitchboardConfig config, Bus bus) {
+        this.config = config;
+        this.bus = bus;
+        this.interest = new BusInterest(bus, interestWorker, this::newDispatcher);
+        this.registry = new Registry(interest);
+    }
+
+    private TopicDispatcher newDispatcher(Topic topic) {
+        return new TopicDispatcher(topic, registry, bus, stats);
+    }
+
+    public void start() {
+        bus.start(interest::route);
+        long heartbeat = config.heartbeat().toMillis();
+        timer.scheduleWithFixedDelay(this::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
+        log.info("Switchboard started: {}", config.describe());
+        if (!"redis".equals(bus.kind())) {
+            log.warn("Switchboard runs SINGLE-NODE with an in-process bus (no switchboard.redis configured): "
+                    + "events do not reach clients connected to other server processes");
+        }
+    }
+
+    /**
+     * Closes every connection with 1001, drops the bus and stops every thread this node started.
+     * Idempotent.
+     */
+    public void stop() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Connection connection : connections.values()) {
+            closing.add(CompletableFuture.runAsync(
+                    () -> connection.session().closeNow(CloseCodes.GOING_AWAY, "server shutting down"), closer));
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("Not every connection closed cleanly within 5 s: {}", e.toString());
+        }
+        timer.shutdownNow();
+        interestWorker.shutdownNow();
+        bus.close();
+        closer.shutdownNow();
+        awaitTermination(timer, interestWorker, closer);
+        log.info("Switchboard stopped on node {}", config.nodeId());
+    }
+
+    // ---- connections --------------------------------------------------------------------------
+
+    /** A new WebSocket connection, after the handshake was accepted. */
+    public Connection open(Session session, String user) {
+        ClientSession clientSession = new ClientSession(session, config.sendQueueFrames(), SEND_TIMEOUT_MILLIS, closer);
+        Connection connection = new Connection(this, clientSession, user);
+        if (stopping) {
+            clientSession.close(CloseCodes.GOING_AWAY, "server shutting down");
+            return connection;
+        }
+        connections.put(clientSession.id(), connection);
+        stats.connectionOpened();
+        connection.opened();
+        return connection;
+    }
+
+    public void closed(Connection connection) {
+        connections.remove(connection.session().id());
+        if (connection.session().queuedFrames() > 0 || connection.session().state() == ClientSession.State.CLOSING) {
+            log.debug("Session {} closed", connection.session().id());
+        }
+        connection.closed();
+    }
+
+    private void checkHeartbeats() {
+        long heartbeatNanos = config.heartbeat().toNanos();
+        for (Connection connection : connections.values()) {
+            ClientSession session = connection.session();
+            long silent = session.silentNanos();
+            if (silent > 2 * heartbeatNanos) {
+                session.close(CloseCodes.GOING_AWAY, "no frame for two heartbeats");
+            } else if (silent > heartbeatNanos && !session.pingOutstanding()) {
+                session.markPingSent();
+                session.send(Frames.ping());
+            }
+        }
+    }
+
+    // ---- the Java API ---------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<String> publish(String channel, String event, Object data) {
+        if (!ChannelNames.isValidChannel(channel) || ChannelNames.isReserved(channel)) {
+            throw new IllegalArgumentException("invalid channel name " + ChannelNames.quote(channel));
+        }
+        return publish(Topic.channel(channel), checkedEvent(event), toJson(data)).thenApply(Offset::toString);
+    }
+
+    @Override
+    public UserTarget toUser(String userId) {
+        if (!ChannelNames.isValidUser(userId)) {
+            throw new IllegalArgumentException("invalid user id " + ChannelNames.quote(userId));
+        }
+        return (event, data) -> publish(Topic.user(userId), checkedEvent(event), toJson(data)).thenApply(Offset::toString);
+    }
+
+    @Override
+    public Registration on(String channel, EventListener listener) {
+        if (!ChannelNames.isValidChannel(channel)) {
+            throw new IllegalArgumentException("invalid channel name " + ChannelNames.quote(channel));
+        }
+        Topic topic = Topic.channel(channel);
+        Subscriber subscriber = delivery -> {
+            try {
+                listener.onEvent(new ServerEvent(channel, delivery.envelope().event(), delivery.envelope().data(),
+                        delivery.offset().toString(), delivery.envelope().origin()));
+            } catch (RuntimeException e) {
+                log.warn("A listener of channel {} failed on event {}", channel, delivery.offset(), e);
+            }
+        };
+        registry.add(topic, subscriber);
+        return () -> registry.remove(topic, subscriber);
+    }
+
+    @Override
+    public void authorizeWith(ChannelAuthorizer authorizer) {
+        this.authorizer = java.util.Objects.requireNonNull(authorizer, "authorizer");
+    }
+
+    @Override
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    /** Publishes one event; the data must already be within the size limit. */
+    CompletionStage<Offset> publish(Topic topic, String event, JsonNode data) {
+        return publishAll(List.of(new Bus.Outgoing(topic, envelope(event, data)))).thenApply(offsets -> offsets.get(0));
+    }
+
+    /** Publishes a batch atomically (all or none). */
+    public CompletionStage<List<Offset>> publishAll(List<Bus.Outgoing> events) {
+        if (stopping) {
+            return CompletableFuture.failedFuture(new PublishException("Switchboard is shutting down; nothing published"));
+        }
+        return bus.publish(events).handle((offsets, error) -> {
+            if (error != null) {
+                stats.publishFailed();
+                throw new PublishException("not published: " + rootMessage(error), error);
+            }
+            stats.published(offsets.size());
+            return offsets;
+        });
+    }
+
+    /**
+     * The wire envelope of an event published by this node.
+     *
+     * @throws IllegalArgumentException if the data is over {@code max-data} bytes (measured as the
+     *                                  envelope less its fixed fields, so the data is encoded once)
+     */
+    public String envelope(String event, JsonNode data) {
+        String envelope = new EventEnvelope(event, data, config.nodeId()).encode();
+        int fixedFields = event.length() + config.nodeId().length() + ENVELOPE_OVERHEAD;
+        if (envelope.length() > config.maxDataBytes() / 4
+                && envelope.getBytes(StandardCharsets.UTF_8).length - fixedFields > config.maxDataBytes()) {
+            throw new IllegalArgumentException("event data over " + config.maxDataBytes() + " bytes");
+        }
+        return envelope;
+    }
+
+    private static String checkedEvent(String event) {
+        if (!ChannelNames.isValidEvent(event)) {
+            throw new IllegalArgumentException("invalid event name " + ChannelNames.quote(event));
+        }
+        return event;
+    }
+
+    private static JsonNode toJson(Object data) {
+        if (data == null) {
+            return NullNode.instance;
+        }
+        if (data instanceof JsonNode node) {
+            return node;
+        }
+        return Json.MAPPER.valueToTree(data);
+    }
+
+    // ---- for the web layer ------------------------------------------------------------------
+
+    public SwitchboardConfig config() {
+        return config;
+    }
+
+    public Bus bus() {
+        return bus;
+    }
+
+    Registry registry() {
+        return registry;
+    }
+
+    NodeStats stats() {
+        return stats;
+    }
+
+    ChannelAuthorizer authorizer() {
+        return authorizer;
+    }
+
+    /** Completes when the bus subscription of {@code topic} is live, or fails after {@code millis}. */
+    CompletableFuture<Void> liveTopic(Topic topic, long millis) {
+        return withTimeout(interest.live(topic), millis);
+    }
+
+    /**
+     * A copy of {@code stage} that fails with a {@code TimeoutException} after {@code millis}.
+     * On this node's timer thread, not the JDK's shared delay thread, so that undeploy leaves
+     * no thread behind.
+     */
+    public <T> CompletableFuture<T> withTimeout(CompletionStage<T> stage, long millis) {
+        CompletableFuture<T> copy = stage.toCompletableFuture().copy();
+        if (!copy.isDone()) {
+            try {
+                java.util.concurrent.ScheduledFuture<?> timeout = timer.schedule(
+                        () -> copy.completeExceptionally(new java.util.concurrent.TimeoutException(
+                                "no answer within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+                copy.whenComplete((result, error) -> timeout.cancel(false));
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                copy.completeExceptionally(stopped);
+            }
+        }
+        return copy;
+    }
+
+    public boolean isStopping() {
+        return stopping;
+    }
+
+    /** This node's figures, for {@code /api/stats} and the cluster view. */
+    public Map<String, Object> figures() {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("node", config.nodeId());
+        figures.put("bus", bus.kind());
+        figures.put("connections", connections.size());
+        figures.put("topics", registry.topicCount());
+        figures.put("subscriptions", registry.subscriptionCount());
+        figures.put("busSubscriptions", interest.topics());
+        figures.putAll(stats.snapshot());
+        return figures;
+    }
+
+    private void announce() {
+        try {
+            bus.announce(config.nodeId(), Json.MAPPER.writeValueAsString(figures()))
+                    .whenComplete((ignored, error) -> {
+                        if (error != null) {
+                            log.debug("Could not announce node figures: {}", error.toString());
+                        }
+                    });
+        } catch (JsonProcessingException | RuntimeException e) {
+            log.debug("Could not announce node figures: {}", e.toString());
+        }
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    private static ThreadFactory named(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static void awaitTermination(ExecutorService... executors) {
+        for (ExecutorService executor : executors) {
+            try {
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

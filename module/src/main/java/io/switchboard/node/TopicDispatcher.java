@@ -1,0 +1,140 @@
+package io.switchboard.node;
+
+import io.switchboard.bus.Bus;
+import io.switchboard.bus.BusMessage;
+import io.switchboard.bus.History;
+import io.switchboard.bus.Topic;
+import io.switchboard.protocol.ChannelNames;
+import io.switchboard.protocol.EventEnvelope;
+import io.switchboard.protocol.Frames;
+import io.switchboard.protocol.Offset;
+import io.switchboard.registry.Delivery;
+import io.switchboard.registry.Registry;
+import io.switchboard.registry.Subscriber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Puts one topic's events in order on this node and hands each, encoded once, to the topic's
+ * local subscribers.
+ *
+ * <p>Sequence numbers are contiguous, so a missing event is visible: when {@code n+2} arrives
+ * after {@code n} (pub/sub dropped a message, e.g. during a Redis reconnect), {@code n+2} waits
+ * while {@code n+1} is fetched from history; duplicates are dropped.
+ *
+ * <p><b>Concurrency.</b> All state is guarded by {@code this}. Subscribers are called under that
+ * lock, which keeps per-topic order across the bus thread and history completions; that is
+ * acceptable because a subscriber only enqueues (see {@link Subscriber}).
+ */
+final class TopicDispatcher {
+    private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
+
+    private final Topic topic;
+    private final Registry registry;
+    private final Bus bus;
+    private final NodeStats stats;
+    private final TreeMap<Long, BusMessage> waiting = new TreeMap<>();
+    private Offset last;
+    private boolean repairing;
+
+    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats) {
+        this.topic = topic;
+        this.registry = registry;
+        this.bus = bus;
+        this.stats = stats;
+    }
+
+    synchronized void onMessage(BusMessage message) {
+        accept(message);
+    }
+
+    /** Turns a bus message into the delivery every subscriber shares; also used for replays. */
+    static Optional<Delivery> toDelivery(BusMessage message) {
+        try {
+            EventEnvelope envelope = EventEnvelope.decode(message.envelope());
+            String channel = message.topic().kind() == Topic.Kind.USER
+                    ? ChannelNames.USER_CHANNEL : message.topic().name();
+            String frame = Frames.event(channel, envelope.event(), envelope.data(), message.offset());
+            return Optional.of(new Delivery(message.topic(), message.offset(), envelope, frame));
+        } catch (IllegalArgumentException e) {
+            log.warn("Skipped event {} on {}: {}", message.offset(), message.topic(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void accept(BusMessage message) {
+        Offset offset = message.offset();
+        if (last == null || !last.sameEpoch(offset)) {
+            if (last != null) {
+                log.info("Topic {} started a new epoch ({} after {}): its history was lost", topic, offset, last);
+            }
+            waiting.clear();
+            deliver(message);
+            return;
+        }
+        if (offset.seq() <= last.seq()) {
+            return; // a duplicate: already delivered (e.g. both live and by a repair)
+        }
+        if (offset.seq() == last.seq() + 1) {
+            deliver(message);
+            deliverWaiting();
+            return;
+        }
+        waiting.put(offset.seq(), message);
+        if (!repairing) {
+            repair();
+        }
+    }
+
+    private void repair() {
+        repairing = true;
+        Offset from = last;
+        int missing = (int) Math.min(Integer.MAX_VALUE, waiting.firstKey() - from.seq() - 1);
+        log.info("Topic {}: {} event(s) after {} missed on the bus; fetching them from history", topic, missing, from);
+        bus.history(topic, Optional.of(from), missing).whenComplete(this::repaired);
+    }
+
+    private synchronized void repaired(History history, Throwable error) {
+        repairing = false;
+        if (error == null) {
+            history.events().forEach(this::accept);
+        }
+        if (!waiting.isEmpty() && waiting.firstKey() > last.seq() + 1) {
+            long lost = waiting.firstKey() - last.seq() - 1;
+            stats.lostOnBus(lost);
+            log.warn("Topic {}: {} event(s) after {} are no longer in history ({}); delivering what follows",
+                    topic, lost, last, error == null ? "trimmed or expired" : error.getMessage());
+            last = new Offset(last.epoch(), waiting.firstKey() - 1);
+            deliverWaiting();
+        }
+    }
+
+    private void deliverWaiting() {
+        while (!waiting.isEmpty() && waiting.firstKey() <= last.seq() + 1) {
+            BusMessage next = waiting.pollFirstEntry().getValue();
+            if (next.offset().seq() == last.seq() + 1) {
+                deliver(next);
+            }
+        }
+    }
+
+    private void deliver(BusMessage message) {
+        last = message.offset();
+        Optional<Delivery> delivery = toDelivery(message);
+        if (delivery.isEmpty()) {
+            return;
+        }
+        Subscriber[] subscribers = registry.subscribers(topic);
+        for (Subscriber subscriber : subscribers) {
+            try {
+                subscriber.deliver(delivery.get());
+            } catch (RuntimeException e) {
+                log.warn("A subscriber of {} failed on event {}", topic, message.offset(), e);
+            }
+        }
+        stats.delivered(subscribers.length);
+    }
+}

@@ -1,0 +1,39 @@
+package io.switchboard.protocol;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A position in a channel's event stream: {@code <epoch>-<seq>}. {@code seq} grows by exactly one
+ * per event; {@code epoch} changes when the channel's history was lost, so offsets of different
+ * epochs are never compared by number.
+ */
+public record Offset(String epoch, long seq) {
+    private static final Pattern FORMAT = Pattern.compile("([A-Za-z0-9]{1,32})-(\\d{1,18})");
+
+    public Offset {
+        if (epoch == null || !epoch.matches("[A-Za-z0-9]{1,32}") || seq < 0) {
+            throw new IllegalArgumentException("invalid offset " + epoch + "-" + seq);
+        }
+    }
+
+    public static Optional<Offset> parse(String text) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        Matcher matcher = FORMAT.matcher(text);
+        return matcher.matches()
+                ? Optional.of(new Offset(matcher.group(1), Long.parseLong(matcher.group(2))))
+                : Optional.empty();
+    }
+
+    public boolean sameEpoch(Offset other) {
+        return epoch.equals(other.epoch);
+    }
+
+    @Override
+    public String toString() {
+        return epoch + "-" + seq;
+    }
+}

@@ -1,0 +1,70 @@
+package io.switchboard.security;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * Signed client tokens: {@code b64url(userId) "." expiry "." b64url(HMAC-SHA256(secret, userId "." expiry))},
+ * with {@code expiry} in epoch seconds and base64url without padding. The application's backend
+ * mints them ({@link #mint}) for a logged-in user; the browser passes one as {@code ?token=}.
+ */
+public final class ClientTokens {
+    private static final String ALGORITHM = "HmacSHA256";
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+    private static final int MAX_TOKEN_LENGTH = 1024;
+
+    private final SecretKeySpec key;
+    private final Clock clock;
+
+    public ClientTokens(String secret, Clock clock) {
+        this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
+        this.clock = clock;
+    }
+
+    /** A token for {@code userId}, valid until {@code expiryEpochSeconds}. */
+    public String mint(String userId, long expiryEpochSeconds) {
+        String signed = userId + "." + expiryEpochSeconds;
+        return ENCODER.encodeToString(userId.getBytes(StandardCharsets.UTF_8)) + "." + expiryEpochSeconds
+                + "." + ENCODER.encodeToString(sign(signed));
+    }
+
+    /** The user id of a valid, unexpired token; empty for anything else (malformed, forged, expired). */
+    public Optional<String> verify(String token) {
+        if (token == null || token.length() > MAX_TOKEN_LENGTH) {
+            return Optional.empty();
+        }
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3 || !parts[1].matches("\\d{1,12}")) {
+            return Optional.empty();
+        }
+        try {
+            String userId = new String(DECODER.decode(parts[0]), StandardCharsets.UTF_8);
+            long expiry = Long.parseLong(parts[1]);
+            byte[] expected = sign(userId + "." + expiry);
+            byte[] given = DECODER.decode(parts[2]);
+            if (!MessageDigest.isEqual(expected, given) || expiry < clock.instant().getEpochSecond()) {
+                return Optional.empty();
+            }
+            return userId.isEmpty() ? Optional.empty() : Optional.of(userId);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private byte[] sign(String value) {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            return mac.doFinal(value.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+}

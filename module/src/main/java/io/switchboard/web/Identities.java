@@ -1,0 +1,53 @@
+package io.switchboard.web;
+
+import io.switchboard.security.ClientTokens;
+import io.switchboard.security.OriginPolicy;
+
+import java.security.Principal;
+import java.util.Optional;
+
+/**
+ * Who a handshake speaks for, and whether it may connect at all. Shared by the pre-upgrade
+ * {@link HandshakeGuard} and by {@link SwitchboardEndpoint#onOpen}, so both decide alike.
+ */
+final class Identities {
+
+    /** The decision on one handshake. */
+    sealed interface Verdict {
+        record Accepted(String user) implements Verdict {
+        }
+
+        record Refused(int httpStatus, String reason) implements Verdict {
+        }
+    }
+
+    private final OriginPolicy origins;
+    private final Optional<ClientTokens> tokens;
+
+    Identities(OriginPolicy origins, Optional<ClientTokens> tokens) {
+        this.origins = origins;
+        this.tokens = tokens;
+    }
+
+    /**
+     * @param user the {@code Accepted} user is the container's Principal if any, else the
+     *             token's user, else {@code null} (anonymous)
+     */
+    Verdict decide(String origin, String host, Principal principal, String token) {
+        if (!origins.allows(origin, host)) {
+            return new Verdict.Refused(403, "Origin not allowed");
+        }
+        if (principal != null) {
+            return new Verdict.Accepted(principal.getName());
+        }
+        if (token == null) {
+            return new Verdict.Accepted(null);
+        }
+        if (tokens.isEmpty()) {
+            return new Verdict.Refused(401, "client tokens are not enabled (no token secret configured)");
+        }
+        return tokens.get().verify(token)
+                .<Verdict>map(Verdict.Accepted::new)
+                .orElseGet(() -> new Verdict.Refused(401, "invalid or expired token"));
+    }
+}

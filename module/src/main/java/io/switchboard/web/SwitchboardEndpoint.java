@@ -1,0 +1,71 @@
+package io.switchboard.web;
+
+import io.switchboard.node.Connection;
+import io.switchboard.node.SwitchboardNode;
+import io.switchboard.protocol.CloseCodes;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The JSR-356 endpoint: one instance per connection, a thin adapter from container callbacks to
+ * the node's {@link Connection}.
+ */
+final class SwitchboardEndpoint extends Endpoint {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardEndpoint.class);
+
+    private final SwitchboardNode node;
+    private final Identities identities;
+    private Connection connection; // set in onOpen; read by container callbacks of this session
+
+    SwitchboardEndpoint(SwitchboardNode node, Identities identities) {
+        this.node = node;
+        this.identities = identities;
+    }
+
+    @Override
+    public void onOpen(Session session, EndpointConfig config) {
+        session.setMaxTextMessageBufferSize(node.config().maxFrameBytes());
+        session.setMaxBinaryMessageBufferSize(node.config().maxFrameBytes());
+        HandshakeInfo handshake = (HandshakeInfo) config.getUserProperties().get(HandshakeInfo.KEY);
+        Identities.Verdict verdict = handshake == null
+                ? new Identities.Verdict.Refused(403, "handshake not seen")
+                : identities.decide(handshake.origin(), handshake.host(), handshake.principal(), handshake.token());
+        if (verdict instanceof Identities.Verdict.Refused refused) {
+            // Normally refused before the upgrade by HandshakeGuard; this is the second line.
+            closeQuietly(session, CloseCodes.POLICY, refused.reason());
+            return;
+        }
+        connection = node.open(session, ((Identities.Verdict.Accepted) verdict).user());
+        Connection current = connection;
+        session.addMessageHandler(String.class, current::onText);
+        session.addMessageHandler(ByteBuffer.class, ignored -> current.onBinary());
+    }
+
+    @Override
+    public void onClose(Session session, CloseReason closeReason) {
+        if (connection != null) {
+            node.closed(connection);
+        }
+    }
+
+    @Override
+    public void onError(Session session, Throwable error) {
+        // Resets, timeouts and too-large frames are a client's doing, not a server fault.
+        log.debug("WebSocket session {}: {}", session.getId(), error.toString());
+    }
+
+    private static void closeQuietly(Session session, int code, String reason) {
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+        } catch (IOException e) {
+            log.debug("Close of refused session failed: {}", e.toString());
+        }
+    }
+}

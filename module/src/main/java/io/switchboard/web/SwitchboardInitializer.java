@@ -1,0 +1,107 @@
+package io.switchboard.web;
+
+import io.switchboard.api.Switchboard;
+import io.switchboard.bus.Bus;
+import io.switchboard.bus.LocalBus;
+import io.switchboard.bus.RedisBus;
+import io.switchboard.bus.RedisClients;
+import io.switchboard.config.ConfigException;
+import io.switchboard.config.ConfigSource;
+import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.node.SwitchboardNode;
+import io.switchboard.security.ClientTokens;
+import io.switchboard.security.OriginPolicy;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
+import jakarta.websocket.server.ServerContainer;
+import jakarta.websocket.server.ServerEndpointConfig;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.Optional;
+
+/**
+ * Registers Switchboard in any web application that has the jar in {@code WEB-INF/lib}, with no
+ * web.xml change: the WebSocket endpoint {@code {prefix}/ws}, the API servlet {@code {prefix}/api/*},
+ * the browser client {@code {prefix}/client.js}, and a listener that tears it all down on undeploy.
+ *
+ * <p>Switched off by the context parameter {@code switchboard.enabled=false}. A configuration
+ * that cannot work fails the deployment with a {@link ServletException} naming the setting.
+ */
+public final class SwitchboardInitializer implements ServletContainerInitializer {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardInitializer.class);
+
+    @Override
+    public void onStartup(java.util.Set<Class<?>> classes, ServletContext context) throws ServletException {
+        SwitchboardConfig config;
+        try {
+            config = SwitchboardConfig.load(ConfigSource.of(context::getInitParameter));
+        } catch (ConfigException e) {
+            throw new ServletException("Switchboard configuration: " + e.getMessage());
+        }
+        if (!config.enabled()) {
+            log.info("Switchboard is switched off in '{}' ({}=false)", context.getContextPath(), SwitchboardConfig.ENABLED);
+            return;
+        }
+        SwitchboardNode node;
+        try {
+            node = new SwitchboardNode(config, createBus(config));
+        } catch (ConfigException e) {
+            throw new ServletException("Switchboard configuration: " + e.getMessage());
+        }
+        try {
+            node.start();
+            Identities identities = new Identities(new OriginPolicy(config.allowedOrigins()),
+                    config.clientTokenSecret().map(secret -> new ClientTokens(secret, Clock.systemUTC())));
+            register(context, node, identities);
+        } catch (RuntimeException | ServletException e) {
+            node.stop();
+            throw e instanceof ServletException se ? se : new ServletException("Switchboard failed to start", e);
+        }
+    }
+
+    private static Bus createBus(SwitchboardConfig config) {
+        Optional<RedissonClient> client = config.redissonConfigFile().map(RedisClients::fromYaml)
+                .or(() -> config.redisUrl().map(url -> RedisClients.fromUrl(url, "switchboard:" + config.nodeId())));
+        return client.<Bus>map(redisson -> new RedisBus(redisson, config.namespace(), config.historySize(), config.historyTtl()))
+                .orElseGet(() -> new LocalBus(config.historySize()));
+    }
+
+    private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {
+        String prefix = node.config().prefix();
+
+        ServletRegistration.Dynamic api = context.addServlet("switchboard-api", new ApiServlet(node));
+        ServletRegistration.Dynamic client = context.addServlet("switchboard-client", new ClientScriptServlet());
+        FilterRegistration.Dynamic guard = context.addFilter("switchboard-handshake-guard", new HandshakeGuard(identities));
+        if (api == null || client == null || guard == null) {
+            throw new ServletException("Switchboard is registered twice in '" + context.getContextPath()
+                    + "' (is the jar in WEB-INF/lib twice?)");
+        }
+        api.addMapping(prefix + "/api/*");
+        api.setAsyncSupported(true);
+        client.addMapping(prefix + "/client.js");
+        // Before the container's own WebSocket filter, so a refused handshake is never upgraded.
+        guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, prefix + "/ws");
+        guard.setAsyncSupported(true);
+
+        ServerEndpointConfig endpoint = ServerEndpointConfig.Builder.create(SwitchboardEndpoint.class, prefix + "/ws")
+                .configurator(new HandshakeCapture(node, identities))
+                .build();
+        SwitchboardLifecycle lifecycle = new SwitchboardLifecycle(node, endpoint);
+        // The container's WebSocket initializer may run after ours: then the endpoint is added
+        // when the context is initialized (the ServerContainer allows it until the app has started).
+        ServerContainer container = (ServerContainer) context.getAttribute(ServerContainer.class.getName());
+        if (container != null) {
+            lifecycle.deploy(container);
+        }
+        context.addListener(lifecycle);
+        context.setAttribute(Switchboard.CONTEXT_ATTRIBUTE, node);
+    }
+}

@@ -1,0 +1,389 @@
+/*
+ * Switchboard browser client (wire protocol v1). No dependencies, no build step.
+ *
+ *   const sb = new Switchboard('switchboard/ws');            // or a list of URLs to fail over across
+ *   const off = sb.subscribe('news', (data, meta) => ...);   // meta = {event, channel, offset}
+ *   sb.publish('chat.lobby', 'message', {text: 'hi'}).then(offset => ...);
+ *   sb.on('welcome', w => console.log('socket held by', w.node));
+ *
+ * Guarantees: reconnects by itself (exponential backoff with full jitter, next URL each time),
+ * resubscribes every channel with `since` = the last offset it saw so the server replays what was
+ * missed, and never hands a handler the same event twice across such a seam.
+ *
+ * Loadable as a classic <script> (defines window.Switchboard) and as a CommonJS module.
+ */
+(function (root, factory) {
+  'use strict';
+  const Switchboard = factory();
+  if (typeof module === 'object' && module && module.exports) module.exports = Switchboard;
+  if (root) root.Switchboard = Switchboard;
+})(typeof self !== 'undefined' ? self : undefined, function () {
+  'use strict';
+
+  const DEFAULT_HEARTBEAT = 25000; // until the server's welcome says otherwise
+  const STABLE_AFTER = 10000;      // a connection that lived this long resets the backoff
+  const USER_CHANNEL = '@user';    // channel of events addressed to this user
+
+  /** Splits `<epoch>-<seq>`; the epoch is letters and digits, so the last '-' separates. */
+  function parseOffset(offset) {
+    const dash = offset.lastIndexOf('-');
+    return { epoch: offset.slice(0, dash), seq: Number(offset.slice(dash + 1)) };
+  }
+
+  /**
+   * True when `offset` comes after `last`. Sequence numbers are only comparable within one epoch:
+   * a new epoch means the server lost the channel's history and started over, so it always wins.
+   */
+  function isAfter(offset, last) {
+    if (typeof offset !== 'string') return true; // nothing to compare: deliver
+    if (typeof last !== 'string') return true;
+    const a = parseOffset(offset);
+    const b = parseOffset(last);
+    return a.epoch !== b.epoch || a.seq > b.seq;
+  }
+
+  /**
+   * Delay before reconnect attempt number `attempt` (0-based): uniformly random in
+   * [minDelay, min(maxDelay, minDelay * 2^(attempt+1))]. The randomness ("full jitter") spreads
+   * out the clients of a node that just died so they do not all hit the survivors at once.
+   */
+  function backoffDelay(attempt, minDelay, maxDelay, random = Math.random) {
+    const cap = Math.min(maxDelay, minDelay * Math.pow(2, attempt + 1));
+    return Math.round(minDelay + random() * Math.max(0, cap - minDelay));
+  }
+
+  /** ws(s) URLs pass through; http(s) URLs and relative paths (against the page) are converted. */
+  function toWebSocketUrl(url) {
+    const base = typeof location !== 'undefined' ? location.href : undefined;
+    const parsed = new URL(String(url), base); // throws a TypeError for a relative URL without a page
+    if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
+    else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
+    else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+      throw new TypeError('Switchboard: not a WebSocket or HTTP URL: ' + url);
+    }
+    return parsed.href;
+  }
+
+  function failure(code, message) {
+    const error = new Error(message);
+    error.code = code;
+    return error;
+  }
+
+  /** Calls a user callback; its exception is reported without breaking the client's own flow. */
+  function safely(fn, ...args) {
+    try {
+      fn(...args);
+    } catch (e) {
+      setTimeout(() => { throw e; }, 0);
+    }
+  }
+
+  class Switchboard {
+    /**
+     * @param {string|URL|Array<string|URL>} urls one endpoint or several to fail over across, in order
+     * @param {{token?: string|function(): string, minDelay?: number, maxDelay?: number,
+     *          WebSocket?: function}} [options] token may be a function, asked again on every connect
+     */
+    constructor(urls, options = {}) {
+      const list = Array.isArray(urls) ? urls : [urls];
+      if (list.length === 0) throw new TypeError('Switchboard: no URL given');
+      this._urls = list.map(toWebSocketUrl);
+      this._token = options.token;
+      this._minDelay = options.minDelay != null ? options.minDelay : 500;
+      this._maxDelay = Math.max(this._minDelay, options.maxDelay != null ? options.maxDelay : 15000);
+      this._WebSocket = options.WebSocket || (typeof WebSocket !== 'undefined' ? WebSocket : null);
+      if (!this._WebSocket) throw new TypeError('Switchboard: no WebSocket implementation available');
+
+      this._channels = new Map();  // channel -> {handlers: Set<{handler}>, since: bool}
+      this._offsets = new Map();   // channel -> last offset seen (from `subscribed` or `event`)
+      this._publishes = new Map(); // request id -> {frame, sent, resolve, reject}, in call order
+      this._subscribes = new Map(); // request id -> channel, to tell which channel an error refers to
+      this._listeners = new Map(); // 'open' | 'close' | ... -> Set<fn>
+      this._nextId = 1;
+
+      this._ws = null;             // the current socket, null between connections
+      this._isOpen = false;
+      this._closed = false;        // set by close(): never reconnect again
+      this._urlIndex = 0;
+      this._attempt = 0;           // reconnects since the last stable connection
+      this._openedAt = 0;
+      this._lastFrameAt = 0;
+      this._heartbeat = DEFAULT_HEARTBEAT;
+      this._heartbeatTimer = null;
+      this._reconnectTimer = null;
+
+      /** The last `welcome` frame ({session, node, heartbeat, user}), or null. */
+      this.welcome = null;
+      this._connect();
+    }
+
+    /** Whether a socket is open right now. */
+    get connected() {
+      return this._isOpen;
+    }
+
+    /** Calls handler(data, {event, channel, offset}) for each event of `channel`; returns an unsubscribe function. */
+    subscribe(channel, handler) {
+      if (typeof handler !== 'function') throw new TypeError('Switchboard: handler must be a function');
+      let entry = this._channels.get(channel);
+      if (!entry) {
+        entry = { handlers: new Set(), since: false };
+        this._channels.set(channel, entry);
+        this._sendSubscribe(channel, entry); // once per channel, however many handlers
+      }
+      const registration = { handler }; // own object, so the same function may be registered twice
+      entry.handlers.add(registration);
+      return () => {
+        if (this._channels.get(channel) !== entry || !entry.handlers.delete(registration)) return;
+        if (entry.handlers.size === 0) this.unsubscribe(channel);
+      };
+    }
+
+    /** Stops all handlers of `channel`. A later subscribe starts afresh (no replay). */
+    unsubscribe(channel) {
+      if (!this._channels.delete(channel)) return;
+      this._offsets.delete(channel);
+      this._send({ op: 'unsubscribe', channel });
+    }
+
+    /**
+     * Publishes from the browser (only where the server's channel policy allows it). Resolves with
+     * the event's offset; rejects with an Error whose `.code` is the server's error code, or
+     * 'disconnected' when the socket dropped before the answer (the event may or may not have been
+     * published), or 'closed' after close(). Calls made while disconnected are sent on reconnect.
+     */
+    publish(channel, event, data) {
+      if (this._closed) return Promise.reject(failure('closed', 'Switchboard client is closed'));
+      const id = this._nextId++;
+      const frame = { op: 'publish', id, channel, event, data: data === undefined ? null : data };
+      return new Promise((resolve, reject) => {
+        const request = { frame, sent: false, resolve, reject };
+        this._publishes.set(id, request);
+        if (this._isOpen) request.sent = this._send(frame);
+      });
+    }
+
+    /** Listens to 'open', 'close', 'welcome', 'error', 'user' or 'recovered'; returns a function that stops. */
+    on(type, fn) {
+      if (!this._listeners.has(type)) this._listeners.set(type, new Set());
+      this._listeners.get(type).add(fn);
+      return () => this.off(type, fn);
+    }
+
+    off(type, fn) {
+      const set = this._listeners.get(type);
+      if (set) set.delete(fn);
+    }
+
+    /** Closes the connection for good; pending publishes reject with code 'closed'. */
+    close() {
+      if (this._closed) return;
+      this._closed = true;
+      clearTimeout(this._reconnectTimer);
+      if (this._ws) this._drop(1000, 'client closed');
+      for (const [id, request] of this._publishes) {
+        this._publishes.delete(id);
+        request.reject(failure('closed', 'Switchboard client is closed'));
+      }
+    }
+
+    // ---- connection lifecycle --------------------------------------------------------------
+
+    _connect() {
+      if (this._closed) return;
+      const url = new URL(this._urls[this._urlIndex]);
+      const token = typeof this._token === 'function' ? this._token() : this._token;
+      if (token) url.searchParams.set('token', token);
+      let ws;
+      try {
+        ws = new this._WebSocket(url.href);
+      } catch (e) {
+        this._emit('error', e);
+        this._scheduleReconnect();
+        return;
+      }
+      this._ws = ws;
+      // Every handler checks it still belongs to the current socket: a socket we gave up on
+      // (heartbeat timeout) may still deliver late events, and those must change nothing.
+      ws.onopen = () => { if (ws === this._ws) this._onOpen(); };
+      ws.onmessage = (e) => { if (ws === this._ws) this._onFrame(e.data); };
+      ws.onclose = (e) => { if (ws === this._ws) this._onClose(e.code, e.reason); };
+      ws.onerror = () => {}; // always followed by a close event, which carries what we need
+    }
+
+    _onOpen() {
+      this._isOpen = true;
+      this._openedAt = this._lastFrameAt = Date.now();
+      this._startHeartbeat(DEFAULT_HEARTBEAT); // also guards a server that never says welcome
+      this._emit('open');
+      for (const [channel, entry] of this._channels) this._sendSubscribe(channel, entry);
+      for (const request of this._publishes.values()) {
+        if (!request.sent) request.sent = this._send(request.frame);
+      }
+    }
+
+    _onClose(code, reason) {
+      const wasOpen = this._isOpen;
+      this._ws = null;
+      this._isOpen = false;
+      clearInterval(this._heartbeatTimer);
+      this._subscribes.clear();
+      // Only what was written to the dropped socket is in doubt; unsent publishes wait for the next one.
+      for (const [id, request] of this._publishes) {
+        if (!request.sent) continue;
+        this._publishes.delete(id);
+        request.reject(failure('disconnected', 'Connection lost before the server confirmed the publish'));
+      }
+      // A connection that stayed up for a while was healthy: start the backoff from the bottom again.
+      if (wasOpen && Date.now() - this._openedAt >= STABLE_AFTER) this._attempt = 0;
+      this._emit('close', { code, reason });
+      this._scheduleReconnect();
+    }
+
+    /** Abandons the current socket now, without waiting for a close handshake that may never come. */
+    _drop(code, reason) {
+      const ws = this._ws;
+      try {
+        ws.close(code, reason);
+      } catch (e) {
+        // already closing or closed: nothing to do
+      }
+      this._onClose(code, reason);
+    }
+
+    _scheduleReconnect() {
+      if (this._closed) return;
+      const delay = backoffDelay(this._attempt++, this._minDelay, this._maxDelay);
+      this._urlIndex = (this._urlIndex + 1) % this._urls.length; // round robin: fail over to the next one
+      this._reconnectTimer = setTimeout(() => this._connect(), delay);
+    }
+
+    /**
+     * Pings every heartbeat (the server answers pong) and gives up on the socket after two silent
+     * heartbeats: a dead TCP connection (peer vanished, NAT dropped it) never closes by itself.
+     */
+    _startHeartbeat(heartbeat) {
+      clearInterval(this._heartbeatTimer);
+      this._heartbeat = heartbeat;
+      this._heartbeatTimer = setInterval(() => {
+        if (Date.now() - this._lastFrameAt >= 2 * this._heartbeat) this._drop(4000, 'heartbeat timeout');
+        else this._send({ op: 'ping' });
+      }, heartbeat);
+    }
+
+    // ---- frames ----------------------------------------------------------------------------
+
+    _onFrame(text) {
+      this._lastFrameAt = Date.now();
+      let frame;
+      try {
+        frame = JSON.parse(text);
+      } catch (e) {
+        return; // not ours to repair; the server only sends JSON
+      }
+      switch (frame.op) {
+        case 'welcome': {
+          this.welcome = frame;
+          const heartbeat = Number(frame.heartbeat);
+          if (heartbeat > 0 && heartbeat !== this._heartbeat) this._startHeartbeat(heartbeat);
+          this._emit('welcome', frame);
+          break;
+        }
+        case 'event':
+          this._onEvent(frame);
+          break;
+        case 'subscribed':
+          this._onSubscribed(frame);
+          break;
+        case 'published':
+        case 'error':
+          this._onReply(frame);
+          break;
+        case 'ping':
+          this._send(frame.id === undefined ? { op: 'pong' } : { op: 'pong', id: frame.id });
+          break;
+        default:
+          break; // pong, unsubscribed, and ops of later protocol versions need no action
+      }
+    }
+
+    _onEvent(frame) {
+      const channel = frame.channel;
+      const isUser = channel === USER_CHANNEL;
+      const entry = this._channels.get(channel);
+      if (!entry && !isUser) return; // arrived just after an unsubscribe
+      // At a reconnect seam the server may replay events this client already handled: drop them.
+      if (!isAfter(frame.offset, this._offsets.get(channel))) return;
+      if (typeof frame.offset === 'string') this._offsets.set(channel, frame.offset);
+      const meta = { event: frame.event, channel, offset: frame.offset };
+      if (isUser) this._emit('user', frame.data, meta);
+      if (entry) {
+        for (const registration of Array.from(entry.handlers)) safely(registration.handler, frame.data, meta);
+      }
+    }
+
+    _onSubscribed(frame) {
+      this._subscribes.delete(frame.id);
+      const entry = this._channels.get(frame.channel);
+      if (!entry) return;
+      // Only move forward: live events may already have gone past the offset this reply reports.
+      if (isAfter(frame.offset, this._offsets.get(frame.channel))) this._offsets.set(frame.channel, frame.offset);
+      if (entry.since) {
+        entry.since = false;
+        this._emit('recovered', { channel: frame.channel, recovered: frame.recovered === true, offset: frame.offset });
+      }
+    }
+
+    _onReply(frame) {
+      const request = frame.id === undefined ? undefined : this._publishes.get(frame.id);
+      if (frame.op === 'published') {
+        if (!request) return;
+        this._publishes.delete(frame.id);
+        request.resolve(frame.offset);
+        return;
+      }
+      const error = failure(frame.code || 'unknown', frame.message || 'request refused');
+      if (request) {
+        this._publishes.delete(frame.id);
+        request.reject(error);
+      } else {
+        const channel = this._subscribes.get(frame.id);
+        if (channel !== undefined) {
+          this._subscribes.delete(frame.id);
+          error.channel = channel; // e.g. forbidden: a private channel without identity
+        }
+        this._emit('error', error);
+      }
+    }
+
+    _sendSubscribe(channel, entry) {
+      if (!this._isOpen) return; // sent from _onOpen instead
+      const id = this._nextId++;
+      const since = this._offsets.get(channel);
+      entry.since = since !== undefined;
+      this._subscribes.set(id, channel);
+      this._send(entry.since ? { op: 'subscribe', id, channel, since } : { op: 'subscribe', id, channel });
+    }
+
+    /** Writes a frame if a socket is open; returns whether it did (otherwise it is resent on open). */
+    _send(frame) {
+      if (!this._isOpen) return false;
+      try {
+        this._ws.send(JSON.stringify(frame));
+        return true;
+      } catch (e) {
+        return false; // socket closing under us; the close event follows
+      }
+    }
+
+    _emit(type, ...args) {
+      const set = this._listeners.get(type);
+      if (set) for (const fn of Array.from(set)) safely(fn, ...args);
+    }
+  }
+
+  Switchboard.backoffDelay = backoffDelay;
+  Switchboard.toWebSocketUrl = toWebSocketUrl;
+  return Switchboard;
+});

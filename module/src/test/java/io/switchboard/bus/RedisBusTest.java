@@ -1,0 +1,111 @@
+package io.switchboard.bus;
+
+import io.switchboard.protocol.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Redis bus against a real redis-server: offsets, history, atomic batches, interest. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisBusTest {
+    private RedisProcess redis;
+    private RedisBus bus;
+    private final List<BusMessage> received = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        redis = new RedisProcess();
+        bus = new RedisBus(RedisClients.fromUrl(redis.url(), "test"), "t", 5, Duration.ofHours(1));
+        bus.start(received::add);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        bus.close();
+        redis.close();
+    }
+
+    private List<Offset> publish(Topic topic, int count) throws Exception {
+        List<Bus.Outgoing> events = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":" + i + ",\"node\":\"n\"}"));
+        }
+        return bus.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void offsetsAreContiguousWithinOneEpoch() throws Exception {
+        List<Offset> offsets = publish(Topic.channel("seq"), 3);
+        offsets.addAll(publish(Topic.channel("seq"), 2));
+        assertThat(offsets).extracting(Offset::seq).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(offsets).extracting(Offset::epoch).containsOnly(offsets.get(0).epoch());
+    }
+
+    @Test
+    void subscribedTopicReceivesPublishedEventsAndHoldsOneRedisSubscription() throws Exception {
+        Topic topic = Topic.channel("live");
+        bus.subscribe(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(redis.command("PUBSUB NUMSUB t:ch:live")).contains(":1");
+        List<Offset> offsets = publish(topic, 3);
+        long deadline = System.currentTimeMillis() + 5000;
+        while (received.stream().filter(m -> m.topic().equals(topic)).count() < 3 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(received.stream().filter(m -> m.topic().equals(topic)).map(BusMessage::offset)).containsExactlyElementsOf(offsets);
+        bus.unsubscribe(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        deadline = System.currentTimeMillis() + 5000;
+        while (!redis.command("PUBSUB NUMSUB t:ch:live").contains(":0") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(redis.command("PUBSUB NUMSUB t:ch:live")).contains(":0");
+    }
+
+    @Test
+    void historyReplaysAfterAnOffsetAndSaysWhenItNoLongerCoversTheGap() throws Exception {
+        Topic topic = Topic.channel("hist");
+        List<Offset> offsets = publish(topic, 8); // history keeps the last 5: seq 4..8
+        History recent = bus.history(topic, Optional.of(offsets.get(4)), 100).toCompletableFuture().get();
+        assertThat(recent.recovered()).isTrue();
+        assertThat(recent.events()).extracting(m -> m.offset().seq()).containsExactly(6L, 7L, 8L);
+        History tooOld = bus.history(topic, Optional.of(offsets.get(0)), 100).toCompletableFuture().get();
+        assertThat(tooOld.recovered()).isFalse();
+        History upToDate = bus.history(topic, Optional.of(offsets.get(7)), 100).toCompletableFuture().get();
+        assertThat(upToDate.recovered()).isTrue();
+        assertThat(upToDate.events()).isEmpty();
+        History otherEpoch = bus.history(topic, Optional.of(new Offset("other", 7)), 100).toCompletableFuture().get();
+        assertThat(otherEpoch.recovered()).isFalse();
+        assertThat(otherEpoch.current()).isEqualTo(offsets.get(7));
+    }
+
+    @Test
+    void anUnpublishedChannelHasAStableEpochAtSeqZero() throws Exception {
+        Topic topic = Topic.channel("fresh");
+        Offset before = bus.history(topic, Optional.empty(), 0).toCompletableFuture().get().current();
+        assertThat(before.seq()).isZero();
+        Offset first = publish(topic, 1).get(0);
+        assertThat(first).isEqualTo(new Offset(before.epoch(), 1));
+        History fromStart = bus.history(topic, Optional.of(before), 10).toCompletableFuture().get();
+        assertThat(fromStart.recovered()).isTrue();
+        assertThat(fromStart.events()).hasSize(1);
+    }
+
+    @Test
+    void aLostMetaKeyStartsANewEpoch() throws Exception {
+        Topic topic = Topic.channel("epoch");
+        Offset old = publish(topic, 2).get(1);
+        redis.command("DEL t:{ch:epoch}:meta t:{ch:epoch}:history");
+        Offset next = publish(topic, 1).get(0);
+        assertThat(next.epoch()).isNotEqualTo(old.epoch());
+        assertThat(next.seq()).isEqualTo(1);
+        assertThat(bus.history(topic, Optional.of(old), 10).toCompletableFuture().get().recovered()).isFalse();
+    }
+}

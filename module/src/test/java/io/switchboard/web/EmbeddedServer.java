@@ -1,0 +1,46 @@
+package io.switchboard.web;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.websocket.server.WsSci;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Map;
+
+/** A real embedded Tomcat with the WebSocket support and Switchboard's initializer, on a free port. */
+final class EmbeddedServer implements AutoCloseable {
+    private final Tomcat tomcat = new Tomcat();
+    private final Context context;
+
+    EmbeddedServer(Map<String, String> contextParameters) throws LifecycleException, IOException {
+        File base = Files.createTempDirectory("switchboard-tomcat").toFile();
+        tomcat.setBaseDir(base.getAbsolutePath());
+        tomcat.setPort(0);
+        tomcat.getConnector().setProperty("address", "127.0.0.1");
+        context = tomcat.addContext("", base.getAbsolutePath());
+        contextParameters.forEach(context::addParameter);
+        context.addServletContainerInitializer(new WsSci(), null);
+        context.addServletContainerInitializer(new SwitchboardInitializer(), null);
+        // With no servlet mapped at all, Tomcat answers the upgrade request with 404.
+        Tomcat.addServlet(context, "default", new org.apache.catalina.servlets.DefaultServlet());
+        context.addServletMappingDecoded("/", "default");
+        tomcat.start();
+    }
+
+    int port() {
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    jakarta.servlet.ServletContext servletContext() {
+        return context.getServletContext();
+    }
+
+    @Override
+    public void close() throws LifecycleException {
+        tomcat.stop();
+        tomcat.destroy();
+    }
+}

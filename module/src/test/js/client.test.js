@@ -1,0 +1,314 @@
+// Tests of the browser client (module/src/main/resources/META-INF/resources/switchboard/client.js).
+// Run: node --test module/src/test/js/   (Node 18+, no npm dependencies)
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+
+const Switchboard = require(path.join(__dirname, '../../main/resources/META-INF/resources/switchboard/client.js'));
+
+/** A clock the test drives: replaces the global timers and Date.now while installed. */
+class FakeClock {
+  constructor() {
+    this.now = 1_000_000;
+    this.timers = new Map(); // id -> {at, fn, every}
+    this.nextId = 1;
+    this.delays = [];        // every setTimeout delay asked for, in order
+  }
+
+  install() {
+    this.saved = { setTimeout, clearTimeout, setInterval, clearInterval, now: Date.now };
+    globalThis.setTimeout = (fn, ms = 0) => { this.delays.push(ms); return this.add(fn, ms, 0); };
+    globalThis.setInterval = (fn, ms) => this.add(fn, ms, ms);
+    globalThis.clearTimeout = globalThis.clearInterval = (id) => this.timers.delete(id);
+    Date.now = () => this.now;
+    return this;
+  }
+
+  uninstall() {
+    Object.assign(globalThis, {
+      setTimeout: this.saved.setTimeout, clearTimeout: this.saved.clearTimeout,
+      setInterval: this.saved.setInterval, clearInterval: this.saved.clearInterval,
+    });
+    Date.now = this.saved.now;
+  }
+
+  add(fn, ms, every) {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.now + ms, fn, every });
+    return id;
+  }
+
+  /** Advances time by `ms`, firing due timers in order. */
+  tick(ms) {
+    const end = this.now + ms;
+    for (;;) {
+      let next = null;
+      for (const [id, t] of this.timers) if (t.at <= end && (!next || t.at < next[1].at)) next = [id, t];
+      if (!next) break;
+      const [id, t] = next;
+      this.now = t.at;
+      if (t.every) t.at += t.every; else this.timers.delete(id);
+      t.fn();
+    }
+    this.now = end;
+  }
+}
+
+/** A WebSocket stand-in; the test opens, feeds and drops it. Records what the client sends. */
+function fakeWebSocketClass() {
+  const sockets = [];
+  class FakeWebSocket {
+    constructor(url) {
+      this.url = url;
+      this.sent = [];
+      this.closedWith = null;
+      sockets.push(this);
+    }
+    send(text) { this.sent.push(JSON.parse(text)); }
+    close(code, reason) { this.closedWith = { code, reason }; }
+    // driven by the test
+    open() { this.onopen({}); }
+    receive(frame) { this.onmessage({ data: JSON.stringify(frame) }); }
+    drop(code = 1006) { this.onclose({ code, reason: '', wasClean: false }); }
+    ops(op) { return this.sent.filter((f) => f.op === op); }
+  }
+  FakeWebSocket.sockets = sockets;
+  return FakeWebSocket;
+}
+
+/** Starts a client on a fake clock and fake sockets; cleans up after the test. */
+function setup(t, urls = 'ws://node-1/switchboard/ws', options = {}) {
+  const clock = new FakeClock().install();
+  const WS = fakeWebSocketClass();
+  const sb = new Switchboard(urls, { WebSocket: WS, ...options });
+  t.after(() => { sb.close(); clock.uninstall(); });
+  const latest = () => WS.sockets[WS.sockets.length - 1];
+  /** Opens the latest socket and says welcome, like a server would. */
+  const connect = (node = 'node-1', heartbeat = 25000) => {
+    const ws = latest();
+    ws.open();
+    ws.receive({ op: 'welcome', session: 's', node, heartbeat, user: null });
+    return ws;
+  };
+  return { sb, clock, WS, latest, connect };
+}
+
+test('derives WebSocket URLs from http(s) URLs and relative paths, and appends the token', (t) => {
+  assert.equal(Switchboard.toWebSocketUrl('http://h:8080/app/switchboard/ws'), 'ws://h:8080/app/switchboard/ws');
+  assert.equal(Switchboard.toWebSocketUrl('https://h/switchboard/ws'), 'wss://h/switchboard/ws');
+  globalThis.location = { href: 'https://example.org/shop/index.html' };
+  try {
+    assert.equal(Switchboard.toWebSocketUrl('switchboard/ws'), 'wss://example.org/shop/switchboard/ws');
+  } finally {
+    delete globalThis.location;
+  }
+  assert.throws(() => Switchboard.toWebSocketUrl('ftp://h/x'), TypeError);
+
+  const { latest } = setup(t, 'ws://h/switchboard/ws', { token: 'abc.123.x-y_z' });
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=abc.123.x-y_z');
+});
+
+test('fails over to the second URL when the first cannot be reached, round robin', (t) => {
+  const { clock, WS, latest, connect } = setup(t, ['ws://node-1/switchboard/ws', 'ws://node-2/switchboard/ws']);
+  assert.equal(latest().url, 'ws://node-1/switchboard/ws');
+  latest().drop(1006); // handshake failed
+  clock.tick(15000);
+  assert.equal(WS.sockets.length, 2);
+  assert.equal(latest().url, 'ws://node-2/switchboard/ws');
+  connect('node-2').drop(1001); // node-2 shuts down later
+  clock.tick(15000);
+  assert.equal(latest().url, 'ws://node-1/switchboard/ws');
+});
+
+test('resubscribes with since = last offset seen after a reconnect, and reports recovery', (t) => {
+  const { sb, clock, latest, connect } = setup(t);
+  const recovered = [];
+  sb.on('recovered', (r) => recovered.push(r));
+  sb.subscribe('news', () => {});
+  sb.subscribe('quiet', () => {});
+  sb.subscribe('news', () => {}); // a second handler: no second wire subscribe
+
+  const first = connect();
+  assert.deepEqual(first.ops('subscribe').map((f) => [f.channel, f.since]), [['news', undefined], ['quiet', undefined]]);
+  first.receive({ op: 'subscribed', channel: 'news', offset: 'E-3', recovered: true, id: first.ops('subscribe')[0].id });
+  first.receive({ op: 'subscribed', channel: 'quiet', offset: 'E-0', recovered: true });
+  first.receive({ op: 'event', channel: 'news', event: 'm', data: 1, offset: 'E-4' });
+  assert.deepEqual(recovered, [], 'a first subscribe is not a recovery');
+
+  first.drop();
+  clock.tick(15000);
+  const second = connect('node-2');
+  assert.deepEqual(second.ops('subscribe').map((f) => [f.channel, f.since]), [['news', 'E-4'], ['quiet', 'E-0']]);
+  second.receive({ op: 'subscribed', channel: 'news', offset: 'E-4', recovered: true });
+  second.receive({ op: 'subscribed', channel: 'quiet', offset: 'F-0', recovered: false });
+  assert.deepEqual(recovered, [
+    { channel: 'news', recovered: true, offset: 'E-4' },
+    { channel: 'quiet', recovered: false, offset: 'F-0' },
+  ]);
+});
+
+test('drops events already seen at a reconnect seam, accepts a new epoch', (t) => {
+  const { sb, clock, connect } = setup(t);
+  const seen = [];
+  sb.subscribe('news', (data, meta) => seen.push([data, meta.offset, meta.event, meta.channel]));
+  const first = connect();
+  first.receive({ op: 'subscribed', channel: 'news', offset: 'E-9', recovered: true });
+  first.receive({ op: 'event', channel: 'news', event: 'm', data: 'a', offset: 'E-10' });
+  first.receive({ op: 'event', channel: 'news', event: 'm', data: 'b', offset: 'E-11' });
+  first.drop();
+  clock.tick(15000);
+
+  const second = connect('node-2');
+  assert.equal(second.ops('subscribe')[0].since, 'E-11');
+  // The replay overlaps what the old socket delivered (e.g. a live event raced the resubscribe).
+  second.receive({ op: 'event', channel: 'news', event: 'm', data: 'b', offset: 'E-11' });
+  second.receive({ op: 'event', channel: 'news', event: 'm', data: 'c', offset: 'E-12' });
+  second.receive({ op: 'subscribed', channel: 'news', offset: 'E-12', recovered: true });
+  second.receive({ op: 'event', channel: 'news', event: 'm', data: 'c', offset: 'E-12' });
+  second.receive({ op: 'event', channel: 'news', event: 'm', data: 'x', offset: 'E-2' });
+  // Seq is compared numerically, not as text ("E-100" > "E-13").
+  second.receive({ op: 'event', channel: 'news', event: 'm', data: 'd', offset: 'E-100' });
+  // History lost on the server: a new epoch restarts the sequence and must not be dropped.
+  second.receive({ op: 'event', channel: 'news', event: 'm', data: 'e', offset: 'F-1' });
+  assert.deepEqual(seen.map((s) => s[0]), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(seen[0], ['a', 'E-10', 'm', 'news']);
+});
+
+test('publish resolves with the offset, rejects with the error code, matched by id', async (t) => {
+  const { sb, latest, connect } = setup(t);
+  const queued = sb.publish('chat.lobby', 'message', { text: 'early' }); // before the socket is open
+  const ws = connect();
+  const ok = sb.publish('chat.lobby', 'message', { text: 'hi' });
+  const refused = sb.publish('news', 'message', { text: 'no' });
+  const sent = ws.ops('publish');
+  assert.deepEqual(sent.map((f) => f.data.text), ['early', 'hi', 'no']);
+  assert.deepEqual(sent[1], { op: 'publish', id: sent[1].id, channel: 'chat.lobby', event: 'message', data: { text: 'hi' } });
+  // Answers may come in any order.
+  ws.receive({ op: 'error', code: 'forbidden', message: 'not allowed', id: sent[2].id });
+  ws.receive({ op: 'published', channel: 'chat.lobby', offset: 'E-8', id: sent[1].id });
+  ws.receive({ op: 'published', channel: 'chat.lobby', offset: 'E-7', id: sent[0].id });
+  assert.equal(await queued, 'E-7');
+  assert.equal(await ok, 'E-8');
+  await assert.rejects(refused, (e) => e instanceof Error && e.code === 'forbidden' && e.message === 'not allowed');
+
+  const inFlight = sb.publish('chat.lobby', 'message', {});
+  latest().drop();
+  await assert.rejects(inFlight, { code: 'disconnected' });
+});
+
+test('an error for a subscribe names the channel', (t) => {
+  const { sb, connect } = setup(t);
+  const errors = [];
+  sb.on('error', (e) => errors.push(e));
+  sb.subscribe('private-x', () => {});
+  const ws = connect();
+  ws.receive({ op: 'error', code: 'forbidden', message: 'no identity', id: ws.ops('subscribe')[0].id });
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].code, 'forbidden');
+  assert.equal(errors[0].channel, 'private-x');
+});
+
+test('answers server pings, pings every heartbeat, reconnects after two silent heartbeats', (t) => {
+  const { sb, clock, WS, connect } = setup(t);
+  const closes = [];
+  sb.on('close', (c) => closes.push(c));
+  const ws = connect('node-1', 1000);
+
+  ws.receive({ op: 'ping', id: 7 });
+  ws.receive({ op: 'ping' });
+  assert.deepEqual(ws.ops('pong'), [{ op: 'pong', id: 7 }, { op: 'pong' }]);
+
+  clock.tick(1000);
+  assert.equal(ws.ops('ping').length, 1, 'own ping after one heartbeat');
+  ws.receive({ op: 'pong' }); // last frame at t=1000
+  clock.tick(1000);
+  assert.equal(ws.closedWith, null, 'still alive: a frame arrived within two heartbeats');
+  assert.equal(ws.ops('ping').length, 2);
+  clock.tick(1000); // t=3000: nothing received for 2 heartbeats
+  assert.deepEqual(ws.closedWith, { code: 4000, reason: 'heartbeat timeout' });
+  assert.equal(sb.connected, false);
+  assert.deepEqual(closes, [{ code: 4000, reason: 'heartbeat timeout' }]);
+  clock.tick(15000);
+  assert.equal(WS.sockets.length, 2, 'reconnected');
+  ws.drop(1006); // the abandoned socket's late close event changes nothing
+  assert.equal(closes.length, 1);
+});
+
+test('backoff delays stay within [minDelay, maxDelay], grow, and reset after a stable connection', (t) => {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const low = Switchboard.backoffDelay(attempt, 500, 15000, () => 0);
+    const high = Switchboard.backoffDelay(attempt, 500, 15000, () => 0.999999);
+    assert.equal(low, 500);
+    assert.ok(high <= 15000 && high <= 500 * 2 ** (attempt + 1), `attempt ${attempt}: ${high}`);
+  }
+  assert.equal(Switchboard.backoffDelay(0, 500, 15000, () => 1), 1000);
+  assert.equal(Switchboard.backoffDelay(3, 500, 15000, () => 1), 8000);
+  assert.equal(Switchboard.backoffDelay(10, 500, 15000, () => 1), 15000);
+
+  const { clock, latest, connect } = setup(t, 'ws://h/ws', { minDelay: 100, maxDelay: 2000 });
+  for (let i = 0; i < 12; i++) {
+    latest().drop();
+    clock.tick(2000);
+  }
+  const delays = clock.delays;
+  assert.ok(delays.every((d) => d >= 100 && d <= 2000), String(delays));
+  assert.ok(delays.slice(0, 2).every((d) => d <= 400), 'the first attempts are quick');
+
+  connect();
+  clock.tick(10000); // stable for a while
+  const before = clock.delays.length;
+  latest().drop(1001);
+  assert.ok(clock.delays[before] <= 200, 'backoff restarted from the bottom: ' + clock.delays[before]);
+});
+
+test('user events go to "user" listeners; welcome is exposed', (t) => {
+  const { sb, connect } = setup(t);
+  const users = [];
+  const welcomes = [];
+  sb.on('user', (data, meta) => users.push([data, meta]));
+  sb.on('welcome', (w) => welcomes.push(w.node));
+  const ws = connect('node-3');
+  ws.receive({ op: 'event', channel: '@user', event: 'notice', data: { n: 1 }, offset: 'U-1' });
+  ws.receive({ op: 'event', channel: '@user', event: 'notice', data: { n: 1 }, offset: 'U-1' });
+  assert.deepEqual(users, [[{ n: 1 }, { event: 'notice', channel: '@user', offset: 'U-1' }]]);
+  assert.deepEqual(welcomes, ['node-3']);
+  assert.equal(sb.welcome.node, 'node-3');
+});
+
+test('unsubscribing the last handler unsubscribes the channel; a handler error does not stop others', (t) => {
+  const { sb, connect } = setup(t);
+  const got = [];
+  const offA = sb.subscribe('news', () => { throw new Error('app bug'); });
+  const offB = sb.subscribe('news', (d) => got.push(d));
+  const ws = connect();
+  const errors = [];
+  const saved = globalThis.setTimeout; // the client rethrows handler errors asynchronously
+  globalThis.setTimeout = (fn) => { try { fn(); } catch (e) { errors.push(e.message); } };
+  try {
+    ws.receive({ op: 'event', channel: 'news', event: 'm', data: 1, offset: 'E-1' });
+  } finally {
+    globalThis.setTimeout = saved;
+  }
+  assert.deepEqual(got, [1]);
+  assert.deepEqual(errors, ['app bug']);
+  offA();
+  assert.equal(ws.ops('unsubscribe').length, 0);
+  offB();
+  offB(); // idempotent
+  assert.deepEqual(ws.ops('unsubscribe'), [{ op: 'unsubscribe', channel: 'news' }]);
+  ws.receive({ op: 'event', channel: 'news', event: 'm', data: 2, offset: 'E-2' });
+  assert.deepEqual(got, [1]);
+});
+
+test('close() stops for good and rejects pending publishes', async (t) => {
+  const { sb, clock, WS } = setup(t);
+  const pending = sb.publish('chat.lobby', 'message', {});
+  sb.close();
+  await assert.rejects(pending, { code: 'closed' });
+  await assert.rejects(sb.publish('chat.lobby', 'message', {}), { code: 'closed' });
+  clock.tick(60000);
+  assert.equal(WS.sockets.length, 1, 'no reconnect after close()');
+  assert.deepEqual(WS.sockets[0].closedWith, { code: 1000, reason: 'client closed' });
+});
