@@ -77,6 +77,9 @@ public final class RedisClients {
         // The web application must start even while Redis is down; the bus reports itself unhealthy.
         config.setLazyInitialization(true);
         config.setUseScriptCache(true);
+        // Listener calls of one pub/sub channel in arrival order (the default, stated because the
+        // per-topic dispatcher relies on it to avoid needless history reads).
+        config.setKeepPubSubOrder(true);
         // Small pools: Redisson's listener threads only hand events to send queues.
         config.setThreads(4);
         config.setNettyThreads(4);

@@ -3,7 +3,6 @@ package io.switchboard.registry;
 import io.switchboard.bus.Topic;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,7 +26,6 @@ public final class Registry {
 
     private final Object lock = new Object();
     private final Map<Topic, Subscriber[]> byTopic = new ConcurrentHashMap<>(); // written under lock
-    private final Map<Topic, Integer> counts = new HashMap<>(); // guarded by lock
     private final InterestListener interest;
 
     public Registry(InterestListener interest) {
@@ -46,7 +44,6 @@ public final class Registry {
             Subscriber[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = subscriber;
             byTopic.put(topic, next);
-            counts.merge(topic, 1, Integer::sum);
             if (current.length == 0) {
                 interest.interested(topic);
             }
@@ -72,7 +69,6 @@ public final class Registry {
             }
             if (current.length == 1) {
                 byTopic.remove(topic);
-                counts.remove(topic);
                 interest.uninterested(topic);
                 return;
             }
@@ -80,7 +76,6 @@ public final class Registry {
             System.arraycopy(current, 0, next, 0, index);
             System.arraycopy(current, index + 1, next, index, current.length - index - 1);
             byTopic.put(topic, next);
-            counts.merge(topic, -1, Integer::sum);
         }
     }
 
@@ -94,8 +89,6 @@ public final class Registry {
     }
 
     public int subscriptionCount() {
-        synchronized (lock) {
-            return counts.values().stream().mapToInt(Integer::intValue).sum();
-        }
+        return byTopic.values().stream().mapToInt(subscribers -> subscribers.length).sum();
     }
 }
