@@ -30,6 +30,10 @@ final class EmbeddedServer implements AutoCloseable {
         tomcat.start();
     }
 
+    boolean contextAvailable() {
+        return context.getState().isAvailable();
+    }
+
     int port() {
         return tomcat.getConnector().getLocalPort();
     }

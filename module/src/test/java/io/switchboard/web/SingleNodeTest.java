@@ -115,6 +115,41 @@ class SingleNodeTest {
     }
 
     @Test
+    void userEventsReachEverySessionOfThatUserOnly() throws Exception {
+        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(TOKEN, java.time.Clock.systemUTC());
+        long expiry = System.currentTimeMillis() / 1000 + 600;
+        try (TestClient first = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
+             TestClient second = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
+             TestClient other = new TestClient(ws() + "?token=" + tokens.mint("bob", expiry), origin())) {
+            assertThat(first.await(TestClient.op("welcome")).path("user").asText()).isEqualTo("alice");
+            second.await(TestClient.op("welcome"));
+            other.await(TestClient.op("welcome"));
+            assertThat(post("/switchboard/api/users/alice/events", "{\"event\":\"invoice\",\"data\":1}", TOKEN).statusCode())
+                    .isEqualTo(202);
+            for (TestClient alice : List.of(first, second)) {
+                JsonNode event = alice.await(TestClient.op("event"));
+                assertThat(event.path("channel").asText()).isEqualTo("@user");
+                assertThat(event.path("event").asText()).isEqualTo("invoice");
+            }
+            other.send("{\"op\":\"ping\",\"id\":\"p\"}");
+            other.await(TestClient.op("pong"));
+            assertThat(other.frames).noneMatch(TestClient.op("event"));
+        }
+    }
+
+    @Test
+    void forgedOrExpiredTokensAreRefusedAtTheHandshake() {
+        io.switchboard.security.ClientTokens forger = new io.switchboard.security.ClientTokens("not-the-secret", java.time.Clock.systemUTC());
+        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(TOKEN, java.time.Clock.systemUTC());
+        for (String token : List.of(forger.mint("alice", System.currentTimeMillis() / 1000 + 600),
+                tokens.mint("alice", System.currentTimeMillis() / 1000 - 1), "garbage")) {
+            assertThatThrownBy(() -> new TestClient(ws() + "?token=" + token, origin()))
+                    .cause().isInstanceOf(WebSocketHandshakeException.class)
+                    .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(401));
+        }
+    }
+
+    @Test
     void oversizedFrameClosesWith1009() throws Exception {
         try (TestClient client = new TestClient(ws(), origin())) {
             client.await(TestClient.op("welcome"));

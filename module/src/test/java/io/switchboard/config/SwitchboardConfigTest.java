@@ -1,0 +1,60 @@
+package io.switchboard.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SwitchboardConfigTest {
+
+    private static SwitchboardConfig load(Map<String, String> context, Map<String, String> system, Map<String, String> env) {
+        return SwitchboardConfig.load(new ConfigSource(context::get, system::get, env));
+    }
+
+    @Test
+    void contextParametersWinOverSystemPropertiesWhichWinOverEnvironment() {
+        SwitchboardConfig config = load(Map.of("switchboard.namespace", "ctx"),
+                Map.of("switchboard.namespace", "sys", "switchboard.prefix", "/sys"),
+                Map.of("SWITCHBOARD_NAMESPACE", "env", "SWITCHBOARD_PREFIX", "/env", "SWITCHBOARD_API_TOKEN", "secret"));
+        assertThat(config.namespace()).isEqualTo("ctx");
+        assertThat(config.prefix()).isEqualTo("/sys");
+        assertThat(config.apiToken()).contains("secret");
+    }
+
+    @Test
+    void defaultsMatchTheDocumentedLimits() {
+        SwitchboardConfig config = load(Map.of(), Map.of(), Map.of());
+        assertThat(config.prefix()).isEqualTo("/switchboard");
+        assertThat(config.maxFrameBytes()).isEqualTo(65536);
+        assertThat(config.maxBodyBytes()).isEqualTo(1048576);
+        assertThat(config.maxSubscriptions()).isEqualTo(100);
+        assertThat(config.maxBatch()).isEqualTo(100);
+        assertThat(config.redisUrl()).isEmpty();
+        assertThat(config.apiToken()).isEmpty();
+    }
+
+    @Test
+    void aBadValueIsRefusedNamingTheKeyAndValue() {
+        assertThatThrownBy(() -> load(Map.of("switchboard.heartbeat", "soon"), Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("switchboard.heartbeat").hasMessageContaining("soon");
+    }
+
+    @Test
+    void theDescriptionNeverContainsSecrets() {
+        SwitchboardConfig config = load(Map.of("switchboard.api-token", "s3cret-token",
+                "switchboard.redis", "redis://:hunter2@localhost:6379"), Map.of(), Map.of());
+        assertThat(config.describe()).doesNotContain("s3cret-token").doesNotContain("hunter2");
+    }
+
+    @Test
+    void channelPatternsMatchWithStars() {
+        ChannelPatterns patterns = ChannelPatterns.parse("chat.*, room:*:public");
+        assertThat(patterns.matches("chat.lobby")).isTrue();
+        assertThat(patterns.matches("room:7:public")).isTrue();
+        assertThat(patterns.matches("news")).isFalse();
+        assertThat(patterns.matches("chatXlobby")).isFalse();
+    }
+}
