@@ -50,6 +50,12 @@ public interface Bus extends AutoCloseable {
     /** Completes normally when the bus answers a round trip. */
     CompletionStage<Void> ping();
 
+    /**
+     * Whether subscriptions currently receive what is published: false while the bus's own
+     * probe messages do not come back (Redis down, or the pub/sub connection deaf).
+     */
+    boolean receiving();
+
     /** Publishes this node's figures for the cluster view; they expire unless refreshed. */
     CompletionStage<Void> announce(String nodeId, String figuresJson);
 

@@ -95,6 +95,11 @@ public final class LocalBus implements Bus {
     }
 
     @Override
+    public boolean receiving() {
+        return true;
+    }
+
+    @Override
     public CompletionStage<Void> announce(String nodeId, String figuresJson) {
         this.nodeId = nodeId;
         this.figures = figuresJson;

@@ -7,6 +7,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.MessageListener;
+import org.redisson.api.listener.StatusListener;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -40,13 +42,17 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Threading: Redisson delivers messages on its own threads; subscription attempts that must
- * be retried while Redis is down run on {@code retries}, a single daemon thread owned by this bus.
+ * be retried while Redis is down run on {@code scheduler}, a single daemon thread owned by this bus, which also
+ * runs the probe: every second the bus publishes to a channel of its own and expects the message
+ * back, so it knows whether its subscriptions really receive ({@link #receiving()}).
  */
 public final class RedisBus implements Bus {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
     private static final String PUBLISH_SCRIPT = script("publish.lua");
     private static final String HISTORY_SCRIPT = script("history.lua");
     private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
+    private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration NODE_FIGURES_TTL = Duration.ofSeconds(30);
     private static final long MIN_META_TTL_SECONDS = Duration.ofDays(7).toSeconds();
 
@@ -58,13 +64,16 @@ public final class RedisBus implements Bus {
     private final RScript scripts;
     private final RMap<String, String> nodeFigures;
     private final Map<Topic, TopicSubscription> subscriptions = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "switchboard-redis-retry");
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "switchboard-redis-bus");
         thread.setDaemon(true);
         return thread;
     });
+    private final Registration probeTopic;
     private volatile BusListener listener = message -> { };
     private volatile boolean closed;
+    private volatile boolean receiving = true;
+    private volatile long lastProbeNanos = System.nanoTime();
 
     public RedisBus(RedissonClient redisson, String namespace, int historySize, Duration historyTtl) {
         this.redisson = redisson;
@@ -74,11 +83,16 @@ public final class RedisBus implements Bus {
         this.metaTtlSeconds = Math.max(MIN_META_TTL_SECONDS, historyTtlSeconds);
         this.scripts = redisson.getScript(StringCodec.INSTANCE);
         this.nodeFigures = redisson.getMap(namespace + ":nodes", StringCodec.INSTANCE);
+        String probeChannel = namespace + ":probe:" + Epochs.next();
+        this.probeTopic = new Registration(probeChannel, (channel, message) -> probeArrived(), () -> { });
     }
 
     @Override
     public void start(BusListener listener) {
         this.listener = listener;
+        probeTopic.register();
+        scheduler.scheduleWithFixedDelay(this::probe, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -177,6 +191,40 @@ public final class RedisBus implements Bus {
     }
 
     @Override
+    public boolean receiving() {
+        return receiving;
+    }
+
+    /**
+     * Publishes a probe on this bus's own channel and checks that the previous one came back.
+     * Runs every {@link #PROBE_INTERVAL} on {@code scheduler}.
+     */
+    private void probe() {
+        if (probeTopic.isRegistered()) {
+            long sent = System.nanoTime();
+            probeTopic.topic().publishAsync(String.valueOf(sent));
+        }
+        boolean silent = System.nanoTime() - lastProbeNanos > PROBE_TIMEOUT.toNanos();
+        if (silent && receiving) {
+            receiving = false;
+            log.warn("The Redis bus stopped receiving its own probes for {} s: subscriptions are down, health is 503 "
+                    + "until they are back", PROBE_TIMEOUT.toSeconds());
+        }
+    }
+
+    private void probeArrived() {
+        lastProbeNanos = System.nanoTime();
+        if (!receiving) {
+            receiving = true;
+            log.info("The Redis bus receives again; re-subscribing {} topic(s) and repairing from history",
+                    subscriptions.size());
+            // Redisson resubscribes by itself after a reconnect, but has had bugs where some channels
+            // stayed silent: subscribe every topic anew, then let the node fetch what it missed.
+            subscriptions.values().forEach(TopicSubscription::renew);
+        }
+    }
+
+    @Override
     public CompletionStage<Void> announce(String nodeId, String figuresJson) {
         long expiresAt = System.currentTimeMillis() + NODE_FIGURES_TTL.toMillis();
         return nodeFigures.fastPutAsync(nodeId, expiresAt + " " + figuresJson).thenApply(ignored -> null);
@@ -204,72 +252,141 @@ public final class RedisBus implements Bus {
         closed = true;
         subscriptions.values().forEach(TopicSubscription::cancel);
         subscriptions.clear();
-        retries.shutdownNow();
+        probeTopic.cancel();
+        scheduler.shutdownNow();
         // Quiet period 0: nothing is in flight that we still care about. The timeout bounds undeploy.
         redisson.shutdown(0, 5, TimeUnit.SECONDS);
     }
 
     /**
-     * One topic's Redis subscription. Registration is retried until it sticks: Redisson gives up
-     * on a registration attempted while Redis is down, and does not retry it by itself.
+     * One listener registration on a Redis pub/sub channel, retried until it sticks: Redisson gives
+     * up on a registration attempted while Redis is down and does not retry it by itself.
      */
-    private final class TopicSubscription {
-        private final Topic topic;
-        private final RTopic redisTopic;
-        private final CompletableFuture<Void> live = new CompletableFuture<>();
+    private final class Registration {
+        private final String channel;
+        private final RTopic topic;
         private final MessageListener<String> onMessage;
+        private final Runnable onLive;
+        private final StatusListener onStatus;
         private volatile boolean cancelled;
-        private volatile Integer listenerId;
+        private volatile List<Integer> listenerIds = List.of();
         private boolean warned;
 
-        TopicSubscription(Topic topic) {
-            this.topic = topic;
-            this.redisTopic = redisson.getTopic(topic.pubSubName(namespace), StringCodec.INSTANCE);
-            this.onMessage = (channel, wire) -> BusMessage.parse(topic, wire).ifPresentOrElse(
-                    message -> listener.onMessage(message),
-                    () -> log.warn("Ignored a message on {} that is not in Switchboard's format", channel));
+        /** @param onLive called each time the channel is (re)subscribed: first time and after reconnects */
+        Registration(String channel, MessageListener<String> onMessage, Runnable onLive) {
+            this.channel = channel;
+            this.topic = redisson.getTopic(channel, StringCodec.INSTANCE);
+            this.onMessage = onMessage;
+            this.onLive = onLive;
+            this.onStatus = new StatusListener() {
+                @Override
+                public void onSubscribe(String subscribed) {
+                    onLive.run();
+                }
+
+                @Override
+                public void onUnsubscribe(String unsubscribed) {
+                }
+            };
         }
 
-        void attempt() {
+        RTopic topic() {
+            return topic;
+        }
+
+        boolean isRegistered() {
+            return !listenerIds.isEmpty();
+        }
+
+        void register() {
             if (cancelled || closed) {
                 return;
             }
-            redisTopic.addListenerAsync(String.class, onMessage).whenComplete((id, error) -> {
-                if (error == null) {
-                    listenerId = id;
-                    if (cancelled) {
-                        redisTopic.removeListenerAsync(id);
-                    } else {
-                        if (warned) {
-                            log.info("Subscribed to {} after Redis came back", topic.pubSubName(namespace));
+            topic.addListenerAsync(String.class, onMessage)
+                    .thenCompose(messageId -> topic.addListenerAsync(onStatus)
+                            .thenApply(statusId -> List.of(messageId, statusId)))
+                    .whenComplete((ids, error) -> {
+                        if (error == null) {
+                            listenerIds = ids;
+                            if (cancelled) {
+                                removeListeners(ids);
+                                return;
+                            }
+                            if (warned) {
+                                log.info("Subscribed to {} after Redis came back", channel);
+                                warned = false;
+                            }
+                            onLive.run();
+                            return;
                         }
-                        live.complete(null);
-                    }
-                    return;
-                }
-                if (!warned) {
-                    warned = true;
-                    log.warn("Could not subscribe to {} ({}); retrying every {} s until Redis answers",
-                            topic.pubSubName(namespace), error.getMessage(), SUBSCRIBE_RETRY.toSeconds());
-                }
-                if (!cancelled && !closed) {
-                    try {
-                        retries.schedule(this::attempt, SUBSCRIBE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-                        live.completeExceptionally(shuttingDown);
-                    }
-                }
-            });
+                        if (!warned) {
+                            warned = true;
+                            log.warn("Could not subscribe to {} ({}); retrying every {} s until Redis answers",
+                                    channel, error.getMessage(), SUBSCRIBE_RETRY.toSeconds());
+                        }
+                        try {
+                            scheduler.schedule(this::register, SUBSCRIBE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (RejectedExecutionException shuttingDown) {
+                            log.debug("Not retrying {}: the bus is closing", channel);
+                        }
+                    });
+        }
+
+        /** Drops the registration and registers anew, which makes Redisson SUBSCRIBE again. */
+        void renew() {
+            List<Integer> ids = listenerIds;
+            listenerIds = List.of();
+            removeListeners(ids).whenComplete((ignored, error) -> register());
         }
 
         CompletionStage<Void> cancel() {
             cancelled = true;
-            live.completeExceptionally(new BusUnavailableException("unsubscribed from " + topic, null));
-            Integer id = listenerId;
-            if (id == null || closed) {
+            List<Integer> ids = listenerIds;
+            listenerIds = List.of();
+            return closed ? CompletableFuture.completedFuture(null) : removeListeners(ids);
+        }
+
+        private CompletionStage<Void> removeListeners(List<Integer> ids) {
+            if (ids.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
-            return redisTopic.removeListenerAsync(id).handle((ignored, error) -> null);
+            return topic.removeListenerAsync(ids.toArray(Integer[]::new)).handle((ignored, error) -> null);
+        }
+    }
+
+    /** A topic's subscription: live once Redis confirmed it, resumed after every re-subscribe. */
+    private final class TopicSubscription {
+        private final Topic topic;
+        private final CompletableFuture<Void> live = new CompletableFuture<>();
+        private final Registration registration;
+
+        TopicSubscription(Topic topic) {
+            this.topic = topic;
+            this.registration = new Registration(topic.pubSubName(namespace),
+                    (channel, wire) -> BusMessage.parse(topic, wire).ifPresentOrElse(
+                            message -> listener.onMessage(message),
+                            () -> log.warn("Ignored a message on {} that is not in Switchboard's format", channel)),
+                    this::subscribed);
+        }
+
+        void attempt() {
+            registration.register();
+        }
+
+        private void subscribed() {
+            if (!live.complete(null)) {
+                // Not the first subscribe: a resubscribe after a reconnect; events may have been missed.
+                listener.onResumed(topic);
+            }
+        }
+
+        void renew() {
+            registration.renew();
+        }
+
+        CompletionStage<Void> cancel() {
+            live.completeExceptionally(new BusUnavailableException("unsubscribed from " + topic, null));
+            return registration.cancel();
         }
     }
 

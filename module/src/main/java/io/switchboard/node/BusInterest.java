@@ -1,6 +1,7 @@
 package io.switchboard.node;
 
 import io.switchboard.bus.Bus;
+import io.switchboard.bus.BusListener;
 import io.switchboard.bus.BusMessage;
 import io.switchboard.bus.BusUnavailableException;
 import io.switchboard.bus.Topic;
@@ -20,7 +21,7 @@ import java.util.concurrent.ExecutorService;
  * single thread, so bus calls happen in decision order and never under the registry's lock
  * (Redisson may block a caller for seconds while Redis is down).
  */
-final class BusInterest implements Registry.InterestListener {
+final class BusInterest implements Registry.InterestListener, BusListener {
     private final Bus bus;
     private final ExecutorService worker;
     private final Map<Topic, Interest> interests = new ConcurrentHashMap<>();
@@ -43,6 +44,9 @@ final class BusInterest implements Registry.InterestListener {
         worker.execute(() -> bus.subscribe(topic).whenComplete((ignored, error) -> {
             if (error == null) {
                 interest.live().complete(null);
+                // Where the topic stood when we started listening: the point gap repair starts from.
+                bus.history(topic, java.util.Optional.empty(), 0)
+                        .thenAccept(position -> interest.dispatcher().baseline(position.current()));
             } else {
                 interest.live().completeExceptionally(error);
             }
@@ -67,10 +71,19 @@ final class BusInterest implements Registry.InterestListener {
     }
 
     /** Routes a bus message to its topic's dispatcher; messages of topics no longer wanted are dropped. */
-    void route(BusMessage message) {
+    @Override
+    public void onMessage(BusMessage message) {
         Interest interest = interests.get(message.topic());
         if (interest != null) {
             interest.dispatcher().onMessage(message);
+        }
+    }
+
+    @Override
+    public void onResumed(Topic topic) {
+        Interest interest = interests.get(topic);
+        if (interest != null) {
+            interest.dispatcher().resume();
         }
     }
 

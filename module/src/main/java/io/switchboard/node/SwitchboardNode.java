@@ -74,11 +74,11 @@ public final class SwitchboardNode implements Switchboard {
     }
 
     private TopicDispatcher newDispatcher(Topic topic) {
-        return new TopicDispatcher(topic, registry, bus, stats);
+        return new TopicDispatcher(topic, registry, bus, stats, Math.max(1, config.historySize()));
     }
 
     public void start() {
-        bus.start(interest::route);
+        bus.start(interest);
         long heartbeat = config.heartbeat().toMillis();
         timer.scheduleWithFixedDelay(this::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);

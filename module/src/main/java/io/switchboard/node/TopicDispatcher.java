@@ -36,19 +36,68 @@ final class TopicDispatcher {
     private final Registry registry;
     private final Bus bus;
     private final NodeStats stats;
+    private final int historyLimit;
     private final TreeMap<Long, BusMessage> waiting = new TreeMap<>();
     private Offset last;
     private boolean repairing;
 
-    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats) {
+    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int historyLimit) {
         this.topic = topic;
         this.registry = registry;
         this.bus = bus;
         this.stats = stats;
+        this.historyLimit = historyLimit;
     }
 
     synchronized void onMessage(BusMessage message) {
         accept(message);
+    }
+
+    /** Where the topic stood when the node subscribed, unless an event already told us more. */
+    synchronized void baseline(Offset current) {
+        if (last == null) {
+            last = current;
+        }
+    }
+
+    /**
+     * The bus subscription was interrupted and is back: fetch from history what was published
+     * after the last event delivered here, and deliver it in order before anything newer.
+     */
+    synchronized void resume() {
+        if (last == null) {
+            return; // nothing delivered and no baseline yet: nothing this node could have missed
+        }
+        Offset from = last;
+        bus.history(topic, Optional.of(from), historyLimit).whenComplete((history, error) -> resumed(from, history, error));
+    }
+
+    private synchronized void resumed(Offset from, History history, Throwable error) {
+        if (error != null) {
+            log.warn("Topic {}: could not fetch what was missed after {}: {}", topic, from, error.getMessage());
+            return;
+        }
+        if (!history.current().sameEpoch(from)) {
+            // Redis lost the topic (restarted empty): what exists now is the new epoch from its start.
+            log.warn("Topic {}: history was lost while the bus was down (epoch {} → {}); delivering the new epoch",
+                    topic, from.epoch(), history.current().epoch());
+            bus.history(topic, Optional.of(new Offset(history.current().epoch(), 0)), historyLimit)
+                    .whenComplete((fresh, failed) -> {
+                        if (failed == null) {
+                            synchronized (this) {
+                                fresh.events().forEach(this::accept);
+                            }
+                        }
+                    });
+            return;
+        }
+        if (!history.events().isEmpty()) {
+            log.info("Topic {}: delivering {} event(s) missed while the bus was interrupted", topic, history.events().size());
+        }
+        history.events().forEach(this::accept);
+        if (!history.recovered()) {
+            log.warn("Topic {}: history no longer holds everything after {}", topic, from);
+        }
     }
 
     /** Turns a bus message into the delivery every subscriber shares; also used for replays. */

@@ -271,14 +271,17 @@ final class ApiServlet extends HttpServlet {
         AsyncContext async = request.startAsync();
         async.setTimeout(ASYNC_TIMEOUT_MILLIS);
         ping.whenComplete((ignored, error) -> {
+            boolean receiving = node.bus().receiving();
+            boolean up = error == null && receiving;
             ObjectNode answer = Json.MAPPER.createObjectNode()
-                    .put("status", error == null ? "up" : "down")
+                    .put("status", up ? "up" : "down")
                     .put("node", node.nodeId())
-                    .put("bus", node.bus().kind());
-            if (error != null) {
-                answer.put("message", "the bus does not answer");
+                    .put("bus", node.bus().kind())
+                    .put("receiving", receiving);
+            if (!up) {
+                answer.put("message", error != null ? "the bus does not answer" : "the bus subscriptions do not receive");
             }
-            write(async, error == null ? 200 : 503, answer);
+            write(async, up ? 200 : 503, answer);
         });
     }
 

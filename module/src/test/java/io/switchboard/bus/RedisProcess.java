@@ -9,12 +9,17 @@ import java.util.concurrent.TimeUnit;
 /** A real {@code redis-server} on a free port, with nothing persisted; for tests of the Redis bus. */
 final class RedisProcess implements AutoCloseable {
     final int port;
-    private final Process process;
+    private Process process;
 
     RedisProcess() throws IOException, InterruptedException {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
+        start();
+    }
+
+    /** Starts (again) on the same port, empty: nothing is persisted. */
+    void start() throws IOException, InterruptedException {
         process = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no")
                 .redirectErrorStream(true)

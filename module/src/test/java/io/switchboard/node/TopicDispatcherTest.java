@@ -29,7 +29,7 @@ class TopicDispatcherTest {
         public void uninterested(Topic topic) {
         }
     });
-    private final TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, history, new NodeStats());
+    private final TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, history, new NodeStats(), 100);
 
     TopicDispatcherTest() {
         registry.add(topic, (Delivery delivery) -> delivered.add(delivery.offset().seq()));
@@ -70,7 +70,7 @@ class TopicDispatcherTest {
     @Test
     void aGapNoLongerInHistoryIsSkippedSoDeliveryGoesOn() {
         LocalBus shortHistory = new LocalBus(1);
-        TopicDispatcher forgetful = new TopicDispatcher(topic, registry, shortHistory, new NodeStats());
+        TopicDispatcher forgetful = new TopicDispatcher(topic, registry, shortHistory, new NodeStats(), 100);
         List<Offset> offsets = shortHistory.publish(List.of(
                 new Bus.Outgoing(topic, "{\"event\":\"e\",\"node\":\"n\"}"),
                 new Bus.Outgoing(topic, "{\"event\":\"e\",\"node\":\"n\"}"),
