@@ -1,0 +1,109 @@
+package io.switchboard.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.it.support.ApiClient;
+import io.switchboard.it.support.ApiResponse;
+import io.switchboard.it.support.Await;
+import io.switchboard.it.support.DemoLauncherProcess;
+import io.switchboard.it.support.FreePorts;
+import io.switchboard.it.support.WsClient;
+import io.switchboard.it.support.WsClients;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The demo as a user runs it: {@code java -jar switchboard-demo.jar --nodes 3}, with its own embedded
+ * Redis. A form posted to one worker's {@code /trigger} reaches a WebSocket held by another worker; a
+ * SIGTERM to the launcher takes every process it started down with it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DemoLauncherIT {
+
+    private static final String API_TOKEN = "t";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private DemoLauncherProcess launcher;
+    private List<URI> workers;
+    private int basePort;
+    private final WsClients clients = new WsClients();
+
+    @BeforeAll
+    void startLauncher() {
+        basePort = FreePorts.consecutive(3);
+        launcher = DemoLauncherProcess.start("DemoLauncherIT-launcher",
+                "--nodes", "3", "--port", Integer.toString(basePort), "--api-token", API_TOKEN);
+        workers = launcher.awaitReady(READY_TIMEOUT);
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.close();
+    }
+
+    @AfterAll
+    void stopLauncher() {
+        if (launcher != null) {
+            launcher.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void readyLineNamesOneHealthyWorkerPerNodeOnConsecutivePorts() {
+        assertThat(workers).hasSize(3);
+        assertThat(workers).extracting(URI::getPort).containsExactly(basePort, basePort + 1, basePort + 2);
+        assertThat(workers).extracting(uri -> ApiClient.of(uri, null).health().status()).containsOnly(200);
+        assertThat(workers).extracting(this::nodeIdOf).doesNotHaveDuplicates();
+        assertThat(launcher.descendants()).as("processes started by the launcher").hasSizeGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    @Order(2)
+    void messageTriggeredOnWorkerThreeArrivesOverWebSocketOnWorkerOne() {
+        WsClient onWorker1 = clients.connect(WsClient.to(workers.get(0)));
+        onWorker1.subscribe("news");
+        String worker3 = nodeIdOf(workers.get(2));
+        assertThat(onWorker1.node()).isEqualTo(nodeIdOf(workers.get(0))).isNotEqualTo(worker3);
+
+        ApiResponse triggered = ApiClient.of(workers.get(2), null).postForm("/trigger", Map.of("message", "hello"));
+
+        assertThat(triggered.status()).as("trigger answer %s", triggered).isBetween(200, 299);
+        assertThat(triggered.json().path("node").asText()).as("node named by the trigger answer").isEqualTo(worker3);
+        JsonNode event = onWorker1.awaitFrame(frame -> "event".equals(frame.path("op").asText())
+                && "news".equals(frame.path("channel").asText())
+                && "hello".equals(frame.path("data").path("message").asText()), TIMEOUT);
+        assertThat(event.path("data").path("node").asText()).isEqualTo(worker3);
+        assertThat(event.path("offset").asText()).isEqualTo(triggered.json().path("offset").asText());
+    }
+
+    @Test
+    @Order(3)
+    void sigtermToTheLauncherStopsEveryProcessItStarted() {
+        List<ProcessHandle> started = launcher.descendants();
+        assertThat(started).isNotEmpty();
+
+        launcher.stop(TIMEOUT);
+
+        Await.until("every process started by the launcher to exit", TIMEOUT,
+                () -> started.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    private String nodeIdOf(URI worker) {
+        return ApiClient.of(worker, null).health().json().path("node").asText();
+    }
+}

@@ -1,0 +1,17 @@
+package io.switchboard.it.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** What an HTTP call answered: status and body. */
+public record ApiResponse(int status, String body) {
+
+    /** The body as JSON. */
+    public JsonNode json() {
+        return Json.parse(body);
+    }
+
+    @Override
+    public String toString() {
+        return status + " " + Json.abbreviate(body);
+    }
+}

@@ -1,0 +1,86 @@
+package io.switchboard.it.support;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * N worker JVMs sharing one Redis: {@code node-1} ... {@code node-N}, started together (JVM start-up
+ * dominates, so they boot in parallel) and all stopped by {@link #close()}, whatever happened.
+ */
+public final class Cluster implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final List<ServerNode> nodes;
+    private final String apiToken;
+
+    private Cluster(List<ServerNode> nodes, String apiToken) {
+        this.nodes = nodes;
+        this.apiToken = apiToken;
+    }
+
+    /** {@code size} nodes on {@code redis}, with a fresh API token; logs {@code <name>-node-<i>.log}. */
+    public static Cluster start(String name, int size, RedisServerProcess redis) {
+        return start(name, size, redis, Map.of());
+    }
+
+    /** Like {@link #start(String, int, RedisServerProcess)}, with extra system properties for every node. */
+    public static Cluster start(String name, int size, RedisServerProcess redis, Map<String, String> properties) {
+        String apiToken = "it-token-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        long started = System.nanoTime();
+        List<ServerNode> nodes = new ArrayList<>();
+        Cluster cluster = new Cluster(nodes, apiToken);
+        try {
+            for (int i = 1; i <= size; i++) {
+                String id = "node-" + i;
+                nodes.add(ServerNode.launch(name + "-" + id, id, redis.url(), apiToken, properties));
+            }
+            for (ServerNode node : nodes) {
+                node.awaitHealthy(START_TIMEOUT);
+            }
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+        LOG.info("{}: {} nodes healthy in {} ms: {}", name, size, (System.nanoTime() - started) / 1_000_000, nodes);
+        return cluster;
+    }
+
+    /** Node {@code i}, counting from 1 like the node ids. */
+    public ServerNode node(int i) {
+        return nodes.get(i - 1);
+    }
+
+    public List<ServerNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    /** The bearer token of the HTTP API, also the secret of client tokens. */
+    public String apiToken() {
+        return apiToken;
+    }
+
+    /** Stops every node still running (SIGTERM, then SIGKILL if one lingers). */
+    @Override
+    public void close() {
+        nodes.forEach(node -> node.handle().destroy());
+        for (ServerNode node : nodes) {
+            try {
+                node.close();
+            } catch (RuntimeException e) {
+                LOG.warn("could not stop {}", node, e);
+            }
+        }
+    }
+}

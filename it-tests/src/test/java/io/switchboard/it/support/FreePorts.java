@@ -1,0 +1,74 @@
+package io.switchboard.it.support;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Finds TCP ports on 127.0.0.1 that nothing listens on. Ports are picked below the Linux ephemeral
+ * range (32768+) so that outgoing connections of the tests do not take them between the check and the
+ * server binding them.
+ */
+public final class FreePorts {
+
+    private static final int LOWEST = 20000;
+    private static final int HIGHEST = 32000;
+    private static final int ATTEMPTS = 200;
+
+    /** Ports handed out before: never handed out twice, even if the server given one has not bound it yet. Guarded by the class. */
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
+
+    private FreePorts() {
+    }
+
+    /** One free port. */
+    public static int one() {
+        return consecutive(1);
+    }
+
+    /** The first of {@code count} consecutive free ports. */
+    public static int consecutive(int count) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(LOWEST, HIGHEST - count);
+            if (allFree(base, count) && reserve(base, count)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + count + " consecutive free ports between " + LOWEST + " and " + HIGHEST);
+    }
+
+    private static synchronized boolean reserve(int base, int count) {
+        for (int port = base; port < base + count; port++) {
+            if (HANDED_OUT.contains(port)) {
+                return false;
+            }
+        }
+        for (int port = base; port < base + count; port++) {
+            HANDED_OUT.add(port);
+        }
+        return true;
+    }
+
+    private static boolean allFree(int base, int count) {
+        for (int port = base; port < base + count; port++) {
+            if (!isFree(port)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

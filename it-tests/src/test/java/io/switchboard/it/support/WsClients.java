@@ -1,0 +1,37 @@
+package io.switchboard.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** The WebSocket clients a test opened, all closed together when the test ends. */
+public final class WsClients implements AutoCloseable {
+
+    private final List<WsClient> open = new CopyOnWriteArrayList<>();
+
+    /** An anonymous client on {@code node}. */
+    public WsClient connect(ServerNode node) {
+        return connect(node.ws());
+    }
+
+    /** A client configured by {@code connector}. */
+    public WsClient connect(WsClient.Connector connector) {
+        try {
+            WsClient client = connector.connect();
+            open.add(client);
+            return client;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Closes every client (those already closed by the server too). */
+    @Override
+    public void close() {
+        for (WsClient client : open) {
+            client.close();
+        }
+        open.clear();
+    }
+}
