@@ -2,9 +2,11 @@ package io.switchboard.bus;
 
 import io.switchboard.protocol.Offset;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -61,6 +63,15 @@ public interface Bus extends AutoCloseable {
 
     /** The figures every live node announced, by node id. */
     CompletionStage<Map<String, String>> nodes();
+
+    /**
+     * Replaces the members {@code nodeId} contributes to a presence channel; an empty set removes
+     * them. The entry expires after {@code ttl} unless refreshed, so a crashed node's members vanish.
+     */
+    CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl);
+
+    /** The members of a presence channel, over all live nodes. */
+    CompletionStage<Set<String>> members(Topic channel);
 
     /** Releases every resource; no thread of the bus outlives this call. */
     @Override

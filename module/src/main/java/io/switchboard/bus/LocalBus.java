@@ -2,6 +2,7 @@ package io.switchboard.bus;
 
 import io.switchboard.protocol.Offset;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +29,7 @@ public final class LocalBus implements Bus {
     private final Object lock = new Object();
     private final Map<Topic, TopicLog> logs = new HashMap<>(); // guarded by lock
     private final Set<Topic> subscribed = ConcurrentHashMap.newKeySet();
+    private final Map<Topic, Set<String>> presence = new ConcurrentHashMap<>();
     private final ExecutorService delivery = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "switchboard-local-bus");
         thread.setDaemon(true);
@@ -109,6 +111,21 @@ public final class LocalBus implements Bus {
     @Override
     public CompletionStage<Map<String, String>> nodes() {
         return CompletableFuture.completedFuture(nodeId.isEmpty() ? Map.of() : Map.of(nodeId, figures));
+    }
+
+    @Override
+    public CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl) {
+        if (users.isEmpty()) {
+            presence.remove(channel);
+        } else {
+            presence.put(channel, Set.copyOf(users));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Set<String>> members(Topic channel) {
+        return CompletableFuture.completedFuture(presence.getOrDefault(channel, Set.of()));
     }
 
     @Override

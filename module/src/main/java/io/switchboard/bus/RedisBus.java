@@ -1,5 +1,7 @@
 package io.switchboard.bus;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.switchboard.protocol.Json;
 import io.switchboard.protocol.Offset;
 import org.redisson.api.RFuture;
 import org.redisson.api.RMap;
@@ -22,6 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -244,6 +248,42 @@ public final class RedisBus implements Bus {
                 }
             });
             return live;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl) {
+        RMap<String, String> members = redisson.getMap(channel.key(namespace, "presence"), StringCodec.INSTANCE);
+        if (users.isEmpty()) {
+            return members.fastRemoveAsync(nodeId).thenApply(ignored -> null);
+        }
+        try {
+            String value = (System.currentTimeMillis() + ttl.toMillis()) + " " + Json.MAPPER.writeValueAsString(users);
+            return members.fastPutAsync(nodeId, value)
+                    .thenCompose(ignored -> members.expireAsync(ttl.multipliedBy(2)))
+                    .thenApply(ignored -> null);
+        } catch (JsonProcessingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletionStage<Set<String>> members(Topic channel) {
+        RMap<String, String> members = redisson.getMap(channel.key(namespace, "presence"), StringCodec.INSTANCE);
+        return members.readAllMapAsync().thenApply(byNode -> {
+            long now = System.currentTimeMillis();
+            Set<String> users = new TreeSet<>();
+            byNode.forEach((node, value) -> {
+                int space = value.indexOf(' ');
+                if (space > 0 && Long.parseLong(value.substring(0, space)) > now) {
+                    try {
+                        Json.MAPPER.readTree(value.substring(space + 1)).forEach(user -> users.add(user.asText()));
+                    } catch (JsonProcessingException e) {
+                        log.debug("Skipped unreadable presence entry of node {}", node);
+                    }
+                }
+            });
+            return users;
         });
     }
 

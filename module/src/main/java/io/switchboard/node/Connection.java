@@ -110,6 +110,9 @@ public final class Connection {
             drop(previous); // a re-subscribe (e.g. with a new 'since') replaces the old one
         }
         node.registry().add(topic, subscription);
+        if (ChannelNames.isPresence(channel)) {
+            node.presence().join(channel, user); // authorize() guarantees a user here
+        }
         JsonNode id = request.id();
         Optional<Offset> from = since;
         node.liveTopic(topic, node.config().heartbeat().toMillis())
@@ -202,6 +205,9 @@ public final class Connection {
     private void drop(ChannelSubscription subscription) {
         subscription.cancel();
         node.registry().remove(subscription.topic(), subscription);
+        if (ChannelNames.isPresence(subscription.topic().name())) {
+            node.presence().leave(subscription.topic().name(), user);
+        }
     }
 
     private void refuse(ProtocolException e, JsonNode id) {

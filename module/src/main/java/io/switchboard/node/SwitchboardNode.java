@@ -59,6 +59,7 @@ public final class SwitchboardNode implements Switchboard {
     private final Registry registry;
     private final BusInterest interest;
     private final NodeStats stats = new NodeStats();
+    private final PresenceTracker presence;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("switchboard-timer"));
     private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
@@ -71,6 +72,7 @@ public final class SwitchboardNode implements Switchboard {
         this.bus = bus;
         this.interest = new BusInterest(bus, interestWorker, this::newDispatcher);
         this.registry = new Registry(interest);
+        this.presence = new PresenceTracker(bus, config.nodeId());
     }
 
     private TopicDispatcher newDispatcher(Topic topic) {
@@ -267,6 +269,10 @@ public final class SwitchboardNode implements Switchboard {
         return registry;
     }
 
+    PresenceTracker presence() {
+        return presence;
+    }
+
     NodeStats stats() {
         return stats;
     }
@@ -318,6 +324,7 @@ public final class SwitchboardNode implements Switchboard {
     }
 
     private void announce() {
+        presence.refresh();
         try {
             bus.announce(config.nodeId(), Json.MAPPER.writeValueAsString(figures()))
                     .whenComplete((ignored, error) -> {

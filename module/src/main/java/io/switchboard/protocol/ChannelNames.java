@@ -23,6 +23,11 @@ public final class ChannelNames {
         return channel.startsWith("private-") || channel.startsWith("presence-");
     }
 
+    /** Private channels that also keep a cluster-wide member list. */
+    public static boolean isPresence(String channel) {
+        return channel.startsWith("presence-");
+    }
+
     /** Names starting with {@code @} are reserved for the server (user-targeted events). */
     public static boolean isReserved(String channel) {
         return channel.startsWith("@");

@@ -94,7 +94,11 @@ final class ApiServlet extends HttpServlet {
                         history(request, response, Topic.channel(name));
                     }
                 }
-                default -> ApiResponses.error(response, 404, "not_found", "presence is not available on this node");
+                default -> {
+                    if (allow(method, "GET", response)) {
+                        presence(request, response, name);
+                    }
+                }
             }
         } else if (user.matches()) {
             String userId = user.group(1);
@@ -260,6 +264,20 @@ final class ApiServlet extends HttpServlet {
                         .put("node", envelope.origin())
                         .set("data", envelope.data());
             }
+            return answer;
+        });
+    }
+
+    private void presence(HttpServletRequest request, HttpServletResponse response, String channel) throws IOException {
+        if (!ChannelNames.isPresence(channel)) {
+            ApiResponses.error(response, 404, "not_found", "only presence-* channels keep a member list");
+            return;
+        }
+        answerAsync(request, response, node.bus().members(Topic.channel(channel)), members -> {
+            ObjectNode answer = Json.MAPPER.createObjectNode();
+            answer.put("channel", channel);
+            ArrayNode list = answer.putArray("members");
+            members.forEach(list::add);
             return answer;
         });
     }

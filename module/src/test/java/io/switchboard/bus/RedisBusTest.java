@@ -99,6 +99,16 @@ class RedisBusTest {
     }
 
     @Test
+    void presenceMergesTheSharesOfNodesAndForgetsAnEmptyShare() throws Exception {
+        Topic room = Topic.channel("presence-room");
+        bus.present(room, "node-1", java.util.Set.of("alice", "bob"), Duration.ofSeconds(30)).toCompletableFuture().get();
+        bus.present(room, "node-2", java.util.Set.of("bob", "carol"), Duration.ofSeconds(30)).toCompletableFuture().get();
+        assertThat(bus.members(room).toCompletableFuture().get()).containsExactly("alice", "bob", "carol");
+        bus.present(room, "node-1", java.util.Set.of(), Duration.ofSeconds(30)).toCompletableFuture().get();
+        assertThat(bus.members(room).toCompletableFuture().get()).containsExactly("bob", "carol");
+    }
+
+    @Test
     void aLostMetaKeyStartsANewEpoch() throws Exception {
         Topic topic = Topic.channel("epoch");
         Offset old = publish(topic, 2).get(1);

@@ -138,6 +138,27 @@ class SingleNodeTest {
     }
 
     @Test
+    void presenceListsTheUsersSubscribedUntilTheyLeave() throws Exception {
+        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(TOKEN, java.time.Clock.systemUTC());
+        String presence = "/switchboard/api/channels/presence-room/presence";
+        try (TestClient alice = new TestClient(ws() + "?token=" + tokens.mint("alice", System.currentTimeMillis() / 1000 + 600), origin())) {
+            alice.await(TestClient.op("welcome"));
+            alice.send("{\"op\":\"subscribe\",\"channel\":\"presence-room\"}");
+            alice.await(TestClient.op("subscribed"));
+            assertThat(get(presence).body()).contains("\"members\":[\"alice\"]");
+            alice.send("{\"op\":\"unsubscribe\",\"channel\":\"presence-room\"}");
+            alice.await(TestClient.op("unsubscribed"));
+            assertThat(get(presence).body()).contains("\"members\":[]");
+        }
+        assertThat(get("/switchboard/api/channels/news/presence").statusCode()).isEqualTo(404);
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void forgedOrExpiredTokensAreRefusedAtTheHandshake() {
         io.switchboard.security.ClientTokens forger = new io.switchboard.security.ClientTokens("not-the-secret", java.time.Clock.systemUTC());
         io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(TOKEN, java.time.Clock.systemUTC());
