@@ -55,6 +55,8 @@ public final class RedisBus implements Bus {
     private static final String PUBLISH_SCRIPT = script("publish.lua");
     private static final String HISTORY_SCRIPT = script("history.lua");
     private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
+    /** Events per coalesced script call: big enough to amortize a round trip, small enough not to stall Redis. */
+    private static final int MAX_COALESCED = 256;
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration NODE_FIGURES_TTL = Duration.ofSeconds(30);
@@ -74,6 +76,7 @@ public final class RedisBus implements Bus {
         return thread;
     });
     private final Registration probeTopic;
+    private final PublishCoalescer coalescer; // null in Redis Cluster: one call must stay in one slot
     private volatile BusListener listener = message -> { };
     private volatile boolean closed;
     private volatile boolean receiving = true;
@@ -87,6 +90,7 @@ public final class RedisBus implements Bus {
         this.metaTtlSeconds = Math.max(MIN_META_TTL_SECONDS, historyTtlSeconds);
         this.scripts = redisson.getScript(StringCodec.INSTANCE);
         this.nodeFigures = redisson.getMap(namespace + ":nodes", StringCodec.INSTANCE);
+        this.coalescer = redisson.getConfig().isClusterConfig() ? null : new PublishCoalescer(MAX_COALESCED, this::publishNow);
         String probeChannel = namespace + ":probe:" + Epochs.next();
         this.probeTopic = new Registration(probeChannel, (channel, message) -> probeArrived(), () -> { });
     }
@@ -106,6 +110,11 @@ public final class RedisBus implements Bus {
 
     @Override
     public CompletionStage<List<Offset>> publish(List<Outgoing> events) {
+        return coalescer == null ? publishNow(events) : coalescer.publish(events);
+    }
+
+    /** One script call publishing {@code events} atomically. */
+    private CompletionStage<List<Offset>> publishNow(List<Outgoing> events) {
         List<Object> keys = new ArrayList<>(events.size() * 2);
         List<Object> args = new ArrayList<>(4 + events.size() * 2);
         args.add(Epochs.next());

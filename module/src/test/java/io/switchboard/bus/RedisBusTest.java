@@ -44,7 +44,7 @@ class RedisBusTest {
 
     @Test
     void offsetsAreContiguousWithinOneEpoch() throws Exception {
-        List<Offset> offsets = publish(Topic.channel("seq"), 3);
+        List<Offset> offsets = new java.util.ArrayList<>(publish(Topic.channel("seq"), 3));
         offsets.addAll(publish(Topic.channel("seq"), 2));
         assertThat(offsets).extracting(Offset::seq).containsExactly(1L, 2L, 3L, 4L, 5L);
         assertThat(offsets).extracting(Offset::epoch).containsOnly(offsets.get(0).epoch());
