@@ -2,6 +2,7 @@ package io.switchboard.node;
 
 import io.switchboard.bus.History;
 import io.switchboard.bus.Topic;
+import io.switchboard.protocol.CloseCodes;
 import io.switchboard.protocol.Offset;
 import io.switchboard.registry.Delivery;
 import io.switchboard.registry.Subscriber;
@@ -18,8 +19,9 @@ import java.util.List;
  * held-back events that come after them, so the client sees every event once, in order, whatever
  * the timing between the history read and live traffic.
  *
- * <p>Guarded by {@code this}; the session's {@code send} only enqueues, so it is called under the lock
- * to keep order between the dispatcher's thread and the thread completing the history read.
+ * <p>Guarded by {@code this}: frames are queued under the lock, which keeps their order between
+ * the dispatcher's thread and the thread completing the history read, and written to the socket
+ * after the lock is released.
  */
 final class ChannelSubscription implements Subscriber {
     private final Topic topic;
@@ -49,20 +51,24 @@ final class ChannelSubscription implements Subscriber {
     }
 
     @Override
-    public synchronized void deliver(Delivery delivery) {
-        if (cancelled) {
-            return;
-        }
-        if (!live) {
-            if (heldBack.size() >= maxHeldBack) {
-                session.close(io.switchboard.protocol.CloseCodes.TRY_AGAIN_LATER,
-                        "too many events while subscribing to " + topic);
+    public void deliver(Delivery delivery) {
+        synchronized (this) {
+            if (cancelled) {
                 return;
             }
-            heldBack.add(delivery);
-            return;
+            if (!live) {
+                if (heldBack.size() >= maxHeldBack) {
+                    session.close(CloseCodes.TRY_AGAIN_LATER, "too many events while subscribing to " + topic);
+                    return;
+                }
+                heldBack.add(delivery);
+                return;
+            }
+            if (!enqueueIfNew(delivery)) {
+                return;
+            }
         }
-        sendIfNew(delivery);
+        session.flush();
     }
 
     /**
@@ -71,20 +77,23 @@ final class ChannelSubscription implements Subscriber {
      * @param replay     the history read after the subscription was registered
      * @param subscribed the {@code subscribed} frame to send after the replay
      */
-    synchronized void goLive(History replay, List<Delivery> replayed, String subscribed) {
-        if (cancelled) {
-            return;
+    void goLive(History replay, List<Delivery> replayed, String subscribed) {
+        synchronized (this) {
+            if (cancelled) {
+                return;
+            }
+            last = replay.current();
+            for (Delivery delivery : replayed) {
+                session.enqueue(delivery.frame());
+            }
+            session.enqueue(subscribed);
+            live = true;
+            for (Delivery delivery : heldBack) {
+                enqueueIfNew(delivery);
+            }
+            heldBack = null;
         }
-        last = replay.current();
-        for (Delivery delivery : replayed) {
-            session.send(delivery.frame());
-        }
-        session.send(subscribed);
-        live = true;
-        for (Delivery delivery : heldBack) {
-            sendIfNew(delivery);
-        }
-        heldBack = null;
+        session.flush();
     }
 
     synchronized void cancel() {
@@ -92,12 +101,12 @@ final class ChannelSubscription implements Subscriber {
         heldBack = null;
     }
 
-    private void sendIfNew(Delivery delivery) {
+    private boolean enqueueIfNew(Delivery delivery) {
         Offset offset = delivery.offset();
         if (last != null && last.sameEpoch(offset) && offset.seq() <= last.seq()) {
-            return; // already covered by the replay
+            return false; // already covered by the replay
         }
         last = offset;
-        session.send(delivery.frame());
+        return session.enqueue(delivery.frame());
     }
 }

@@ -15,6 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.TreeMap;
 
 /**
@@ -25,9 +28,10 @@ import java.util.TreeMap;
  * after {@code n} (pub/sub dropped a message, e.g. during a Redis reconnect), {@code n+2} waits
  * while {@code n+1} is fetched from history; duplicates are dropped.
  *
- * <p><b>Concurrency.</b> All state is guarded by {@code this}. Subscribers are called under that
- * lock, which keeps per-topic order across the bus thread and history completions; that is
- * acceptable because a subscriber only enqueues (see {@link Subscriber}).
+ * <p><b>Concurrency.</b> Work arrives from the bus thread (messages) and from history reads
+ * (repairs); it is queued in {@code inbox} and run by one thread at a time, whichever finds the
+ * inbox idle, so the state below needs no lock and no lock is held while subscribers write to
+ * their sockets.
  */
 final class TopicDispatcher {
     private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
@@ -37,6 +41,9 @@ final class TopicDispatcher {
     private final Bus bus;
     private final NodeStats stats;
     private final int historyLimit;
+    private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    // Touched only by the thread draining the inbox:
     private final TreeMap<Long, BusMessage> waiting = new TreeMap<>();
     private Offset last;
     private boolean repairing;
@@ -49,14 +56,34 @@ final class TopicDispatcher {
         this.historyLimit = historyLimit;
     }
 
-    synchronized void onMessage(BusMessage message) {
-        accept(message);
+    void onMessage(BusMessage message) {
+        run(() -> accept(message));
     }
 
     /** Where the topic stood when the node subscribed, unless an event already told us more. */
-    synchronized void baseline(Offset current) {
-        if (last == null) {
-            last = current;
+    void baseline(Offset current) {
+        run(() -> {
+            if (last == null) {
+                last = current;
+            }
+        });
+    }
+
+    private void run(Runnable task) {
+        inbox.add(task);
+        while (draining.compareAndSet(false, true)) {
+            Runnable next;
+            while ((next = inbox.poll()) != null) {
+                try {
+                    next.run();
+                } catch (RuntimeException e) {
+                    log.warn("Topic {}: dispatch failed", topic, e);
+                }
+            }
+            draining.set(false);
+            if (inbox.isEmpty()) {
+                return;
+            }
         }
     }
 
@@ -64,15 +91,18 @@ final class TopicDispatcher {
      * The bus subscription was interrupted and is back: fetch from history what was published
      * after the last event delivered here, and deliver it in order before anything newer.
      */
-    synchronized void resume() {
-        if (last == null) {
-            return; // nothing delivered and no baseline yet: nothing this node could have missed
-        }
-        Offset from = last;
-        bus.history(topic, Optional.of(from), historyLimit).whenComplete((history, error) -> resumed(from, history, error));
+    void resume() {
+        run(() -> {
+            if (last == null) {
+                return; // nothing delivered and no baseline yet: nothing this node could have missed
+            }
+            Offset from = last;
+            bus.history(topic, Optional.of(from), historyLimit)
+                    .whenComplete((history, error) -> run(() -> resumed(from, history, error)));
+        });
     }
 
-    private synchronized void resumed(Offset from, History history, Throwable error) {
+    private void resumed(Offset from, History history, Throwable error) {
         if (error != null) {
             log.warn("Topic {}: could not fetch what was missed after {}: {}", topic, from, error.getMessage());
             return;
@@ -84,9 +114,7 @@ final class TopicDispatcher {
             bus.history(topic, Optional.of(new Offset(history.current().epoch(), 0)), historyLimit)
                     .whenComplete((fresh, failed) -> {
                         if (failed == null) {
-                            synchronized (this) {
-                                fresh.events().forEach(this::accept);
-                            }
+                            run(() -> fresh.events().forEach(this::accept));
                         }
                     });
             return;
@@ -143,10 +171,10 @@ final class TopicDispatcher {
         Offset from = last;
         int missing = (int) Math.min(Integer.MAX_VALUE, waiting.firstKey() - from.seq() - 1);
         log.info("Topic {}: {} event(s) after {} missed on the bus; fetching them from history", topic, missing, from);
-        bus.history(topic, Optional.of(from), missing).whenComplete(this::repaired);
+        bus.history(topic, Optional.of(from), missing).whenComplete((history, error) -> run(() -> repaired(history, error)));
     }
 
-    private synchronized void repaired(History history, Throwable error) {
+    private void repaired(History history, Throwable error) {
         repairing = false;
         if (error == null) {
             history.events().forEach(this::accept);

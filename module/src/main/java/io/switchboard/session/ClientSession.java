@@ -72,17 +72,35 @@ public final class ClientSession {
         return state.get() == State.OPEN;
     }
 
-    /** Queues a frame; closes the session with 1013 if its queue is full. Never blocks. */
+    /** Queues a frame and starts sending it. Never blocks. */
     public void send(String frame) {
+        if (enqueue(frame)) {
+            flush();
+        }
+    }
+
+    /**
+     * Queues a frame without writing: for callers that must keep frames in order under their own
+     * lock and write ({@link #flush}) after releasing it. Closes the session with 1013 if its
+     * queue is full.
+     *
+     * @return whether the frame was queued
+     */
+    public boolean enqueue(String frame) {
         if (state.get() != State.OPEN) {
-            return;
+            return false;
         }
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
             close(CloseCodes.TRY_AGAIN_LATER, "send queue full: the client is not reading fast enough");
-            return;
+            return false;
         }
         queue.add(frame);
+        return true;
+    }
+
+    /** Starts writing queued frames if no write is in flight. Never blocks. */
+    public void flush() {
         pump();
     }
 
