@@ -3,6 +3,7 @@ package io.switchboard.node;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.bus.BusMessage;
 import io.switchboard.bus.History;
+import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.bus.Topic;
 import io.switchboard.protocol.ChannelNames;
 import io.switchboard.protocol.ClientRequest;
@@ -72,6 +73,8 @@ public final class Connection {
             }
         } catch (ProtocolException e) {
             refuse(e, request == null ? null : request.id());
+        } finally {
+            NettyThreadLocals.release(); // this is a container thread
         }
     }
 

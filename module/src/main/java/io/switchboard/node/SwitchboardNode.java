@@ -9,6 +9,7 @@ import io.switchboard.api.PublishException;
 import io.switchboard.api.ServerEvent;
 import io.switchboard.api.Switchboard;
 import io.switchboard.bus.Bus;
+import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.bus.Topic;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.protocol.ChannelNames;
@@ -212,7 +213,13 @@ public final class SwitchboardNode implements Switchboard {
         if (stopping) {
             return CompletableFuture.failedFuture(new PublishException("Switchboard is shutting down; nothing published"));
         }
-        return bus.publish(events).handle((offsets, error) -> {
+        CompletionStage<List<Offset>> published;
+        try {
+            published = bus.publish(events);
+        } finally {
+            NettyThreadLocals.release(); // the caller's thread may be a container thread
+        }
+        return published.handle((offsets, error) -> {
             if (error != null) {
                 stats.publishFailed();
                 throw new PublishException("not published: " + rootMessage(error), error);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.bus.Bus;
 import io.switchboard.bus.BusMessage;
 import io.switchboard.bus.History;
+import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.bus.Topic;
 import io.switchboard.node.SwitchboardNode;
 import io.switchboard.protocol.ChannelNames;
@@ -56,6 +57,14 @@ final class ApiServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            route(request, response);
+        } finally {
+            NettyThreadLocals.release();
+        }
+    }
+
+    private void route(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
         String method = request.getMethod();
         if (path.equals("/health")) {

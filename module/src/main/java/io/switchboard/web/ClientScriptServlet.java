@@ -13,11 +13,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Serves the browser client ({@code META-INF/resources/switchboard/client.js} of this jar) at
- * {@code {prefix}/client.js}, whatever the prefix, with an ETag so browsers revalidate cheaply.
+ * Serves the browser client at {@code {prefix}/client.js}, whatever the prefix, with an ETag so
+ * browsers revalidate cheaply. The script is a class-path resource, deliberately not under
+ * {@code META-INF/resources}: containers serve that folder of every jar as static files, which
+ * would publish the script at a fixed path even when Switchboard is switched off or uses another prefix.
  */
 final class ClientScriptServlet extends HttpServlet {
-    static final String RESOURCE = "META-INF/resources/switchboard/client.js";
+    static final String RESOURCE = "io/switchboard/web/client.js";
 
     private final byte[] script;
     private final String etag;

@@ -3,6 +3,7 @@ package io.switchboard.web;
 import io.switchboard.api.Switchboard;
 import io.switchboard.bus.Bus;
 import io.switchboard.bus.LocalBus;
+import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.bus.RedisBus;
 import io.switchboard.bus.RedisClients;
 import io.switchboard.config.ConfigException;
@@ -64,6 +65,8 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         } catch (RuntimeException | ServletException e) {
             node.stop();
             throw e instanceof ServletException se ? se : new ServletException("Switchboard failed to start", e);
+        } finally {
+            NettyThreadLocals.release(); // the container's deploying thread
         }
     }
 

@@ -1,6 +1,7 @@
 package io.switchboard.web;
 
 import io.switchboard.api.Switchboard;
+import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.node.SwitchboardNode;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -53,7 +54,11 @@ final class SwitchboardLifecycle implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         event.getServletContext().removeAttribute(Switchboard.CONTEXT_ATTRIBUTE);
-        node.stop();
+        try {
+            node.stop();
+        } finally {
+            NettyThreadLocals.release(); // the container's undeploying thread
+        }
         log.debug("Switchboard torn down in '{}'", event.getServletContext().getContextPath());
     }
 }

@@ -84,10 +84,10 @@ public final class TriggerServlet extends HttpServlet {
         AsyncContext async = request.startAsync();
         async.setTimeout(ASYNC_TIMEOUT_MS);
         // Exactly one of "the stage completed" and "the request timed out" writes the answer.
-        AtomicBoolean answered = new AtomicBoolean();
-        async.addListener(new TimeoutAnswer(answered));
+        TimeoutAnswer timeout = new TimeoutAnswer();
+        async.addListener(timeout);
         published.whenComplete((offset, failure) -> {
-            if (!answered.compareAndSet(false, true)) {
+            if (!timeout.claim()) {
                 return;
             }
             async.start(() -> {
@@ -117,17 +117,21 @@ public final class TriggerServlet extends HttpServlet {
     /**
      * Answers 503 when the bus neither confirmed nor refused the publish in time. Unlike a failed
      * stage this outcome is unknown, and the message says so.
+     *
+     * <p>Public with a no-argument constructor because containers such as WildFly treat every
+     * {@code AsyncListener} class as a component they may instantiate.
      */
-    private static final class TimeoutAnswer implements AsyncListener {
-        private final AtomicBoolean answered;
+    public static final class TimeoutAnswer implements AsyncListener {
+        private final AtomicBoolean answered = new AtomicBoolean();
 
-        TimeoutAnswer(AtomicBoolean answered) {
-            this.answered = answered;
+        /** Whoever claims first (the publish completing, or the timeout) writes the answer. */
+        boolean claim() {
+            return answered.compareAndSet(false, true);
         }
 
         @Override
         public void onTimeout(AsyncEvent event) throws IOException {
-            if (!answered.compareAndSet(false, true)) {
+            if (!claim()) {
                 return;
             }
             writeJson((HttpServletResponse) event.getSuppliedResponse(), HttpServletResponse.SC_SERVICE_UNAVAILABLE,

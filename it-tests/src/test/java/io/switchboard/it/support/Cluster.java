@@ -3,11 +3,14 @@ package io.switchboard.it.support;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * N worker JVMs sharing one Redis: {@code node-1} ... {@code node-N}, started together (JVM start-up
@@ -33,6 +36,22 @@ public final class Cluster implements AutoCloseable {
 
     /** Like {@link #start(String, int, RedisServerProcess)}, with extra system properties for every node. */
     public static Cluster start(String name, int size, RedisServerProcess redis, Map<String, String> properties) {
+        return start(name, size, redis, baseUris -> properties);
+    }
+
+    /**
+     * Like {@link #start(String, int, RedisServerProcess, Map)}, with system properties that depend on where the
+     * nodes will listen: the ports are chosen first, {@code properties} gets the nodes' base URIs
+     * ({@code http://127.0.0.1:<port>}, node 1 first), e.g. to let each node accept the others' page Origins.
+     */
+    public static Cluster start(String name, int size, RedisServerProcess redis,
+                                Function<List<URI>, Map<String, String>> properties) {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            ports.add(FreePorts.one());
+        }
+        Map<String, String> nodeProperties = properties.apply(
+                ports.stream().map(port -> URI.create("http://127.0.0.1:" + port)).collect(Collectors.toList()));
         String apiToken = "it-token-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         long started = System.nanoTime();
         List<ServerNode> nodes = new ArrayList<>();
@@ -40,7 +59,7 @@ public final class Cluster implements AutoCloseable {
         try {
             for (int i = 1; i <= size; i++) {
                 String id = "node-" + i;
-                nodes.add(ServerNode.launch(name + "-" + id, id, redis.url(), apiToken, properties));
+                nodes.add(ServerNode.launch(name + "-" + id, id, ports.get(i - 1), redis.url(), apiToken, nodeProperties));
             }
             for (ServerNode node : nodes) {
                 node.awaitHealthy(START_TIMEOUT);

@@ -5,8 +5,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 /**
  * Finds TCP ports on 127.0.0.1 that nothing listens on. Ports are picked below the Linux ephemeral
@@ -39,6 +41,32 @@ public final class FreePorts {
             }
         }
         throw new IllegalStateException("no " + count + " consecutive free ports between " + LOWEST + " and " + HIGHEST);
+    }
+
+    /**
+     * An offset that moves every one of {@code ports} (a server's standard ports, e.g. WildFly's
+     * {@code jboss.socket.binding.port-offset}) onto a free port of the range; the moved ports are reserved
+     * like those of {@link #one()}.
+     */
+    public static int offsetFor(List<Integer> ports) {
+        int lowest = ports.stream().min(Integer::compare).orElseThrow();
+        int highest = ports.stream().max(Integer::compare).orElseThrow();
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            int offset = ThreadLocalRandom.current().nextInt(LOWEST - lowest, HIGHEST - highest);
+            List<Integer> moved = ports.stream().map(port -> port + offset).collect(Collectors.toList());
+            if (moved.stream().allMatch(FreePorts::isFree) && reserve(moved)) {
+                return offset;
+            }
+        }
+        throw new IllegalStateException("no offset between " + LOWEST + " and " + HIGHEST + " leaves all of " + ports + " free");
+    }
+
+    private static synchronized boolean reserve(List<Integer> ports) {
+        if (ports.stream().anyMatch(HANDED_OUT::contains)) {
+            return false;
+        }
+        HANDED_OUT.addAll(ports);
+        return true;
     }
 
     private static synchronized boolean reserve(int base, int count) {

@@ -9,13 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A real {@code redis-server} process on a free port of 127.0.0.1, without persistence. Uses the binary
- * on the PATH; only where there is none, the one bundled in embedded-redis. Never touches a Redis the
- * machine runs itself (6379).
+ * A real {@code redis-server} process on a free port of 127.0.0.1, without persistence unless started
+ * with an append-only file. Uses the binary on the PATH; only where there is none, the one bundled in
+ * embedded-redis. Never touches a Redis the machine runs itself (6379).
  */
 public final class RedisServerProcess implements AutoCloseable {
 
@@ -25,17 +26,37 @@ public final class RedisServerProcess implements AutoCloseable {
     private final String name;
     private final int port;
     private final String executable;
+    private final List<String> persistence;
     private ChildProcess process;
 
-    private RedisServerProcess(String name, int port, String executable) {
+    private RedisServerProcess(String name, int port, String executable, List<String> persistence) {
         this.name = name;
         this.port = port;
         this.executable = executable;
+        this.persistence = persistence;
     }
 
     /** Starts a redis-server whose output goes to {@code <name>.log} in the log directory. */
     public static RedisServerProcess start(String name) {
-        RedisServerProcess redis = new RedisServerProcess(name, FreePorts.one(), findExecutable());
+        RedisServerProcess redis = new RedisServerProcess(name, FreePorts.one(), findExecutable(),
+                List.of("--save", "", "--appendonly", "no"));
+        redis.launch();
+        return redis;
+    }
+
+    /**
+     * Starts a redis-server that writes every change to an append-only file in {@code dir} and fsyncs it
+     * before answering ({@code --appendonly yes --appendfsync always}): what it acknowledged survives a
+     * restart, see {@link #startAgain()}.
+     */
+    public static RedisServerProcess startWithAppendOnlyFile(String name, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        RedisServerProcess redis = new RedisServerProcess(name, FreePorts.one(), findExecutable(),
+                List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toAbsolutePath().toString()));
         redis.launch();
         return redis;
     }
@@ -89,6 +110,22 @@ public final class RedisServerProcess implements AutoCloseable {
         launch();
     }
 
+    /**
+     * Starts it again on the same port after {@link #stop()} or {@link #kill()}: empty without persistence,
+     * with its data when started by {@link #startWithAppendOnlyFile}.
+     */
+    public void startAgain() {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        launch();
+    }
+
+    /** True while the process runs. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     @Override
     public void close() {
         if (process != null) {
@@ -98,12 +135,12 @@ public final class RedisServerProcess implements AutoCloseable {
 
     private void launch() {
         LogFile log = LogFile.named(name);
-        process = ChildProcess.start(name, List.of(executable,
+        List<String> command = new ArrayList<>(List.of(executable,
                 "--port", Integer.toString(port),
                 "--bind", HOST,
-                "--save", "",
-                "--appendonly", "no",
-                "--daemonize", "no"), log);
+                "--daemonize", "no"));
+        command.addAll(persistence);
+        process = ChildProcess.start(name, command, log);
         Await.until(name + " answering PING on " + url() + " (log " + log + ")", START_TIMEOUT, () -> {
             if (!process.isAlive()) {
                 throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + log.tail(20));

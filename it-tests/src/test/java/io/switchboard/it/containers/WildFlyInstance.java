@@ -1,0 +1,112 @@
+package io.switchboard.it.containers;
+
+import io.switchboard.it.support.Artifacts;
+import io.switchboard.it.support.FreePorts;
+import io.switchboard.it.support.LogFile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A WildFly as a user runs it: the unpacked distribution ({@code JBOSS_HOME}) started with
+ * {@code bin/standalone.sh}, on its own server base directory (a copy of {@code standalone/configuration}
+ * plus a {@code deployments/} folder holding the sample WAR, picked up by the deployment scanner at boot),
+ * every port moved by {@code -Djboss.socket.binding.port-offset}, bound to 127.0.0.1, and configured for
+ * Switchboard through environment variables only.
+ *
+ * <p>{@code LAUNCH_JBOSS_IN_BACKGROUND=1} makes the script relay SIGTERM to the JVM, which then shuts
+ * down gracefully.
+ */
+final class WildFlyInstance implements AutoCloseable {
+
+    /** The standard ports of standalone.xml: ajp, http, https, management http/https, transactions. */
+    private static final List<Integer> STANDARD_PORTS = List.of(8009, 8080, 8443, 9990, 9993, 4712, 4713);
+
+    private final String name;
+    private final Path base;
+    private final DeployedSample sample;
+    private final ContainerProcess process;
+
+    private WildFlyInstance(String name, Path base, DeployedSample sample, ContainerProcess process) {
+        this.name = name;
+        this.base = base;
+        this.sample = sample;
+        this.process = process;
+    }
+
+    /**
+     * Creates the server base directory {@code target/container-instances/<name>} with the sample WAR in
+     * {@code deployments/} and starts WildFly; returns at once, see {@link #awaitDeployed(Duration)}.
+     */
+    static WildFlyInstance start(String name, String nodeId, String redisUrl, String apiToken) {
+        Path home = Distributions.wildflyHome();
+        Path base = Distributions.freshInstanceDir(name);
+        Distributions.copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
+        try {
+            Files.createDirectories(base.resolve("deployments"));
+            Files.copy(Artifacts.sampleWar(), base.resolve("deployments/switchboard-sample.war"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + base, e);
+        }
+        int offset = FreePorts.offsetFor(STANDARD_PORTS);
+
+        Map<String, String> environment = Map.of(
+                "JBOSS_HOME", home.toString(),
+                "JAVA_HOME", Distributions.javaHome(),
+                "LAUNCH_JBOSS_IN_BACKGROUND", "1",
+                "SWITCHBOARD_REDIS", redisUrl,
+                "SWITCHBOARD_API_TOKEN", apiToken,
+                "SWITCHBOARD_NODE_ID", nodeId);
+        List<String> command = List.of(home.resolve("bin/standalone.sh").toString(),
+                "-Djboss.server.base.dir=" + base,
+                "-Djboss.socket.binding.port-offset=" + offset,
+                "-b", "127.0.0.1",
+                "-bmanagement", "127.0.0.1");
+        ContainerProcess process = ContainerProcess.start(name, command, environment, LogFile.named(name));
+        URI http = URI.create("http://127.0.0.1:" + (8080 + offset));
+        return new WildFlyInstance(name, base, new DeployedSample(nodeId, http, apiToken), process);
+    }
+
+    /**
+     * Waits until the sample answers its health check with 200; fails at once with the scanner's error if
+     * the deployment failed, and with the log's tail if WildFly exited.
+     */
+    void awaitDeployed(Duration timeout) {
+        Path failed = base.resolve("deployments/switchboard-sample.war.failed");
+        process.awaitUp(name + " serving " + sample.pageUri(), timeout, () -> {
+            if (Files.exists(failed)) {
+                throw new AssertionError("WildFly could not deploy the sample WAR: " + read(failed));
+            }
+            return sample.healthStatus();
+        }, status -> status == 200);
+    }
+
+    DeployedSample sample() {
+        return sample;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + sample + ", base dir " + base + ")";
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+}
