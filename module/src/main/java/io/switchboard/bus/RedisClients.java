@@ -5,11 +5,13 @@ import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
+import org.redisson.config.EqualJitterDelay;
 import org.redisson.config.SingleServerConfig;
 
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
@@ -38,6 +40,9 @@ public final class RedisClients {
                 .setConnectionMinimumIdleSize(2)
                 .setConnectionPoolSize(16)
                 .setSubscriptionConnectionMinimumIdleSize(1)
+                // Reconnect within a second of Redis coming back (Redisson's default backs off up to
+                // 10 s): every second away is a longer gap to repair from history.
+                .setReconnectionDelay(new EqualJitterDelay(Duration.ofMillis(100), Duration.ofSeconds(1)))
                 .setRetryAttempts(3)
                 .setRetryInterval(1000)
                 .setTimeout(3000);

@@ -41,16 +41,24 @@ final class BusInterest implements Registry.InterestListener, BusListener {
     public void interested(Topic topic) {
         Interest interest = new Interest(dispatchers.apply(topic), new CompletableFuture<>());
         interests.put(topic, interest);
-        worker.execute(() -> bus.subscribe(topic).whenComplete((ignored, error) -> {
-            if (error == null) {
-                interest.live().complete(null);
-                // Where the topic stood when we started listening: the point gap repair starts from.
-                bus.history(topic, java.util.Optional.empty(), 0)
-                        .thenAccept(position -> interest.dispatcher().baseline(position.current()));
-            } else {
-                interest.live().completeExceptionally(error);
-            }
-        }));
+        // Where the topic stands is read BEFORE subscribing: events published in between then show
+        // up as a gap and are fetched from history. Read after, an event still in flight on pub/sub
+        // would count as already delivered.
+        worker.execute(() -> bus.history(topic, java.util.Optional.empty(), 0)
+                .handle((position, failed) -> {
+                    if (failed == null) {
+                        interest.dispatcher().baseline(position.current());
+                    }
+                    return null;
+                })
+                .thenCompose(ignored -> bus.subscribe(topic))
+                .whenComplete((ignored, error) -> {
+                    if (error == null) {
+                        interest.live().complete(null);
+                    } else {
+                        interest.live().completeExceptionally(error);
+                    }
+                }));
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.switchboard.registry.Delivery;
 import io.switchboard.registry.Subscriber;
 import io.switchboard.session.ClientSession;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,6 +32,9 @@ final class ChannelSubscription implements Subscriber {
     private Offset last;
     private boolean live;
     private boolean cancelled;
+    private Runnable deferredUnsubscribe;
+    private ArrayDeque<Delivery> replaying; // the rest of a replay being sent page by page
+    private String subscribedFrame;
 
     ChannelSubscription(Topic topic, ClientSession session, int maxHeldBack) {
         this.topic = topic;
@@ -73,6 +77,8 @@ final class ChannelSubscription implements Subscriber {
 
     /**
      * Sends the replayed events and the {@code subscribed} frame, then what arrived meanwhile.
+     * A long replay goes out page by page as the session's queue drains, so catching up never
+     * overflows the queue; live events wait in {@code heldBack} until it is done.
      *
      * @param replay     the history read after the subscription was registered
      * @param subscribed the {@code subscribed} frame to send after the replay
@@ -83,17 +89,67 @@ final class ChannelSubscription implements Subscriber {
                 return;
             }
             last = replay.current();
-            for (Delivery delivery : replayed) {
-                session.enqueue(delivery.frame());
+            replaying = new ArrayDeque<>(replayed);
+            subscribedFrame = subscribed;
+        }
+        continueReplay();
+    }
+
+    private void continueReplay() {
+        boolean done;
+        synchronized (this) {
+            if (cancelled) {
+                return;
             }
-            session.enqueue(subscribed);
-            live = true;
-            for (Delivery delivery : heldBack) {
-                enqueueIfNew(delivery);
+            for (int room = session.replayRoom(); room > 0 && !replaying.isEmpty(); room--) {
+                session.enqueue(replaying.poll().frame());
             }
-            heldBack = null;
+            done = replaying.isEmpty();
+            if (done) {
+                session.enqueue(subscribedFrame);
+                live = true;
+                for (Delivery delivery : heldBack) {
+                    enqueueIfNew(delivery);
+                }
+                heldBack = null;
+                replaying = null;
+                subscribedFrame = null;
+            }
         }
         session.flush();
+        if (done) {
+            runDeferredUnsubscribe();
+        } else {
+            session.whenDrained(this::continueReplay);
+        }
+    }
+
+    /**
+     * An unsubscribe that arrives before this subscription is live waits for it, so the client
+     * gets {@code subscribed} before {@code unsubscribed} (every request answered, in order) and
+     * the bus subscription is never cancelled halfway through being made.
+     *
+     * @return true if {@code unsubscribe} will run once the subscription is live (or has failed);
+     *         false if it is live already and the caller should unsubscribe now
+     */
+    synchronized boolean deferUnsubscribe(Runnable unsubscribe) {
+        if (live || cancelled) {
+            return false;
+        }
+        deferredUnsubscribe = unsubscribe;
+        return true;
+    }
+
+    /** Runs a deferred unsubscribe, if any; used once the subscription is live or has failed. */
+    void runDeferredUnsubscribe() {
+        Runnable unsubscribe;
+        synchronized (this) {
+            unsubscribe = deferredUnsubscribe;
+            deferredUnsubscribe = null;
+        }
+        if (unsubscribe != null) {
+            unsubscribe.run();
+        }
     }
 
     synchronized void cancel() {

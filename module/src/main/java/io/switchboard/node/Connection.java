@@ -122,11 +122,15 @@ public final class Connection {
                 .thenCompose(ignored -> node.bus().history(topic, from, node.config().historySize()))
                 .whenComplete((history, error) -> {
                     if (error != null) {
+                        // Only if this subscription is still the current one: an unsubscribe or a
+                        // newer subscribe that replaced it has answered for the channel already.
                         if (subscriptions.remove(channel, subscription)) {
                             drop(subscription);
+                            session.send(Frames.error(ErrorCode.UNAVAILABLE,
+                                    "cannot subscribe to " + channel + " now: the bus is unavailable", id));
+                        } else {
+                            subscription.runDeferredUnsubscribe();
                         }
-                        session.send(Frames.error(ErrorCode.UNAVAILABLE,
-                                "cannot subscribe to " + channel + " now: the bus is unavailable", id));
                         return;
                     }
                     subscription.goLive(history, replayed(history),
@@ -144,11 +148,18 @@ public final class Connection {
 
     private void unsubscribe(ClientRequest request) throws ProtocolException {
         String channel = channel(request);
+        JsonNode id = request.id();
         ChannelSubscription subscription = subscriptions.remove(channel);
+        if (subscription != null && subscription.deferUnsubscribe(() -> {
+            drop(subscription);
+            session.send(Frames.unsubscribed(channel, id));
+        })) {
+            return; // answered once the pending subscribe is
+        }
         if (subscription != null) {
             drop(subscription);
         }
-        session.send(Frames.unsubscribed(channel, request.id()));
+        session.send(Frames.unsubscribed(channel, id));
     }
 
     private void publish(ClientRequest request) throws ProtocolException {

@@ -137,8 +137,8 @@ public final class SwitchboardNode implements Switchboard {
 
     public void closed(Connection connection) {
         connections.remove(connection.session().id());
-        if (connection.session().queuedFrames() > 0 || connection.session().state() == ClientSession.State.CLOSING) {
-            log.debug("Session {} closed", connection.session().id());
+        if (connection.session().overflowed()) {
+            stats.slowConsumerClosed();
         }
         connection.closed();
     }

@@ -109,14 +109,15 @@ final class TopicDispatcher {
         }
         if (!history.current().sameEpoch(from)) {
             // Redis lost the topic (restarted empty): what exists now is the new epoch from its start.
-            log.warn("Topic {}: history was lost while the bus was down (epoch {} → {}); delivering the new epoch",
+            log.warn("Topic {}: history was lost while the bus was down (epoch {} -> {}); delivering the new epoch",
                     topic, from.epoch(), history.current().epoch());
-            bus.history(topic, Optional.of(new Offset(history.current().epoch(), 0)), historyLimit)
-                    .whenComplete((fresh, failed) -> {
-                        if (failed == null) {
-                            run(() -> fresh.events().forEach(this::accept));
-                        }
-                    });
+            if (!last.sameEpoch(history.current())) {
+                waiting.clear();
+                last = new Offset(history.current().epoch(), 0);
+            }
+            Offset start = new Offset(history.current().epoch(), 0);
+            bus.history(topic, Optional.of(start), historyLimit)
+                    .whenComplete((fresh, failed) -> run(() -> resumed(start, fresh, failed)));
             return;
         }
         if (!history.events().isEmpty()) {
@@ -124,6 +125,12 @@ final class TopicDispatcher {
         }
         history.events().forEach(this::accept);
         if (!history.recovered()) {
+            long lost = history.events().isEmpty()
+                    ? history.current().seq() - from.seq()
+                    : history.events().get(0).offset().seq() - from.seq() - 1;
+            if (lost > 0) {
+                stats.lostOnBus(lost);
+            }
             log.warn("Topic {}: history no longer holds everything after {}", topic, from);
         }
     }
@@ -144,13 +151,16 @@ final class TopicDispatcher {
 
     private void accept(BusMessage message) {
         Offset offset = message.offset();
-        if (last == null || !last.sameEpoch(offset)) {
-            if (last != null) {
-                log.info("Topic {} started a new epoch ({} after {}): its history was lost", topic, offset, last);
-            }
-            waiting.clear();
+        if (last == null) {
             deliver(message);
             return;
+        }
+        if (!last.sameEpoch(offset)) {
+            // The topic's history was lost (Redis restarted empty) and a new sequence began at 1:
+            // events of the new epoch before this one are a gap like any other.
+            log.info("Topic {} started a new epoch ({} after {}): its history was lost", topic, offset, last);
+            waiting.clear();
+            last = new Offset(offset.epoch(), 0);
         }
         if (offset.seq() <= last.seq()) {
             return; // a duplicate: already delivered (e.g. both live and by a repair)

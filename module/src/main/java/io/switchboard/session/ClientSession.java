@@ -47,6 +47,8 @@ public final class ClientSession {
     private final AtomicInteger sentFrames = new AtomicInteger();
     private volatile long lastInboundNanos = System.nanoTime();
     private volatile boolean pingOutstanding;
+    private volatile boolean overflowed;
+    private final AtomicReference<Runnable> whenDrained = new AtomicReference<>();
 
     /**
      * @param closer runs the blocking part of a close (the container writes the close frame), so
@@ -92,6 +94,9 @@ public final class ClientSession {
         }
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
+            if (state.get() == State.OPEN) {
+                overflowed = true;
+            }
             close(CloseCodes.TRY_AGAIN_LATER, "send queue full: the client is not reading fast enough");
             return false;
         }
@@ -102,6 +107,32 @@ public final class ClientSession {
     /** Starts writing queued frames if no write is in flight. Never blocks. */
     public void flush() {
         pump();
+    }
+
+    /**
+     * How many frames may be queued now while leaving half the queue to live traffic: what a
+     * replay may add in one page.
+     */
+    public int replayRoom() {
+        return Math.max(0, maxQueued / 2 - queued.get());
+    }
+
+    /**
+     * Runs {@code next} once the queue is at most half full (at once if it is already): how a
+     * long replay continues page by page instead of overflowing the queue.
+     */
+    public void whenDrained(Runnable next) {
+        whenDrained.set(next);
+        runIfDrained();
+    }
+
+    private void runIfDrained() {
+        if (queued.get() <= maxQueued / 2 && state.get() == State.OPEN) {
+            Runnable next = whenDrained.getAndSet(null);
+            if (next != null) {
+                next.run();
+            }
+        }
     }
 
     /** Records inbound traffic (any frame) for the heartbeat. */
@@ -120,6 +151,11 @@ public final class ClientSession {
 
     public void markPingSent() {
         pingOutstanding = true;
+    }
+
+    /** Whether the session was closed because its send queue overflowed (a slow consumer). */
+    public boolean overflowed() {
+        return overflowed;
     }
 
     public int queuedFrames() {
@@ -190,6 +226,7 @@ public final class ClientSession {
                 return;
             }
         }
+        runIfDrained();
     }
 
     private void failed(Throwable error) {

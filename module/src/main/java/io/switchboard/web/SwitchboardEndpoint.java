@@ -6,6 +6,7 @@ import io.switchboard.protocol.CloseCodes;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,9 @@ import java.nio.ByteBuffer;
 final class SwitchboardEndpoint extends Endpoint {
     private static final Logger log = LoggerFactory.getLogger(SwitchboardEndpoint.class);
 
+    private static final String TOMCAT_ABNORMAL_CLOSE_TIMEOUT = "org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT";
+    private static final Long ABNORMAL_CLOSE_TIMEOUT_MILLIS = 5000L;
+
     private final SwitchboardNode node;
     private final Identities identities;
     private Connection connection; // set in onOpen; read by container callbacks of this session
@@ -31,8 +35,10 @@ final class SwitchboardEndpoint extends Endpoint {
 
     @Override
     public void onOpen(Session session, EndpointConfig config) {
-        session.setMaxTextMessageBufferSize(node.config().maxFrameBytes());
-        session.setMaxBinaryMessageBufferSize(node.config().maxFrameBytes());
+        // Tomcat waits only 50 ms by default for a stalled write before it drops a connection closed
+        // with a code other than 1000, so a slow consumer would never see its 1013 (nor a client
+        // its 1007/1009). Other containers ignore the key.
+        session.getUserProperties().put(TOMCAT_ABNORMAL_CLOSE_TIMEOUT, ABNORMAL_CLOSE_TIMEOUT_MILLIS);
         HandshakeInfo handshake = (HandshakeInfo) config.getUserProperties().get(HandshakeInfo.KEY);
         Identities.Verdict verdict = handshake == null
                 ? new Identities.Verdict.Refused(403, "handshake not seen")
@@ -43,9 +49,12 @@ final class SwitchboardEndpoint extends Endpoint {
             return;
         }
         connection = node.open(session, ((Identities.Verdict.Accepted) verdict).user());
-        Connection current = connection;
-        session.addMessageHandler(String.class, current::onText);
-        session.addMessageHandler(ByteBuffer.class, ignored -> current.onBinary());
+        // Partial handlers: the container's per-session buffers stay at their small defaults and a
+        // message is assembled here only when it spans several of them, up to max-frame. Buffers
+        // sized for the largest frame would cost every idle connection ~200 KiB of heap.
+        FrameAssembler frames = new FrameAssembler(connection, node.config().maxFrameBytes());
+        session.addMessageHandler(String.class, (MessageHandler.Partial<String>) frames::text);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) frames::binary);
     }
 
     @Override

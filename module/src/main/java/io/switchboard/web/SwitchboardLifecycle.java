@@ -29,8 +29,6 @@ final class SwitchboardLifecycle implements ServletContextListener {
 
     void deploy(ServerContainer container) {
         try {
-            container.setDefaultMaxTextMessageBufferSize(node.config().maxFrameBytes());
-            container.setDefaultMaxBinaryMessageBufferSize(node.config().maxFrameBytes());
             container.addEndpoint(endpoint);
             deployed = true;
         } catch (DeploymentException e) {

@@ -1,0 +1,41 @@
+package io.switchboard.it.faults;
+
+import io.switchboard.it.support.Await;
+import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ServerNode;
+
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Small waits shared by the fault scenarios. */
+final class Faults {
+
+    private Faults() {
+    }
+
+    /** {@code GET /switchboard/api/health} of {@code node}: its status, or -1 when it does not answer. */
+    static int health(ServerNode node) {
+        try {
+            return node.api().health().status();
+        } catch (UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    /** Waits until every node of {@code cluster} answers health with {@code status}. */
+    static void awaitHealth(Cluster cluster, int status, Duration timeout) {
+        awaitHealth(cluster.nodes(), status, timeout);
+    }
+
+    static void awaitHealth(List<ServerNode> nodes, int status, Duration timeout) {
+        Await.until("health " + status + " on " + nodes, timeout,
+                () -> nodes.stream().map(node -> node.id() + "=" + health(node)).collect(Collectors.toList()),
+                states -> states.stream().allMatch(state -> state.endsWith("=" + status)));
+    }
+
+    static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+}

@@ -1,0 +1,108 @@
+package io.switchboard.it.faults;
+
+import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.DeliveryTally;
+import io.switchboard.it.support.FaultReport;
+import io.switchboard.it.support.ReconnectingClient;
+import io.switchboard.it.support.RedisServerProcess;
+import io.switchboard.it.support.ServerNode;
+import io.switchboard.it.support.StreamPublisher;
+import io.switchboard.it.support.SubscriberGroup;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A worker SIGKILLed while events are published through all three nodes and 300 clients listen (100 per
+ * node). The killed node's clients reconnect to the others the way client.js does (next node, jittered
+ * backoff, {@code since} = last offset seen) and receive everything acknowledged meanwhile; nobody receives
+ * an event twice or out of order, and the clients of the surviving nodes do not notice.
+ */
+class WorkerKillIT {
+
+    private static final int NODES = 3;
+    private static final int CLIENTS = 300;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration SHORT_WAIT = Duration.ofSeconds(5);
+    private static final Duration PUBLISH_PAUSE = Duration.ofMillis(10);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void stopEverything() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                System.err.println("could not stop " + resources.get(i) + ": " + e);
+            }
+        }
+        resources.clear();
+    }
+
+    @AfterAll
+    static void printReport() {
+        FaultReport.print();
+    }
+
+    @Test
+    void clientsOfAKilledWorkerReconnectElsewhereAndMissNoAcknowledgedEvent() {
+        long testStart = System.nanoTime();
+        RedisServerProcess redis = keep(RedisServerProcess.start("WorkerKillIT-redis"));
+        Cluster cluster = keep(Cluster.start("WorkerKillIT", NODES, redis));
+        String channel = "kill.stream";
+        SubscriberGroup clients = keep(SubscriberGroup.start("kill", cluster.nodes(), 0, CLIENTS, channel, START_TIMEOUT));
+        ServerNode victim = cluster.node(2);
+        SubscriberGroup orphans = clients.on(victim.id());
+        assertThat(orphans.size()).as("clients on %s", victim).isEqualTo(CLIENTS / NODES);
+        StreamPublisher publisher = keep(StreamPublisher.start(channel, cluster.nodes(), NODES, PUBLISH_PAUSE));
+        publisher.awaitMoreAcknowledged(300, DELIVERY_TIMEOUT);
+
+        victim.kill();
+        long killedAt = System.nanoTime();
+
+        Predicate<ReconnectingClient> resubscribedElsewhere = client -> client.subscribedReplies().size() >= 2
+                && !victim.id().equals(client.node());
+        Optional<Duration> timeToRecover = orphans.timeUntilAll(killedAt, RECOVERY_TIMEOUT, resubscribedElsewhere);
+        List<String> notBack = orphans.describeFailing(resubscribedElsewhere, 3);
+        publisher.awaitMoreAcknowledged(300, DELIVERY_TIMEOUT);
+        publisher.stop();
+        Collection<String> acknowledged = publisher.acknowledged().values();
+        DeliveryTally tally = clients.awaitDelivery(acknowledged, timeToRecover.isPresent() ? DELIVERY_TIMEOUT : SHORT_WAIT);
+        FaultReport.record(new FaultReport.Scenario("b", "(b) worker SIGKILLed under load: " + CLIENTS + " clients on "
+                + NODES + " nodes, the " + orphans.size() + " of the killed one reconnecting with since",
+                publisher.published(), acknowledged.size(), tally, FaultReport.recovery(timeToRecover), Faults.since(testStart)));
+        FaultReport.note("b", "(b) connections that ended: " + clients.closes() + "; publishes not acknowledged: "
+                + publisher.refusals());
+
+        assertThat(notBack).as("clients of %s not resubscribed on another node", victim).isEmpty();
+        assertThat(tally.lost()).as("acknowledged events lost: %s", tally).isZero();
+        assertThat(tally.duplicated()).as("events duplicated: %s", tally).isZero();
+        assertThat(tally.outOfOrder()).as("events out of order: %s", tally).isZero();
+        assertThat(tally.delivered()).isEqualTo((long) CLIENTS * acknowledged.size());
+        assertThat(orphans.clients()).allSatisfy(client -> {
+            ReconnectingClient.Subscribed resubscribed = client.subscribedReplies().get(client.subscribedReplies().size() - 1);
+            assertThat(resubscribed.since()).as("%s resubscribed with since", client).isNotNull();
+            assertThat(resubscribed.recovered()).as("%s: %s", client, resubscribed).isTrue();
+        });
+        assertThat(clients.clients()).filteredOn(client -> !orphans.clients().contains(client))
+                .as("clients of the surviving nodes").allSatisfy(client ->
+                assertThat(client.connections()).as("%s: connections", client).isEqualTo(1));
+    }
+
+    private <T extends AutoCloseable> T keep(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+}

@@ -1,0 +1,132 @@
+package io.switchboard.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The fault report: one row per fault scenario (what was published, acknowledged and delivered, with losses,
+ * duplicates, events out of order and the time to recover) and one row per kind of hostile input. Each
+ * recorded row rewrites {@code target/fault-report.md} (system property {@code switchboard.faultReport}
+ * overrides the path), so the file holds every scenario run by this JVM; {@link #print()} writes it to
+ * standard output.
+ */
+public final class FaultReport {
+
+    /**
+     * One fault scenario. {@code key} orders the rows, e.g. {@code "a1"}; {@code timeToRecover} as it should
+     * read in the table, see {@link #recovery(Optional)}.
+     */
+    public record Scenario(String key, String name, long published, long acknowledged, DeliveryTally tally,
+                           String timeToRecover, Duration testTime) {
+    }
+
+    /** One kind of hostile input: how many were sent, the documented answer, how many got it. */
+    public record HostileInput(String key, String input, long sent, String expected, long answeredAsExpected) {
+    }
+
+    private static final Map<String, Scenario> SCENARIOS = new TreeMap<>();
+    private static final Map<String, HostileInput> HOSTILE = new TreeMap<>();
+    private static final Map<String, String> NOTES = new TreeMap<>();
+
+    private FaultReport() {
+    }
+
+    public static synchronized void record(Scenario scenario) {
+        SCENARIOS.put(scenario.key(), scenario);
+        write();
+    }
+
+    public static synchronized void record(HostileInput input) {
+        HOSTILE.put(input.key(), input);
+        write();
+    }
+
+    /** A line under the tables, e.g. the node's heap before and after; {@code key} orders and replaces. */
+    public static synchronized void note(String key, String text) {
+        NOTES.put(key, text);
+        write();
+    }
+
+    /** A time to recover for the table: seconds, or "not recovered" when it did not within the test's deadline. */
+    public static String recovery(Optional<Duration> timeToRecover) {
+        return timeToRecover.map(FaultReport::seconds).orElse("not recovered");
+    }
+
+    /** Prints the report as it stands. */
+    public static synchronized void print() {
+        System.out.println();
+        System.out.println(markdown());
+    }
+
+    public static Path path() {
+        return Paths.get(System.getProperty("switchboard.faultReport", "target/fault-report.md")).toAbsolutePath();
+    }
+
+    static synchronized String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# Fault report\n\n");
+        md.append("Produced by `mvn verify` (integration tests `io.switchboard.it.faults.*` in `it-tests`), ")
+                .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME.withLocale(Locale.ROOT)))
+                .append(". Real `redis-server` and worker JVMs on 127.0.0.1; every event carries a number `n`, ")
+                .append("and an event is *acknowledged* when its publish was answered `202` with an offset.\n\n");
+        if (!SCENARIOS.isEmpty()) {
+            md.append("| scenario | published | acknowledged | expected deliveries | delivered | lost | duplicated | out of order | time to recover | test time |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (Scenario s : SCENARIOS.values()) {
+                md.append("| ").append(s.name())
+                        .append(" | ").append(s.published())
+                        .append(" | ").append(s.acknowledged())
+                        .append(" | ").append(s.tally().expected())
+                        .append(" | ").append(s.tally().delivered())
+                        .append(" | ").append(s.tally().lost())
+                        .append(" | ").append(s.tally().duplicated())
+                        .append(" | ").append(s.tally().outOfOrder())
+                        .append(" | ").append(s.timeToRecover())
+                        .append(" | ").append(seconds(s.testTime()))
+                        .append(" |\n");
+            }
+            md.append("\n*expected deliveries*: acknowledged events times the subscribers owed them; *lost*: expected ")
+                    .append("and never received; *duplicated*: the same event received twice by one subscriber (same ")
+                    .append("offset, or same `n`), counted on raw frames across reconnects; *out of order*: received ")
+                    .append("after a later event of the channel. *time to recover*: from the end of the fault (Redis ")
+                    .append("answering again, the SIGKILL, the client coming back) until every affected client was ")
+                    .append("served again (see each scenario's test); reported, not asserted.\n\n");
+        }
+        if (!HOSTILE.isEmpty()) {
+            md.append("| hostile input | sent | documented answer | answered so |\n");
+            md.append("|---|---:|---|---:|\n");
+            for (HostileInput h : HOSTILE.values()) {
+                md.append("| ").append(h.input()).append(" | ").append(h.sent()).append(" | ").append(h.expected())
+                        .append(" | ").append(h.answeredAsExpected()).append(" |\n");
+            }
+            md.append('\n');
+        }
+        NOTES.values().forEach(note -> md.append("- ").append(note).append('\n'));
+        return md.toString();
+    }
+
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
+    }
+
+    private static void write() {
+        Path path = path();
+        try {
+            Files.createDirectories(path.getParent());
+            Files.writeString(path, markdown(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+    }
+}

@@ -1,0 +1,461 @@
+package io.switchboard.it.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * A subscriber that behaves like the browser client ({@code switchboard/client.js}): when its connection
+ * ends for any reason it reconnects to the next node of the list (round robin, exponential backoff with
+ * full jitter), resubscribes every channel with {@code since} = the last offset it saw, and drops events
+ * whose offset it already passed. It answers the server's pings.
+ *
+ * <p>Unlike client.js it also keeps every event frame as it arrived ({@link #received}), before that
+ * de-duplication, so that a test can count what the server really sent: duplicates and events out of order
+ * included. It keeps only what the counts need (offset, the {@code n} of the data, which connection), so
+ * that hundreds of clients receiving thousands of events stay cheap. One extension over client.js: a
+ * {@code subscribe} refused with an error (e.g. {@code unavailable} while Redis is down) is retried after a
+ * second; such refusals are counted ({@link #subscribeRefusals()}).
+ *
+ * <p>Threading: the JDK delivers one socket's messages on one thread at a time; all state is guarded by
+ * {@code this}; a socket that was given up on can change nothing (every callback checks it is the current one).
+ */
+public final class ReconnectingClient implements AutoCloseable {
+
+    /** One event frame as received: its offset, the {@code n} of its data (-1 if none) and the connection number (1, 2, ...). */
+    public record Received(String channel, String epoch, long seq, long n, int connection) {
+
+        public String offset() {
+            return epoch + "-" + seq;
+        }
+    }
+
+    /** One {@code subscribed} reply: on which connection, after which {@code since} (null: none). */
+    public record Subscribed(String channel, String since, String offset, boolean recovered, int connection) {
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ScheduledExecutorService TIMERS = Executors.newScheduledThreadPool(2, runnable -> {
+        Thread thread = new Thread(runnable, "reconnecting-client-timer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private static final AtomicLong REQUEST_IDS = new AtomicLong();
+    private static final Duration STABLE_AFTER = Duration.ofSeconds(10);
+    private static final Duration RESUBSCRIBE_AFTER_REFUSAL = Duration.ofSeconds(1);
+
+    private final String name;
+    private final List<ServerNode> nodes;
+    private final Set<String> channels;
+    private final Duration minDelay;
+    private final Duration maxDelay;
+
+    // All guarded by this.
+    private final Map<String, String> lastOffset = new HashMap<>();
+    private final Map<String, String> pendingSubscribes = new HashMap<>(); // request id -> channel
+    private final Map<String, String> sinceOfRequest = new HashMap<>();
+    private final List<Received> received = new ArrayList<>();
+    private final List<Subscribed> subscribed = new ArrayList<>();
+    private final List<String> closes = new ArrayList<>();
+    private WebSocket current;
+    private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+    private String currentNode;
+    private int nodeIndex;
+    private int connections;
+    private int attempt;
+    private long openedAtNanos;
+    private boolean away;
+    private boolean closed;
+    private int subscribeRefusals;
+
+    private ReconnectingClient(String name, List<ServerNode> nodes, int firstNode, Set<String> channels,
+                               Duration minDelay, Duration maxDelay) {
+        this.name = name;
+        this.nodes = List.copyOf(nodes);
+        this.nodeIndex = firstNode % nodes.size();
+        this.channels = channels;
+        this.minDelay = minDelay;
+        this.maxDelay = maxDelay;
+    }
+
+    /**
+     * Starts a client on {@code nodes.get(firstNode)} subscribing to {@code channels}, with client.js's
+     * default backoff (0.5 s to 15 s); returns at once, see {@link #awaitSubscribed}.
+     */
+    public static ReconnectingClient start(String name, List<ServerNode> nodes, int firstNode, String... channels) {
+        ReconnectingClient client = new ReconnectingClient(name, nodes, firstNode,
+                new LinkedHashSet<>(List.of(channels)), Duration.ofMillis(500), Duration.ofSeconds(15));
+        synchronized (client) {
+            client.connect();
+        }
+        return client;
+    }
+
+    // ---- what tests look at ---------------------------------------------------------------------
+
+    public String name() {
+        return name;
+    }
+
+    /** The node holding the current (or last) connection, from its {@code welcome}. */
+    public synchronized String node() {
+        return currentNode;
+    }
+
+    /** How many connections were welcomed so far (1 = never reconnected). */
+    public synchronized int connections() {
+        return connections;
+    }
+
+    /** Every event frame of {@code channel} in arrival order, before de-duplication. */
+    public synchronized List<Received> received(String channel) {
+        return received.stream().filter(r -> r.channel().equals(channel)).toList();
+    }
+
+    /** How many event frames of {@code channel} arrived (duplicates included). */
+    public synchronized int receivedCount(String channel) {
+        int count = 0;
+        for (Received r : received) {
+            if (r.channel().equals(channel)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Whether an event of {@code channel} with data {@code n} arrived. */
+    public synchronized boolean hasReceived(String channel, long n) {
+        for (int i = received.size() - 1; i >= 0; i--) {
+            Received r = received.get(i);
+            if (r.n() == n && r.channel().equals(channel)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every {@code subscribed} reply so far, in order. */
+    public synchronized List<Subscribed> subscribedReplies() {
+        return List.copyOf(subscribed);
+    }
+
+    /** The last offset seen on {@code channel} (from an event or a {@code subscribed}), or null. */
+    public synchronized String lastOffset(String channel) {
+        return lastOffset.get(channel);
+    }
+
+    /** The close codes (and reasons) of the connections that ended, in order. */
+    public synchronized List<String> closes() {
+        return List.copyOf(closes);
+    }
+
+    public synchronized int subscribeRefusals() {
+        return subscribeRefusals;
+    }
+
+    /** Waits until every channel was subscribed on connection number {@code connection} (or a later one). */
+    public void awaitSubscribed(int connection, Duration timeout) {
+        Await.until(name + " subscribed to " + channels + " on connection " + connection, timeout, () -> {
+            synchronized (this) {
+                return channels.stream().allMatch(channel -> subscribed.stream()
+                        .anyMatch(s -> s.channel().equals(channel) && s.connection() >= connection));
+            }
+        });
+    }
+
+    // ---- what tests do --------------------------------------------------------------------------
+
+    /**
+     * Closes the connection from the client side and stays away until {@link #comeBack}: the offsets
+     * seen are kept, as in a browser tab whose page stays open while the network is gone.
+     */
+    public void goAway() {
+        WebSocket ws;
+        synchronized (this) {
+            away = true;
+            ws = current;
+            current = null;
+        }
+        if (ws != null) {
+            ws.abort();
+        }
+    }
+
+    /** Reconnects now, to node {@code index} of the list, after {@link #goAway}. */
+    public synchronized void comeBack(int index) {
+        away = false;
+        nodeIndex = index % nodes.size();
+        attempt = 0;
+        connect();
+    }
+
+    @Override
+    public void close() {
+        WebSocket ws;
+        synchronized (this) {
+            closed = true;
+            ws = current;
+            current = null;
+        }
+        if (ws != null) {
+            ws.abort();
+        }
+    }
+
+    /** Everything a failure message needs: connections, closes, subscribed replies, events received. */
+    public synchronized String describe() {
+        StringBuilder text = new StringBuilder(toString()).append(": closes ").append(closes).append(", subscribed ");
+        subscribed.forEach(s -> text.append('[').append(s.channel()).append(" since ").append(s.since()).append(" -> ")
+                .append(s.offset()).append(s.recovered() ? " recovered" : " NOT recovered").append(" on connection ")
+                .append(s.connection()).append(']'));
+        text.append(", ").append(received.size()).append(" event frames");
+        if (!received.isEmpty()) {
+            text.append(" (first ").append(received.get(0).offset()).append(", last ")
+                    .append(received.get(received.size() - 1).offset()).append(')');
+        }
+        return text.append(", subscribe refusals ").append(subscribeRefusals).toString();
+    }
+
+    @Override
+    public synchronized String toString() {
+        return name + " on " + currentNode + " (connection " + connections + ")";
+    }
+
+    // ---- the client.js behaviour -----------------------------------------------------------------
+
+    /** Opens a connection to the current node; on failure schedules the next attempt. Holding this. */
+    private void connect() {
+        if (closed || away) {
+            return;
+        }
+        ServerNode node = nodes.get(nodeIndex);
+        URI uri = URI.create("ws://127.0.0.1:" + node.port() + "/switchboard/ws");
+        Listener listener = new Listener();
+        HTTP.newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .header("Origin", "http://127.0.0.1:" + node.port())
+                .buildAsync(uri, listener)
+                .whenComplete((ws, error) -> {
+                    if (error != null) {
+                        synchronized (this) {
+                            if (listener.opened == null) {
+                                scheduleReconnect();
+                            }
+                        }
+                    }
+                });
+    }
+
+    /** Holding this. */
+    private void scheduleReconnect() {
+        if (closed || away) {
+            return;
+        }
+        long min = minDelay.toMillis();
+        long cap = Math.min(maxDelay.toMillis(), min * (1L << Math.min(20, attempt + 1)));
+        attempt++;
+        long delay = min + (long) (ThreadLocalRandom.current().nextDouble() * Math.max(0, cap - min));
+        nodeIndex = (nodeIndex + 1) % nodes.size();
+        TIMERS.schedule(() -> {
+            synchronized (this) {
+                connect();
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Holding this. */
+    private void opened(WebSocket ws) {
+        if (closed || away) {
+            ws.abort();
+            return;
+        }
+        current = ws;
+        lastSend = CompletableFuture.completedFuture(null);
+        openedAtNanos = System.nanoTime();
+    }
+
+    /** Holding this. */
+    private void onFrame(WebSocket ws, JsonNode frame) {
+        switch (frame.path("op").asText()) {
+            case "welcome" -> {
+                connections++;
+                currentNode = frame.path("node").asText();
+                pendingSubscribes.clear();
+                for (String channel : channels) {
+                    subscribe(ws, channel);
+                }
+            }
+            case "event" -> onEvent(frame);
+            case "subscribed" -> onSubscribed(frame);
+            case "error" -> onError(ws, frame);
+            case "ping" -> {
+                ObjectNode pong = Json.object().put("op", "pong");
+                if (frame.has("id")) {
+                    pong.set("id", frame.get("id"));
+                }
+                send(ws, pong);
+            }
+            default -> {
+                // pong, unsubscribed, published: nothing to do
+            }
+        }
+    }
+
+    private void subscribe(WebSocket ws, String channel) {
+        String id = "s" + REQUEST_IDS.incrementAndGet();
+        String since = lastOffset.get(channel);
+        ObjectNode frame = Json.object().put("op", "subscribe").put("id", id).put("channel", channel);
+        if (since != null) {
+            frame.put("since", since);
+        }
+        pendingSubscribes.put(id, channel);
+        sinceOfRequest.put(id, since);
+        send(ws, frame);
+    }
+
+    private void onEvent(JsonNode frame) {
+        String channel = frame.path("channel").asText();
+        if (!channels.contains(channel)) {
+            return;
+        }
+        String offset = frame.path("offset").asText();
+        Offset parsed = Offset.parse(offset);
+        received.add(new Received(channel, parsed.epoch(), parsed.seq(), frame.path("data").path("n").asLong(-1), connections));
+        // client.js hands the event to the application only if it is after the last one seen.
+        if (isAfter(offset, lastOffset.get(channel))) {
+            lastOffset.put(channel, offset);
+        }
+    }
+
+    private void onSubscribed(JsonNode frame) {
+        String id = frame.path("id").asText();
+        String channel = pendingSubscribes.remove(id);
+        if (channel == null) {
+            return;
+        }
+        String offset = frame.path("offset").asText();
+        subscribed.add(new Subscribed(channel, sinceOfRequest.remove(id), offset, frame.path("recovered").asBoolean(),
+                connections));
+        // Only forward: live events may already have gone past the offset this reply reports.
+        if (isAfter(offset, lastOffset.get(channel))) {
+            lastOffset.put(channel, offset);
+        }
+    }
+
+    private void onError(WebSocket ws, JsonNode frame) {
+        String channel = pendingSubscribes.remove(frame.path("id").asText());
+        if (channel == null) {
+            return;
+        }
+        subscribeRefusals++;
+        TIMERS.schedule(() -> {
+            synchronized (this) {
+                if (ws == current) {
+                    subscribe(ws, channel);
+                }
+            }
+        }, RESUBSCRIBE_AFTER_REFUSAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Holding this. */
+    private void onClosed(WebSocket ws, String why) {
+        if (ws != current) {
+            return;
+        }
+        current = null;
+        closes.add(why);
+        if (System.nanoTime() - openedAtNanos >= STABLE_AFTER.toNanos()) {
+            attempt = 0;
+        }
+        scheduleReconnect();
+    }
+
+    /** Holding this: sends are chained, the JDK refuses overlapping ones. */
+    private void send(WebSocket ws, JsonNode frame) {
+        String text = Json.write(frame);
+        Function<Object, CompletionStage<WebSocket>> sendIt = ignored -> ws.sendText(text, true);
+        lastSend = lastSend.handle((ignored, error) -> null).thenCompose(sendIt);
+    }
+
+    /** client.js's rule: a new epoch always wins; within an epoch, a greater sequence number. */
+    static boolean isAfter(String offset, String last) {
+        if (last == null) {
+            return true;
+        }
+        Offset a = Offset.parse(offset);
+        Offset b = Offset.parse(last);
+        return !a.epoch().equals(b.epoch()) || a.seq() > b.seq();
+    }
+
+    /** The JDK's callbacks for one connection attempt. */
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+        private volatile WebSocket opened;
+
+        @Override
+        public void onOpen(WebSocket ws) {
+            opened = ws;
+            synchronized (ReconnectingClient.this) {
+                opened(ws);
+            }
+            ws.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                JsonNode frame = Json.parse(text);
+                synchronized (ReconnectingClient.this) {
+                    if (ws == current) {
+                        onFrame(ws, frame);
+                    }
+                }
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            synchronized (ReconnectingClient.this) {
+                onClosed(ws, statusCode + " " + reason);
+            }
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            synchronized (ReconnectingClient.this) {
+                onClosed(ws, "error " + error);
+            }
+        }
+    }
+}
