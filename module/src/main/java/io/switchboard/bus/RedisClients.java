@@ -40,6 +40,10 @@ public final class RedisClients {
                 .setConnectionMinimumIdleSize(2)
                 .setConnectionPoolSize(16)
                 .setSubscriptionConnectionMinimumIdleSize(1)
+                // Redisson's default of 5 channels per connection (and 50 connections) caps a node
+                // at 250 subscribed channels; a node serving per-user or per-room channels needs
+                // thousands, and Redis handles many channels per connection well.
+                .setSubscriptionsPerConnection(500)
                 // Reconnect within a second of Redis coming back (Redisson's default backs off up to
                 // 10 s): every second away is a longer gap to repair from history.
                 .setReconnectionDelay(new EqualJitterDelay(Duration.ofMillis(100), Duration.ofSeconds(1)))

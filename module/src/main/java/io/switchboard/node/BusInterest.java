@@ -55,6 +55,9 @@ final class BusInterest implements Registry.InterestListener, BusListener {
                 .whenComplete((ignored, error) -> {
                     if (error == null) {
                         interest.live().complete(null);
+                        // Whatever was published between the position read and the subscription
+                        // going live: fetched from history now, not only when a later event shows the gap.
+                        interest.dispatcher().resume();
                     } else {
                         interest.live().completeExceptionally(error);
                     }

@@ -48,7 +48,7 @@ public final class ClientSession {
     private volatile long lastInboundNanos = System.nanoTime();
     private volatile boolean pingOutstanding;
     private volatile boolean overflowed;
-    private final AtomicReference<Runnable> whenDrained = new AtomicReference<>();
+    private final Queue<Runnable> drainWaiters = new ConcurrentLinkedQueue<>();
 
     /**
      * @param closer runs the blocking part of a close (the container writes the close frame), so
@@ -114,24 +114,24 @@ public final class ClientSession {
      * replay may add in one page.
      */
     public int replayRoom() {
-        return Math.max(0, maxQueued / 2 - queued.get());
+        return Math.max(1, maxQueued / 2 - queued.get());
     }
 
     /**
-     * Runs {@code next} once the queue is at most half full (at once if it is already): how a
-     * long replay continues page by page instead of overflowing the queue.
+     * Runs {@code next} once the queue is at most a quarter full (at once if it is already): how a
+     * long replay continues page by page instead of overflowing the queue. With pages of up to
+     * half the queue ({@link #replayRoom}), each page is at least a quarter of the queue.
      */
     public void whenDrained(Runnable next) {
-        whenDrained.set(next);
+        drainWaiters.add(next);
         runIfDrained();
     }
 
+    /** Lets waiting replays (one per channel being replayed) add pages while the queue has room. */
     private void runIfDrained() {
-        if (queued.get() <= maxQueued / 2 && state.get() == State.OPEN) {
-            Runnable next = whenDrained.getAndSet(null);
-            if (next != null) {
-                next.run();
-            }
+        Runnable next;
+        while (queued.get() <= maxQueued / 4 && state.get() == State.OPEN && (next = drainWaiters.poll()) != null) {
+            next.run();
         }
     }
 
@@ -196,6 +196,13 @@ public final class ClientSession {
     public void closed() {
         state.set(State.CLOSED);
         queue.clear();
+        drainWaiters.clear();
+    }
+
+    /** Starts sends, then lets a waiting replay add its next page if the queue has drained. */
+    private void pump() {
+        startSends();
+        runIfDrained();
     }
 
     /**
@@ -203,7 +210,7 @@ public final class ClientSession {
      * container reports on this same thread, before {@code sendText} returns, is continued by this
      * loop instead of by recursion, so a fast socket cannot grow the stack.
      */
-    private void pump() {
+    private void startSends() {
         while (state.get() == State.OPEN && sending.compareAndSet(false, true)) {
             String frame = queue.poll();
             if (frame == null) {
@@ -226,7 +233,6 @@ public final class ClientSession {
                 return;
             }
         }
-        runIfDrained();
     }
 
     private void failed(Throwable error) {
