@@ -1,0 +1,329 @@
+package io.switchboard.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Writes results.json, results.md (tables and the targets) and chart.html (inline SVG, no external files). */
+final class Report {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String SB = "switchboard";
+    private static final String SIO = "socketio";
+
+    private final Path dir;
+    private final Options options;
+    private final List<String> header;
+
+    Report(Path dir, Options options, List<String> header) {
+        this.dir = dir;
+        this.options = options;
+        this.header = header;
+    }
+
+    void write(List<Result> results, List<String> footer) throws IOException {
+        Files.createDirectories(dir);
+        JSON.writeValue(dir.resolve("results.json").toFile(), results);
+        Files.writeString(dir.resolve("results.md"), markdown(results, footer), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("chart.html"), html(results), StandardCharsets.UTF_8);
+    }
+
+    // ---- Markdown --------------------------------------------------------------------------------------
+
+    private String markdown(List<Result> results, List<String> footer) {
+        StringBuilder md = new StringBuilder("# Switchboard vs Socket.IO + Redis adapter: benchmark results\n\n");
+        header.forEach(line -> md.append(line).append("  \n"));
+        md.append('\n');
+        for (int nodes : options.nodes()) {
+            List<Result> mine = results.stream().filter(r -> r.nodes == nodes).toList();
+            if (mine.isEmpty()) {
+                continue;
+            }
+            md.append("## ").append(nodes).append(" node").append(nodes == 1 ? "" : "s").append("\n\n");
+            targets(md, mine);
+            for (String scenario : List.of("broadcast", "wide", "rooms")) {
+                List<Result> rows = mine.stream().filter(r -> r.scenario.equals(scenario)).toList();
+                if (!rows.isEmpty()) {
+                    md.append("### ").append(scenario).append(" (").append(describe(scenario)).append(")\n\n");
+                    deliveryTable(md, rows);
+                }
+            }
+            List<Result> conns = mine.stream().filter(r -> r.scenario.equals("connections")).toList();
+            if (!conns.isEmpty()) {
+                md.append("### connections (").append(describe("connections")).append(")\n\n");
+                md.append("| system | clients | connected/s | RSS/conn KiB | heap/conn KiB | server CPU µs/conn | RSS MiB before → after | heap MiB before → after | failed |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                for (Result r : conns) {
+                    md.append(row(r.system, n(r.clients), f(r.connectPerSecond, 0), f(r.rssPerConnectionKb, 1),
+                            f(r.heapPerConnectionKb, 1), f(r.serverCpuPerConnection, 0),
+                            f(r.rssBeforeMb, 0) + " → " + f(r.rssAfterMb, 0),
+                            f(r.heapBeforeMb, 0) + " → " + f(r.heapAfterMb, 0), n(r.connectFailures)));
+                }
+                md.append('\n');
+            }
+            List<Result> hops = mine.stream().filter(r -> r.scenario.equals("hop")).toList();
+            if (!hops.isEmpty()) {
+                md.append("### hop (").append(describe("hop")).append(")\n\n");
+                md.append("| system | clients | rate ev/s | p50 local ms | p50 remote ms | added p50 ms | p99 local ms | p99 remote ms | lost | dup | ooo |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                for (Result r : hops) {
+                    md.append(row(r.system, n(r.clients), f(r.rate, 0), f(r.localP50, 2), f(r.remoteP50, 2),
+                            f(r.addedP50, 2), f(r.localP99, 2), f(r.remoteP99, 2), n(r.lost), n(r.duplicates), n(r.outOfOrder)));
+                }
+                md.append('\n');
+            }
+        }
+        List<Result> noted = results.stream().filter(r -> r.notes != null).toList();
+        if (!noted.isEmpty()) {
+            md.append("## Notes from the run\n\n");
+            for (Result r : noted) {
+                md.append("- ").append(r.system).append(' ').append(r.scenario).append(' ').append(r.nodes).append(" nodes")
+                        .append(r.rate != null ? " @ " + f(r.rate, 0) + "/s" : "").append(": ").append(r.notes).append('\n');
+            }
+            md.append('\n');
+        }
+        footer.forEach(line -> md.append(line).append('\n'));
+        md.append("""
+
+                Columns: *published* = events the trigger accepted (2xx); *delivered* = (client, event) receipts;
+                *lost* = accepted events a subscribed client never received; *dup* = receipts of an event already
+                received; *ooo* = receipts with a lower sequence number than one the client already had (each
+                channel's events are published in order, one request in flight per channel); latency = from the
+                moment the event was due by the rate to its arrival at the client (so a trigger that falls behind
+                shows as latency); *server µs/delivery* = CPU time (utime+stime from /proc) of every server process
+                during the step / deliveries; Redis separately; *gen CPU* = the generator's own CPU, in % of one core.
+                """);
+        return md.toString();
+    }
+
+    private static String describe(String scenario) {
+        return switch (scenario) {
+            case "broadcast" -> "every client on one channel, stepping the rate";
+            case "wide" -> "many clients on one channel, low rate";
+            case "rooms" -> "each client on its own channel, events to random channels";
+            case "connections" -> "idle clients, each subscribed to its own channel";
+            case "hop" -> "clients on node 2; events published through node 1 (remote) or node 2 (local)";
+            default -> scenario;
+        };
+    }
+
+    private static void deliveryTable(StringBuilder md, List<Result> rows) {
+        md.append("| system | clients | rate ev/s | published | delivered | lost | dup | ooo | delivered/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server µs/delivery | Redis µs/delivery | gen CPU | held |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|\n");
+        for (Result r : rows) {
+            String genCpu = r.generatorCpuMicros == null || r.seconds == null ? "" :
+                    f(r.generatorCpuMicros / (r.seconds * 1e6) * 100, 0) + "%";
+            md.append(row(r.system, n(r.clients), f(r.rate, 0), n(r.published), n(r.delivered), n(r.lost),
+                    n(r.duplicates), n(r.outOfOrder), f(r.deliveredPerSecond, 0), f(r.p50, 1), f(r.p90, 1), f(r.p99, 1),
+                    f(r.p999, 1), f(r.max, 1), f(r.serverCpuPerDelivery, 1), f(r.redisCpuPerDelivery, 1), genCpu,
+                    r.held(100) ? "yes" : "**no**"));
+        }
+        md.append('\n');
+    }
+
+    /** The issue's targets, each with both systems' figures from this run and a verdict. */
+    private void targets(StringBuilder md, List<Result> rows) {
+        List<String[]> lines = new ArrayList<>();
+        double limit = options.stopP99Millis();
+        // 1. server CPU per delivery, broadcast, compared at the highest rate both held
+        Optional<Double> common = highestCommonHeld(rows, "broadcast", limit);
+        common.ifPresent(rate -> {
+            Double sb = at(rows, SB, "broadcast", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
+            Double sio = at(rows, SIO, "broadcast", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
+            lines.add(new String[] {"broadcast: server CPU per delivery ≤ ¼ of the baseline (at " + f(rate, 0) + " ev/s, both held)",
+                    f(sb, 1) + " µs", f(sio, 1) + " µs", ratioVerdict(sb, sio, 0.25, true)});
+        });
+        // 2. highest rate held
+        Double sbMax = highestHeld(rows, SB, "broadcast", limit);
+        Double sioMax = highestHeld(rows, SIO, "broadcast", limit);
+        boolean sbTop = steppedToEnd(rows, SB, "broadcast", limit);
+        boolean sioTop = steppedToEnd(rows, SIO, "broadcast", limit);
+        if (sbMax != null || sioMax != null) {
+            String verdict;
+            if (sbMax == null) {
+                verdict = "**missed**";
+            } else if (sioMax == null) {
+                verdict = "met (baseline held no step)";
+            } else {
+                double ratio = sbMax / sioMax;
+                verdict = ratio >= 2 ? "met (" + f(ratio, 1) + "×)" : (sbTop ? "≥ " + f(ratio, 1) + "× (Switchboard held the highest step; raise --rates)" : "**missed** (" + f(ratio, 2) + "×)");
+            }
+            int clients = rows.stream().filter(r -> r.scenario.equals("broadcast")).mapToInt(r -> r.clients).findFirst().orElse(0);
+            lines.add(new String[] {"broadcast, " + clients + " clients: highest rate with p99 < " + f(limit, 0) + " ms and nothing lost ≥ 2× the baseline",
+                    rateText(sbMax, sbTop, clients), rateText(sioMax, sioTop, clients), verdict});
+        }
+        // 3. wide
+        for (Result sb : rows.stream().filter(r -> r.scenario.equals("wide") && r.system.equals(SB)).toList()) {
+            Result sio = rows.stream().filter(r -> r.scenario.equals("wide") && r.system.equals(SIO)).findFirst().orElse(null);
+            lines.add(new String[] {"wide: " + sb.clients + " clients in one channel at " + f(sb.rate, 0) + " ev/s: p99 < 100 ms",
+                    f(sb.p99, 1) + " ms" + lossText(sb), sio == null ? "" : f(sio.p99, 1) + " ms" + lossText(sio),
+                    sb.held(100) ? "met" : "**missed**"});
+        }
+        // 4. rooms CPU per delivery
+        highestCommonHeld(rows, "rooms", limit).ifPresent(rate -> {
+            Double sb = at(rows, SB, "rooms", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
+            Double sio = at(rows, SIO, "rooms", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
+            lines.add(new String[] {"rooms: server CPU per delivery ≤ ¼ of the baseline (at " + f(rate, 0) + " ev/s, both held)",
+                    f(sb, 1) + " µs", f(sio, 1) + " µs", ratioVerdict(sb, sio, 0.25, true)});
+        });
+        Double sbRooms = highestHeld(rows, SB, "rooms", limit);
+        Double sioRooms = highestHeld(rows, SIO, "rooms", limit);
+        if (sbRooms != null || sioRooms != null) {
+            lines.add(new String[] {"rooms: highest rate held (for reference)",
+                    rateText(sbRooms, steppedToEnd(rows, SB, "rooms", limit), 1),
+                    rateText(sioRooms, steppedToEnd(rows, SIO, "rooms", limit), 1), ""});
+        }
+        // 5. memory per idle connection
+        Result sbConn = first(rows, SB, "connections");
+        Result sioConn = first(rows, SIO, "connections");
+        if (sbConn != null || sioConn != null) {
+            lines.add(new String[] {"memory per idle connection: RSS ≤ the baseline's",
+                    sbConn == null ? "" : f(sbConn.rssPerConnectionKb, 1) + " KiB RSS, " + f(sbConn.heapPerConnectionKb, 1) + " KiB heap",
+                    sioConn == null ? "" : f(sioConn.rssPerConnectionKb, 1) + " KiB RSS, " + f(sioConn.heapPerConnectionKb, 1) + " KiB heap",
+                    sbConn == null || sioConn == null ? "" : ratioVerdict(sbConn.rssPerConnectionKb, sioConn.rssPerConnectionKb, 1.0, false)});
+        }
+        // 6. hop
+        Result sbHop = first(rows, SB, "hop");
+        Result sioHop = first(rows, SIO, "hop");
+        if (sbHop != null || sioHop != null) {
+            lines.add(new String[] {"cross-node hop: < 1 ms added at p50",
+                    sbHop == null ? "" : f(sbHop.addedP50, 2) + " ms", sioHop == null ? "" : f(sioHop.addedP50, 2) + " ms",
+                    sbHop == null || sbHop.addedP50 == null ? "" : (sbHop.addedP50 < 1 ? "met" : "**missed** (by " + f(sbHop.addedP50 - 1, 2) + " ms)")});
+        }
+        if (lines.isEmpty()) {
+            return;
+        }
+        md.append("### Against the targets\n\n| target | Switchboard | Socket.IO baseline | verdict |\n|---|---|---|---|\n");
+        for (String[] line : lines) {
+            md.append(row(line)).append("");
+        }
+        md.append('\n');
+    }
+
+    private static String lossText(Result r) {
+        return r.lost != null && r.lost > 0 ? " (" + r.lost + " lost)" : "";
+    }
+
+    private static String rateText(Double rate, boolean top, int clients) {
+        if (rate == null) {
+            return "none held";
+        }
+        String text = f(rate, 0) + " ev/s";
+        if (clients > 1) {
+            text += " (" + f(rate * clients, 0) + " deliveries/s)";
+        }
+        return top ? "≥ " + text : text;
+    }
+
+    private static String ratioVerdict(Double ours, Double theirs, double limit, boolean showFraction) {
+        if (ours == null || theirs == null || theirs <= 0) {
+            return "";
+        }
+        double ratio = ours / theirs;
+        String text = showFraction ? f(ratio, 2) + "× the baseline" : f(ratio, 2) + "×";
+        return ratio <= limit ? "met (" + text + ")" : "**missed** (" + text + ", limit " + f(limit, 2) + "×)";
+    }
+
+    private static Optional<Double> highestCommonHeld(List<Result> rows, String scenario, double limit) {
+        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(SB) && r.held(limit))
+                .map(r -> r.rate)
+                .filter(rate -> at(rows, SIO, scenario, rate).map(r -> r.held(limit)).orElse(false))
+                .max(Double::compare);
+    }
+
+    private static Optional<Result> at(List<Result> rows, String system, String scenario, double rate) {
+        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system)
+                && Objects.equals(r.rate, rate)).findFirst();
+    }
+
+    private static Double highestHeld(List<Result> rows, String system, String scenario, double limit) {
+        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system) && r.held(limit))
+                .map(r -> r.rate).max(Double::compare).orElse(null);
+    }
+
+    /** Whether every step of the system held (so its real limit lies above the steps tried). */
+    private static boolean steppedToEnd(List<Result> rows, String system, String scenario, double limit) {
+        List<Result> mine = rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system)).toList();
+        return !mine.isEmpty() && mine.stream().allMatch(r -> r.held(limit));
+    }
+
+    private static Result first(List<Result> rows, String system, String scenario) {
+        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system)).findFirst().orElse(null);
+    }
+
+    private static String row(String... cells) {
+        return "| " + String.join(" | ", cells) + " |\n";
+    }
+
+    static String f(Double value, int digits) {
+        if (value == null || !Double.isFinite(value)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "%,." + digits + "f", value);
+    }
+
+    private static String n(Number value) {
+        return value == null ? "" : String.format(Locale.ROOT, "%,d", value.longValue());
+    }
+
+    // ---- HTML ------------------------------------------------------------------------------------------
+
+    private String html(List<Result> results) {
+        StringBuilder html = new StringBuilder("""
+                <!DOCTYPE html>
+                <html lang="en"><head><meta charset="utf-8"><title>Switchboard benchmark</title>
+                <style>body{font-family:sans-serif;margin:24px;color:#222}h2{margin-top:32px}
+                .row{display:flex;flex-wrap:wrap;gap:16px}.meta{color:#555;font-size:13px}</style></head><body>
+                <h1>Switchboard vs Socket.IO + Redis adapter</h1>
+                """);
+        html.append("<div class='meta'>");
+        header.forEach(line -> html.append(Chart.escape(line.replace("`", ""))).append("<br>"));
+        html.append("</div>");
+        for (int nodes : options.nodes()) {
+            for (String scenario : List.of("broadcast", "rooms")) {
+                List<Result> rows = results.stream().filter(r -> r.nodes == nodes && r.scenario.equals(scenario)).toList();
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                int clients = rows.get(0).clients;
+                html.append("<h2>").append(scenario).append(": ").append(clients).append(" clients, ").append(nodes)
+                        .append(" nodes (").append(describe(scenario)).append(")</h2><div class='row'>");
+                html.append(Chart.svg("p99 latency vs rate", "published events/s", "p99 latency (ms)",
+                        series(rows, r -> r.p99), true, true, options.stopP99Millis()));
+                html.append(Chart.svg("throughput vs rate", "published events/s", "deliveries/s",
+                        series(rows, r -> r.deliveredPerSecond), true, false, null));
+                html.append(Chart.svg("server CPU per delivery vs rate", "published events/s", "server CPU µs per delivery",
+                        series(rows, r -> r.serverCpuPerDelivery), true, true, null));
+                html.append("</div>");
+            }
+        }
+        html.append("<p class='meta'>Points: one rate step each (").append(options.duration())
+                .append(" s of publishing). Stepping stops after the first step whose p99 passes ")
+                .append(f(options.stopP99Millis(), 0)).append(" ms or that loses an event. Full tables in results.md.</p>");
+        return html.append("</body></html>\n").toString();
+    }
+
+    private static Map<String, List<double[]>> series(List<Result> rows, Function<Result, Double> y) {
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (String system : List.of(SB, SIO)) {
+            List<double[]> points = rows.stream().filter(r -> r.system.equals(system) && r.rate != null && y.apply(r) != null)
+                    .map(r -> new double[] {r.rate, y.apply(r)}).collect(Collectors.toList());
+            if (!points.isEmpty()) {
+                series.put(system, points);
+            }
+        }
+        return series;
+    }
+}

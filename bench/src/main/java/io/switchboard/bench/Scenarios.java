@@ -1,0 +1,304 @@
+package io.switchboard.bench;
+
+import io.netty.channel.EventLoopGroup;
+import io.switchboard.bench.load.Dialect;
+import io.switchboard.bench.load.Fleet;
+import io.switchboard.bench.load.Phase;
+import io.switchboard.bench.load.Publisher;
+import io.switchboard.bench.target.Cluster;
+import io.switchboard.bench.target.Proc;
+import io.switchboard.bench.target.RedisServer;
+import org.HdrHistogram.Histogram;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * The scenarios, run against one started cluster. Each returns its rows; {@code progress} is told each row as
+ * soon as it is measured.
+ */
+public final class Scenarios {
+    private static final long SELF = ProcessHandle.current().pid();
+
+    /** What every scenario needs besides the cluster. */
+    public record Setup(EventLoopGroup clientLoops, EventLoopGroup publisherLoop, RedisServer redis, String apiToken,
+                        int duration, int warmup, int batch, int payload, int httpConnections,
+                        int connectConcurrency, double stopP99Millis) {
+    }
+
+    private final Setup setup;
+    private final Cluster cluster;
+    private final Consumer<Result> progress;
+    private final AtomicInteger phases;
+
+    public Scenarios(Setup setup, Cluster cluster, AtomicInteger phases, Consumer<Result> progress) {
+        this.setup = setup;
+        this.cluster = cluster;
+        this.phases = phases;
+        this.progress = progress;
+    }
+
+    private Dialect dialect() {
+        return cluster.system().equals("switchboard") ? Dialect.switchboard() : Dialect.socketIo();
+    }
+
+    private Publisher.Api api() {
+        return cluster.system().equals("switchboard") ? Publisher.Api.SWITCHBOARD : Publisher.Api.SOCKETIO;
+    }
+
+    private int nodes() {
+        return cluster.nodes().size();
+    }
+
+    /** C clients on one channel, spread over the nodes; each rate in turn until p99 or loss says stop. */
+    public List<Result> broadcast(String scenario, int clients, List<Double> rates, boolean stepUntilFailure)
+            throws Exception {
+        List<String> channels = repeat("bench.all", clients);
+        return stepped(scenario, channels, List.of("bench.all"), i -> i % nodes(), Publisher.Pick.ONE_CHANNEL,
+                clients, rates, stepUntilFailure);
+    }
+
+    /** C clients, each on its own channel; events to random channels. */
+    public List<Result> rooms(int clients, List<Double> rates) throws Exception {
+        List<String> channels = new ArrayList<>(clients);
+        for (int i = 0; i < clients; i++) {
+            channels.add("bench.room." + i);
+        }
+        return stepped("rooms", channels, channels, i -> i % nodes(), Publisher.Pick.RANDOM_CHANNEL, clients, rates, true);
+    }
+
+    private List<Result> stepped(String scenario, List<String> clientChannels, List<String> publishChannels,
+                                 IntUnaryOperator nodeOf, Publisher.Pick pick, int clients, List<Double> rates,
+                                 boolean stepUntilFailure) throws Exception {
+        List<Result> results = new ArrayList<>();
+        try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes());
+             Publisher publisher = new Publisher(setup.publisherLoop().next(), api(), cluster.nodes(),
+                     setup.httpConnections(), setup.apiToken())) {
+            Fleet.Connected connected = connect(fleet, clientChannels, nodeOf);
+            publisher.open();
+            if (setup.warmup() > 0) {
+                measure(scenario, fleet, publisher, publishChannels, pick, clients, rates.get(0), setup.warmup(), false);
+            }
+            for (double rate : rates) {
+                Result result = measure(scenario, fleet, publisher, publishChannels, pick, clients, rate, setup.duration(), false);
+                result.connectFailures = connected.failed();
+                result.connectPerSecond = round(connected.perSecond(), 1);
+                results.add(result);
+                progress.accept(result);
+                if (stepUntilFailure && !result.held(setup.stopP99Millis())) {
+                    break;
+                }
+            }
+        }
+        return results;
+    }
+
+    /** C clients on node 2; even events published through node 1 (a hop away), odd ones through node 2 (local). */
+    public List<Result> hop(int clients, double rate) throws Exception {
+        if (nodes() < 2) {
+            return List.of();
+        }
+        try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes());
+             Publisher publisher = new Publisher(setup.publisherLoop().next(), api(), cluster.nodes(),
+                     setup.httpConnections(), setup.apiToken())) {
+            Fleet.Connected connected = connect(fleet, repeat("bench.hop", clients), i -> 1);
+            publisher.open();
+            if (setup.warmup() > 0) {
+                measure("hop", fleet, publisher, List.of("bench.hop"), Publisher.Pick.HOP, clients, rate, setup.warmup(), true);
+            }
+            Result result = measure("hop", fleet, publisher, List.of("bench.hop"), Publisher.Pick.HOP, clients, rate,
+                    setup.duration(), true);
+            result.connectFailures = connected.failed();
+            result.connectPerSecond = round(connected.perSecond(), 1);
+            progress.accept(result);
+            return List.of(result);
+        }
+    }
+
+    /** C idle clients, each subscribed to its own channel: connect rate, memory and CPU per connection. */
+    public List<Result> connections(int clients) throws Exception {
+        List<Long> pids = cluster.serverPids();
+        Thread.sleep(1000);
+        long heapBefore = cluster.heapAfterGc();
+        long rssBefore = Proc.rssBytes(pids);
+        long cpuBefore = Proc.cpuMicros(pids);
+        List<String> channels = new ArrayList<>(clients);
+        for (int i = 0; i < clients; i++) {
+            channels.add("bench.idle." + i);
+        }
+        try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes())) {
+            Fleet.Connected connected = connect(fleet, channels, i -> i % nodes());
+            long cpuAfter = Proc.cpuMicros(pids);
+            Thread.sleep(3000); // let the servers settle (lazy allocations, timers)
+            long heapAfter = cluster.heapAfterGc();
+            long rssAfter = Proc.rssBytes(pids);
+            Result result = base("connections", clients);
+            int ready = Math.max(1, connected.ready());
+            result.connectFailures = connected.failed();
+            result.connectPerSecond = round(connected.perSecond(), 1);
+            result.rssBeforeMb = round(rssBefore / 1048576.0, 1);
+            result.rssAfterMb = round(rssAfter / 1048576.0, 1);
+            result.rssPerConnectionKb = round((rssAfter - rssBefore) / 1024.0 / ready, 2);
+            if (heapBefore >= 0 && heapAfter >= 0) {
+                result.heapBeforeMb = round(heapBefore / 1048576.0, 1);
+                result.heapAfterMb = round(heapAfter / 1048576.0, 1);
+                result.heapPerConnectionKb = round((heapAfter - heapBefore) / 1024.0 / ready, 2);
+            }
+            result.serverCpuPerConnection = round((double) (cpuAfter - cpuBefore) / ready, 1);
+            result.disconnects = fleet.disconnects();
+            result.protocolErrors = fleet.protocolErrors();
+            result.notes = notes(fleet, List.of());
+            progress.accept(result);
+            return List.of(result);
+        }
+    }
+
+    private Fleet.Connected connect(Fleet fleet, List<String> channels, IntUnaryOperator nodeOf) throws Exception {
+        Duration timeout = Duration.ofSeconds(Math.max(60, channels.size() / 50));
+        Fleet.Connected connected = fleet.connect(channels, nodeOf, setup.connectConcurrency(), timeout);
+        if (connected.ready() == 0) {
+            throw new IllegalStateException(cluster.system() + ": no client could subscribe: " + fleet.samples());
+        }
+        return connected;
+    }
+
+    /** One phase: publish at {@code rate} for {@code seconds}, wait for the deliveries, count. */
+    private Result measure(String scenario, Fleet fleet, Publisher publisher, List<String> channels,
+                           Publisher.Pick pick, int clients, double rate, int seconds, boolean byParity) throws Exception {
+        Phase phase = new Phase(phases.incrementAndGet(), byParity);
+        fleet.install(phase);
+        List<Long> pids = cluster.serverPids();
+        long serverCpu0 = Proc.cpuMicros(pids);
+        long redisCpu0 = Proc.cpuMicros(setup.redis().pid());
+        long selfCpu0 = Proc.cpuMicros(SELF);
+        long started = System.nanoTime();
+        long count = Math.max(1, Math.round(rate * seconds));
+        Duration deadline = Duration.ofSeconds(seconds * 3L + 10);
+        Publisher.Plan plan = new Publisher.Plan(phase.id(), channels, rate, count, setup.batch(), pick,
+                setup.payload(), deadline);
+        Publisher.Outcome outcome = publisher.publish(plan).get(deadline.toSeconds() + 60, TimeUnit.SECONDS);
+
+        long expected = 0;
+        for (Map.Entry<String, BitSet> entry : outcome.acked().entrySet()) {
+            expected += (long) entry.getValue().cardinality() * fleet.subscribers(entry.getKey());
+        }
+        drain(phase, expected);
+        long serverCpu = Proc.cpuMicros(pids) - serverCpu0;
+        long redisCpu = Proc.cpuMicros(setup.redis().pid()) - redisCpu0;
+        long selfCpu = Proc.cpuMicros(SELF) - selfCpu0;
+        long[] tally = fleet.tally(phase, outcome.acked());
+        Histogram[] latency = phase.latencies();
+
+        Result result = base(scenario, clients);
+        result.rate = rate;
+        result.batch = setup.batch();
+        result.published = outcome.published();
+        result.publishFailed = outcome.failed();
+        result.unpublished = outcome.unpublished();
+        result.expected = expected;
+        result.delivered = tally[0];
+        result.lost = tally[1];
+        result.duplicates = tally[2];
+        result.outOfOrder = tally[3];
+        result.unexpected = tally[4];
+        result.stale = phase.stale();
+        long last = phase.lastDeliveryNanos() > 0 ? phase.lastDeliveryNanos() : System.nanoTime();
+        double window = Math.max(1e-3, (last - started) / 1e9);
+        result.seconds = round(window, 2);
+        result.publishedPerSecond = round(outcome.publishedPerSecond(), 1);
+        result.deliveredPerSecond = round(tally[0] / window, 0);
+        fillLatency(result, latency[0]);
+        result.httpP99 = millis(outcome.requestMicros().getValueAtPercentile(99));
+        result.serverCpuMicros = (double) serverCpu;
+        result.redisCpuMicros = (double) redisCpu;
+        result.generatorCpuMicros = (double) selfCpu;
+        if (tally[0] > 0) {
+            result.serverCpuPerDelivery = round((double) serverCpu / tally[0], 2);
+            result.redisCpuPerDelivery = round((double) redisCpu / tally[0], 2);
+        }
+        if (byParity) {
+            result.remoteP50 = millis(latency[1].getValueAtPercentile(50));
+            result.remoteP99 = millis(latency[1].getValueAtPercentile(99));
+            result.localP50 = millis(latency[2].getValueAtPercentile(50));
+            result.localP99 = millis(latency[2].getValueAtPercentile(99));
+            result.addedP50 = round(result.remoteP50 - result.localP50, 3);
+        }
+        result.disconnects = fleet.disconnects();
+        result.protocolErrors = fleet.protocolErrors();
+        result.notes = notes(fleet, outcome.errors());
+        return result;
+    }
+
+    /** Waits until every expected delivery arrived, or nothing arrived for 3 s, or 30 s passed. */
+    private static void drain(Phase phase, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long lastCount = -1;
+        long lastChange = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long delivered = phase.delivered();
+            if (delivered >= expected) {
+                return;
+            }
+            if (delivered != lastCount) {
+                lastCount = delivered;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(3)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private Result base(String scenario, int clients) {
+        Result result = new Result();
+        result.system = cluster.system();
+        result.scenario = scenario;
+        result.nodes = nodes();
+        result.clients = clients;
+        return result;
+    }
+
+    private static void fillLatency(Result result, Histogram histogram) {
+        if (histogram.getTotalCount() == 0) {
+            return;
+        }
+        result.p50 = millis(histogram.getValueAtPercentile(50));
+        result.p90 = millis(histogram.getValueAtPercentile(90));
+        result.p99 = millis(histogram.getValueAtPercentile(99));
+        result.p999 = millis(histogram.getValueAtPercentile(99.9));
+        result.max = millis(histogram.getMaxValue());
+    }
+
+    private static String notes(Fleet fleet, List<String> publishErrors) {
+        List<String> notes = new ArrayList<>(publishErrors);
+        if (fleet.malformed() > 0) {
+            notes.add(fleet.malformed() + " unreadable event frame(s)");
+        }
+        notes.addAll(fleet.samples());
+        return notes.isEmpty() ? null : String.join("; ", notes);
+    }
+
+    private static List<String> repeat(String channel, int times) {
+        List<String> channels = new ArrayList<>(times);
+        for (int i = 0; i < times; i++) {
+            channels.add(channel);
+        }
+        return channels;
+    }
+
+    private static double millis(long micros) {
+        return round(micros / 1000.0, 3);
+    }
+
+    static double round(double value, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(value * scale) / scale;
+    }
+}

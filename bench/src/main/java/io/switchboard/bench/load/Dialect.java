@@ -1,0 +1,29 @@
+package io.switchboard.bench.load;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The framing a client speaks: Switchboard's JSON ops, or Engine.IO v4 / Socket.IO v4 packets. Both are read only
+ * as far as needed: the kind of frame, then the event's numbers. Called on the client's event loop.
+ */
+public interface Dialect {
+
+    /** The WebSocket path, with its query. */
+    String path();
+
+    /** The WebSocket handshake completed. */
+    void opened(WsClient client);
+
+    /** A text frame arrived (the buffer is released by the caller). */
+    void text(WsClient client, ByteBuf frame);
+
+    /** Switchboard: welcome → subscribe → subscribed; events are {@code {"op":"event",...,"data":{...}}}. */
+    static Dialect switchboard() {
+        return new SwitchboardDialect();
+    }
+
+    /** Socket.IO: {@code 0{..}} → {@code 40} → {@code 40{..}} → {@code 42["join",room]} → {@code 42["joined",room]}. */
+    static Dialect socketIo() {
+        return new SocketIoDialect();
+    }
+}
