@@ -1,0 +1,85 @@
+package io.switchboard.bench.target;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+
+/**
+ * What Linux says about a process: CPU time ({@code /proc/<pid>/stat} utime + stime) and resident memory
+ * ({@code /proc/<pid>/status} VmRSS). CPU time, not wall time, is the fair figure on a shared machine.
+ */
+public final class Proc {
+    /** Clock ticks per second ({@code getconf CLK_TCK}), the unit of utime and stime. */
+    public static final long CLOCK_TICKS = clockTicks();
+
+    private Proc() {
+    }
+
+    /** utime + stime in microseconds; 0 if the process is gone. */
+    public static long cpuMicros(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15
+            return ticks * 1_000_000L / CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    public static long cpuMicros(Collection<Long> pids) {
+        long sum = 0;
+        for (long pid : pids) {
+            sum += cpuMicros(pid);
+        }
+        return sum;
+    }
+
+    /** Resident set size in bytes; 0 if the process is gone. */
+    public static long rssBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.substring(6).replace("kB", "").trim()) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return 0;
+    }
+
+    public static long rssBytes(Collection<Long> pids) {
+        long sum = 0;
+        for (long pid : pids) {
+            sum += rssBytes(pid);
+        }
+        return sum;
+    }
+
+    /** One-line load summary of the machine (load average and CPU count), for the report header. */
+    public static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static long clockTicks() {
+        try {
+            Process process = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes()).trim();
+            process.waitFor();
+            return Long.parseLong(out);
+        } catch (IOException | RuntimeException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}
