@@ -1,6 +1,7 @@
 package io.switchboard.bus;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.switchboard.lifecycle.OwnedThreads;
 import io.switchboard.protocol.Json;
 import io.switchboard.protocol.Offset;
 import org.redisson.api.RFuture;
@@ -305,6 +306,7 @@ public final class RedisBus implements Bus {
         scheduler.shutdownNow();
         // Quiet period 0: nothing is in flight that we still care about. The timeout bounds undeploy.
         redisson.shutdown(0, 5, TimeUnit.SECONDS);
+        OwnedThreads.awaitEnd("redisson-", RedisBus.class.getClassLoader(), Duration.ofSeconds(5));
     }
 
     /**

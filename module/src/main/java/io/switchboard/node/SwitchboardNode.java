@@ -12,6 +12,7 @@ import io.switchboard.bus.Bus;
 import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.bus.Topic;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.lifecycle.OwnedThreads;
 import io.switchboard.protocol.ChannelNames;
 import io.switchboard.protocol.CloseCodes;
 import io.switchboard.protocol.EventEnvelope;
@@ -116,6 +117,7 @@ public final class SwitchboardNode implements Switchboard {
         bus.close();
         closer.shutdownNow();
         awaitTermination(timer, interestWorker, closer);
+        OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), java.time.Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());
     }
 

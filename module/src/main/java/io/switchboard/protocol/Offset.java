@@ -13,9 +13,23 @@ public record Offset(String epoch, long seq) {
     private static final Pattern FORMAT = Pattern.compile("([A-Za-z0-9]{1,32})-(\\d{1,18})");
 
     public Offset {
-        if (epoch == null || !epoch.matches("[A-Za-z0-9]{1,32}") || seq < 0) {
+        if (!isEpoch(epoch) || seq < 0) {
             throw new IllegalArgumentException("invalid offset " + epoch + "-" + seq);
         }
+    }
+
+    /** 1 to 32 ASCII letters and digits; a loop, as offsets are made for every event. */
+    private static boolean isEpoch(String epoch) {
+        if (epoch == null || epoch.isEmpty() || epoch.length() > 32) {
+            return false;
+        }
+        for (int i = 0; i < epoch.length(); i++) {
+            char c = epoch.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static Optional<Offset> parse(String text) {
