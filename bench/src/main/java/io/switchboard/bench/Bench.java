@@ -70,6 +70,13 @@ public final class Bench {
                 ? RedisServer.existing(options.redisPort(), options.redisPid())
                 : RedisServer.start(logs);
         Report report = new Report(out, options, header(redis));
+        long files = Proc.openFileLimit();
+        int most = Math.max(Math.max(options.clients(), options.wideClients()),
+                Math.max(options.roomClients(), options.idleClients()));
+        if (files > 0 && most + 200 > files) {
+            say("warning: up to " + most + " clients but this process may open only " + files
+                    + " files (ulimit -n); connections beyond that fail");
+        }
         int failures = 0;
         try {
             Scenarios.Setup setup = new Scenarios.Setup(clientLoops, publisherLoop, redis, token, options.duration(),

@@ -59,6 +59,20 @@ public final class Proc {
         return sum;
     }
 
+    /** This process's limit on open files (soft), or -1 if unknown: each client connection needs one. */
+    public static long openFileLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    return Long.parseLong(line.substring(25).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown
+        }
+        return -1;
+    }
+
     /** One-line load summary of the machine (load average and CPU count), for the report header. */
     public static String loadAverage() {
         try {
