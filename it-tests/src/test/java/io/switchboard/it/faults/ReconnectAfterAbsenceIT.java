@@ -10,7 +10,6 @@ import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -36,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * node. Default settings (history of 1000 events per channel, send queue of 1024 frames).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ReconnectAfterAbsenceIT {
+class ReconnectAfterAbsenceIT extends FaultScenario {
 
     private static final int NODES = 2;
     private static final Duration ABSENCE = Duration.ofSeconds(10);
@@ -52,24 +51,11 @@ class ReconnectAfterAbsenceIT {
 
     private RedisServerProcess redis;
     private Cluster cluster;
-    private final List<AutoCloseable> resources = new ArrayList<>();
 
     @BeforeAll
     void startCluster() {
         redis = RedisServerProcess.start("ReconnectAfterAbsenceIT-redis");
         cluster = Cluster.start("ReconnectAfterAbsenceIT", NODES, redis);
-    }
-
-    @AfterEach
-    void stopClients() {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + resources.get(i) + ": " + e);
-            }
-        }
-        resources.clear();
     }
 
     @AfterAll
@@ -80,7 +66,6 @@ class ReconnectAfterAbsenceIT {
         if (redis != null) {
             redis.close();
         }
-        FaultReport.print();
     }
 
     @Test
@@ -228,10 +213,5 @@ class ReconnectAfterAbsenceIT {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
     }
 }

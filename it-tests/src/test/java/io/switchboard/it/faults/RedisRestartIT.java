@@ -11,8 +11,6 @@ import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
 import io.switchboard.it.support.WsClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Paths;
@@ -37,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * not even for clients that were away during the outage and come back with {@code since}. Throughout,
  * health says 503 while Redis is down and 200 once it is back, and no connected client is dropped.
  */
-class RedisRestartIT {
+class RedisRestartIT extends FaultScenario {
 
     private static final int NODES = 3;
     private static final int CLIENTS = 30;
@@ -60,24 +58,6 @@ class RedisRestartIT {
     private static final int PUBLISHERS = 6;
     private static final Duration PUBLISH_PAUSE = Duration.ofMillis(2);
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void stopEverything() {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + resources.get(i) + ": " + e);
-            }
-        }
-        resources.clear();
-    }
-
-    @AfterAll
-    static void printReport() {
-        FaultReport.print();
-    }
 
     @Test
     void redisRestartedEmptyLosesNoAcknowledgedEventForConnectedClientsAndOldOffsetsAreNotRecovered() {
@@ -227,9 +207,5 @@ class RedisRestartIT {
         return publisher.acknowledged().lastEntry().getValue();
     }
 
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
 
 }

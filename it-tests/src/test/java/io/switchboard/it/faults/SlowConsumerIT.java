@@ -12,8 +12,6 @@ import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -33,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * stream without a gap, then that close frame. The 299 others receive every event, in order, once, and stay
  * connected; the node's heap after a full GC is back to what it was before (the dropped queue is not retained).
  */
-class SlowConsumerIT {
+class SlowConsumerIT extends FaultScenario {
 
     private static final int CLIENTS = 300;
     private static final int SEND_QUEUE = 1024;
@@ -47,24 +45,6 @@ class SlowConsumerIT {
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(15);
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void stopEverything() {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + resources.get(i) + ": " + e);
-            }
-        }
-        resources.clear();
-    }
-
-    @AfterAll
-    static void printReport() {
-        FaultReport.print();
-    }
 
     @Test
     void clientThatStopsReadingIsClosedWithTryAgainLaterWhileTheOthersGetEveryEventAndTheHeapStaysBounded() throws IOException {
@@ -190,8 +170,4 @@ class SlowConsumerIT {
         return node.api().get("/switchboard/api/stats").json().path("node");
     }
 
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
 }

@@ -8,12 +8,9 @@ import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -27,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * backoff, {@code since} = last offset seen) and receive everything acknowledged meanwhile; nobody receives
  * an event twice or out of order, and the clients of the surviving nodes do not notice.
  */
-class WorkerKillIT {
+class WorkerKillIT extends FaultScenario {
 
     private static final int NODES = 3;
     private static final int CLIENTS = 300;
@@ -37,24 +34,6 @@ class WorkerKillIT {
     private static final Duration SHORT_WAIT = Duration.ofSeconds(5);
     private static final Duration PUBLISH_PAUSE = Duration.ofMillis(10);
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void stopEverything() {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + resources.get(i) + ": " + e);
-            }
-        }
-        resources.clear();
-    }
-
-    @AfterAll
-    static void printReport() {
-        FaultReport.print();
-    }
 
     @Test
     void clientsOfAKilledWorkerReconnectElsewhereAndMissNoAcknowledgedEvent() {
@@ -101,8 +80,4 @@ class WorkerKillIT {
                 assertThat(client.connections()).as("%s: connections", client).isEqualTo(1));
     }
 
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
 }
