@@ -61,7 +61,11 @@ public interface Switchboard {
      * node published it. Every node that registers one receives every event: the cluster-wide
      * counterpart of an in-process event emitter.
      *
-     * @return a handle that unregisters the listener
+     * <p>The listener hears every event published after {@link Registration#ready()} has
+     * completed; events published between this call and then may or may not reach it (this node
+     * may still be subscribing on the bus).
+     *
+     * @return a handle that tells when the listener is live and unregisters it
      */
     Registration on(String channel, EventListener listener);
 
@@ -80,8 +84,17 @@ public interface Switchboard {
         CompletionStage<String> publish(String event, Object data);
     }
 
-    /** Undoes a registration; calling it again does nothing. */
+    /** A registered listener. */
     interface Registration extends AutoCloseable {
+        /**
+         * Completes once this node's bus subscription for the channel is live, so that the listener
+         * hears every event published from then on. While the bus is unavailable it keeps waiting
+         * (the node retries until Redis answers); it fails only if the registration is closed or
+         * Switchboard stops first.
+         */
+        CompletionStage<Void> ready();
+
+        /** Unregisters the listener; calling it again does nothing. */
         @Override
         void close();
     }

@@ -98,6 +98,12 @@ final class BusInterest implements Registry.InterestListener, BusListener {
         }
     }
 
+    /** Fails whatever still waits for a subscription to go live: the node is stopping. */
+    void stop() {
+        BusUnavailableException stopped = new BusUnavailableException("Switchboard stopped", null);
+        interests.values().forEach(interest -> interest.live().completeExceptionally(stopped));
+    }
+
     int topics() {
         return interests.size();
     }

@@ -114,6 +114,7 @@ public final class SwitchboardNode implements Switchboard {
         }
         timer.shutdownNow();
         interestWorker.shutdownNow();
+        interest.stop();
         bus.close();
         closer.shutdownNow();
         awaitTermination(timer, interestWorker, closer);
@@ -192,7 +193,22 @@ public final class SwitchboardNode implements Switchboard {
             }
         };
         registry.add(topic, subscriber);
-        return () -> registry.remove(topic, subscriber);
+        // Read after add: the registry has declared interest (synchronously) by now, so this is
+        // the subscription that covers the listener, whether this call or an earlier one started it.
+        CompletableFuture<Void> ready = stopping
+                ? CompletableFuture.failedFuture(new IllegalStateException("Switchboard is shutting down"))
+                : interest.live(topic);
+        return new Registration() {
+            @Override
+            public CompletionStage<Void> ready() {
+                return ready.minimalCompletionStage();
+            }
+
+            @Override
+            public void close() {
+                registry.remove(topic, subscriber);
+            }
+        };
     }
 
     @Override

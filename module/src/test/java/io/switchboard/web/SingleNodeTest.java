@@ -81,7 +81,8 @@ class SingleNodeTest {
     void javaApiPublishesAndServerListenersHearIt() throws Exception {
         Switchboard switchboard = Switchboard.from(server.servletContext());
         List<ServerEvent> heard = new CopyOnWriteArrayList<>();
-        try (Switchboard.Registration ignored = switchboard.on("jobs", heard::add)) {
+        try (Switchboard.Registration registration = switchboard.on("jobs", heard::add)) {
+            registration.ready().toCompletableFuture().get(5, TimeUnit.SECONDS);
             String offset = switchboard.publish("jobs", "done", Map.of("id", 42)).toCompletableFuture().get(5, TimeUnit.SECONDS);
             long deadline = System.currentTimeMillis() + 5000;
             while (heard.isEmpty() && System.currentTimeMillis() < deadline) {
