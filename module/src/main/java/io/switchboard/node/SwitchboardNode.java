@@ -52,6 +52,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SwitchboardNode implements Switchboard {
     private static final Logger log = LoggerFactory.getLogger(SwitchboardNode.class);
+    /** A send the container has not completed after this long means a client that stopped reading. */
     private static final long SEND_TIMEOUT_MILLIS = 30_000;
     /** {@code {"event":"","data":,"node":""}}: what an envelope adds around its three values. */
     private static final int ENVELOPE_OVERHEAD = 32;
@@ -86,6 +87,7 @@ public final class SwitchboardNode implements Switchboard {
         long heartbeat = config.heartbeat().toMillis();
         timer.scheduleWithFixedDelay(this::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::checkStalledSends, 1, 1, TimeUnit.SECONDS);
         log.info("Switchboard started: {}", config.describe());
         if (!"redis".equals(bus.kind())) {
             log.warn("Switchboard runs SINGLE-NODE with an in-process bus (no switchboard.redis configured): "
@@ -126,7 +128,7 @@ public final class SwitchboardNode implements Switchboard {
 
     /** A new WebSocket connection, after the handshake was accepted. */
     public Connection open(Session session, String user) {
-        ClientSession clientSession = new ClientSession(session, config.sendQueueFrames(), SEND_TIMEOUT_MILLIS, closer);
+        ClientSession clientSession = new ClientSession(session, config.sendQueueFrames(), closer);
         Connection connection = new Connection(this, clientSession, user);
         if (stopping) {
             clientSession.close(CloseCodes.GOING_AWAY, "server shutting down");
@@ -144,6 +146,17 @@ public final class SwitchboardNode implements Switchboard {
             stats.slowConsumerClosed();
         }
         connection.closed();
+    }
+
+    /** One sweep for every session's send timeout (see {@link ClientSession#sendStalledFor}). */
+    private void checkStalledSends() {
+        long limit = TimeUnit.MILLISECONDS.toNanos(SEND_TIMEOUT_MILLIS);
+        for (Connection connection : connections.values()) {
+            if (connection.session().sendStalledFor(limit)) {
+                connection.session().closeStalled("a send waited " + SEND_TIMEOUT_MILLIS / 1000
+                        + " s: the client is not reading");
+            }
+        }
     }
 
     private void checkHeartbeats() {

@@ -10,11 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,11 +23,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p><b>Threading.</b> {@link #send} may be called from any thread (bus threads, the connection's
  * own thread, timers) and never blocks: it enqueues and, if no send is in flight, starts one.
  * The container's completion callback starts the next. At most one {@code sendText} is in flight,
- * which is what JSR-356 allows for a session.
+ * which is what JSR-356 allows for a session. The queue and the in-flight state are guarded by
+ * {@code lock}, which is held only to move a frame in or out, never while calling the container.
  *
  * <p><b>Overflow policy.</b> When {@code maxQueued} frames wait, the client is not keeping up:
  * it is closed with 1013 (try again later) rather than buffering without bound or slowing down
- * the bus. A client that reconnects with {@code since} gets what it missed from history.
+ * the bus. A client that reconnects with {@code since} gets what it missed from history. A send
+ * that the container has not completed after a while means the same ({@link #sendStalledFor}); the
+ * node checks that for all sessions on one timer instead of giving each send its own timeout,
+ * which in Tomcat costs a synchronized registration per write.
  */
 public final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
@@ -40,24 +43,31 @@ public final class ClientSession {
     private final RemoteEndpoint.Async remote;
     private final int maxQueued;
     private final Executor closer;
-    private final Queue<String> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicBoolean sending = new AtomicBoolean();
+    private final SendHandler onSent = this::onSent;
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
-    private final AtomicInteger sentFrames = new AtomicInteger();
     private volatile long lastInboundNanos = System.nanoTime();
     private volatile boolean pingOutstanding;
     private volatile boolean overflowed;
-    private final Queue<Runnable> drainWaiters = new ConcurrentLinkedQueue<>();
+    private volatile Queue<Runnable> drainWaiters; // created by the first replay that waits
+
+    private final Object lock = new Object();
+    private final ArrayDeque<String> queue = new ArrayDeque<>(8); // guarded by lock
+    private volatile int queued; // queue.size(), written under lock, read anywhere
+    private boolean sending; // guarded by lock: a sendText is in flight
+    private long sendNumber; // guarded by lock: counts sends, so a caller knows whether "its" send is still the current one
+    private Thread sendingThread; // guarded by lock: the thread that called sendText for the send in flight
+    private boolean sendReturned; // guarded by lock: that sendText call has returned
+    private boolean completedInline; // guarded by lock: its completion ran inside that call
+    private volatile long sendStartedNanos; // 0 while no send is in flight
+    private volatile int sentFrames;
 
     /**
      * @param closer runs the blocking part of a close (the container writes the close frame), so
      *               that a bus thread never waits on a client's socket
      */
-    public ClientSession(Session session, int maxQueued, long sendTimeoutMillis, Executor closer) {
+    public ClientSession(Session session, int maxQueued, Executor closer) {
         this.session = session;
         this.remote = session.getAsyncRemote();
-        this.remote.setSendTimeout(sendTimeoutMillis);
         this.maxQueued = maxQueued;
         this.closer = closer;
     }
@@ -89,19 +99,19 @@ public final class ClientSession {
      * @return whether the frame was queued
      */
     public boolean enqueue(String frame) {
-        if (state.get() != State.OPEN) {
-            return false;
-        }
-        if (queued.incrementAndGet() > maxQueued) {
-            queued.decrementAndGet();
-            if (state.get() == State.OPEN) {
-                overflowed = true;
+        synchronized (lock) {
+            if (state.get() != State.OPEN) {
+                return false;
             }
-            close(CloseCodes.TRY_AGAIN_LATER, "send queue full: the client is not reading fast enough");
-            return false;
+            if (queue.size() < maxQueued) {
+                queue.add(frame);
+                queued = queue.size();
+                return true;
+            }
         }
-        queue.add(frame);
-        return true;
+        overflowed = true;
+        close(CloseCodes.TRY_AGAIN_LATER, "send queue full: the client is not reading fast enough");
+        return false;
     }
 
     /** Starts writing queued frames if no write is in flight. Never blocks. */
@@ -114,7 +124,7 @@ public final class ClientSession {
      * replay may add in one page.
      */
     public int replayRoom() {
-        return Math.max(1, maxQueued / 2 - queued.get());
+        return Math.max(1, maxQueued / 2 - queued);
     }
 
     /**
@@ -123,14 +133,27 @@ public final class ClientSession {
      * half the queue ({@link #replayRoom}), each page is at least a quarter of the queue.
      */
     public void whenDrained(Runnable next) {
-        drainWaiters.add(next);
+        Queue<Runnable> waiters = drainWaiters;
+        if (waiters == null) {
+            synchronized (lock) {
+                if (drainWaiters == null) {
+                    drainWaiters = new ConcurrentLinkedQueue<>();
+                }
+                waiters = drainWaiters;
+            }
+        }
+        waiters.add(next);
         runIfDrained();
     }
 
     /** Lets waiting replays (one per channel being replayed) add pages while the queue has room. */
     private void runIfDrained() {
+        Queue<Runnable> waiters = drainWaiters;
+        if (waiters == null) {
+            return;
+        }
         Runnable next;
-        while (queued.get() <= maxQueued / 4 && state.get() == State.OPEN && (next = drainWaiters.poll()) != null) {
+        while (queued <= maxQueued / 4 && state.get() == State.OPEN && (next = waiters.poll()) != null) {
             next.run();
         }
     }
@@ -153,17 +176,34 @@ public final class ClientSession {
         pingOutstanding = true;
     }
 
-    /** Whether the session was closed because its send queue overflowed (a slow consumer). */
+    /**
+     * Whether the send in flight has been waiting for the container for more than {@code nanos}:
+     * the client stopped reading and the socket's buffers are full.
+     */
+    public boolean sendStalledFor(long nanos) {
+        long started = sendStartedNanos;
+        return started != 0 && System.nanoTime() - started > nanos;
+    }
+
+    /** Closes a client whose sends stall: like a full queue, with 1013. */
+    public void closeStalled(String reason) {
+        if (isOpen()) {
+            overflowed = true;
+            close(CloseCodes.TRY_AGAIN_LATER, reason);
+        }
+    }
+
+    /** Whether the session was closed as a slow consumer (queue full or a stalled send). */
     public boolean overflowed() {
         return overflowed;
     }
 
     public int queuedFrames() {
-        return queued.get();
+        return queued;
     }
 
     public int sentFrames() {
-        return sentFrames.get();
+        return sentFrames;
     }
 
     /**
@@ -174,7 +214,7 @@ public final class ClientSession {
         if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
             return;
         }
-        queue.clear();
+        clearQueue();
         closer.execute(() -> closeNow(code, reason));
     }
 
@@ -195,8 +235,18 @@ public final class ClientSession {
     /** The container reported the connection closed. */
     public void closed() {
         state.set(State.CLOSED);
-        queue.clear();
-        drainWaiters.clear();
+        clearQueue();
+        Queue<Runnable> waiters = drainWaiters;
+        if (waiters != null) {
+            waiters.clear();
+        }
+    }
+
+    private void clearQueue() {
+        synchronized (lock) {
+            queue.clear();
+            queued = 0;
+        }
     }
 
     /** Starts sends, then lets a waiting replay add its next page if the queue has drained. */
@@ -211,69 +261,69 @@ public final class ClientSession {
      * loop instead of by recursion, so a fast socket cannot grow the stack.
      */
     private void startSends() {
-        while (state.get() == State.OPEN && sending.compareAndSet(false, true)) {
-            String frame = queue.poll();
-            if (frame == null) {
-                sending.set(false);
-                if (queue.isEmpty()) {
+        while (true) {
+            String frame;
+            long mine;
+            synchronized (lock) {
+                if (sending || state.get() != State.OPEN || (frame = queue.poll()) == null) {
                     return;
                 }
-                continue;
+                queued = queue.size();
+                sending = true;
+                mine = ++sendNumber;
+                sendingThread = Thread.currentThread();
+                sendReturned = false;
+                completedInline = false;
+                sendStartedNanos = System.nanoTime();
             }
-            queued.decrementAndGet();
-            Completion completion = new Completion();
             try {
-                remote.sendText(frame, completion);
+                remote.sendText(frame, onSent);
             } catch (RuntimeException e) {
-                sending.set(false);
+                sendEnded();
                 failed(e);
                 return;
             }
-            if (!completion.returnedToCaller()) {
+            synchronized (lock) {
+                if (sendNumber != mine) {
+                    return; // completed on another thread, which started the next send itself
+                }
+                sendReturned = true;
+                if (!completedInline) {
+                    return; // the completion, still to come, continues
+                }
+                sending = false;
+            }
+        }
+    }
+
+    /** The container's completion of the send in flight; on Tomcat always on one of its threads. */
+    private void onSent(SendResult result) {
+        if (!result.isOK()) {
+            sendEnded();
+            failed(result.getException());
+            return;
+        }
+        sentFrames++; // only one send is in flight: no lost updates
+        sendStartedNanos = 0;
+        synchronized (lock) {
+            if (!sendReturned && Thread.currentThread() == sendingThread) {
+                completedInline = true; // the loop in startSends goes on
                 return;
             }
+            sending = false;
+        }
+        pump();
+    }
+
+    private void sendEnded() {
+        sendStartedNanos = 0;
+        synchronized (lock) {
+            sending = false;
         }
     }
 
     private void failed(Throwable error) {
         log.debug("Session {}: send failed: {}", id(), error.toString());
         close(CloseCodes.GOING_AWAY, "send failed");
-    }
-
-    /** The completion of one {@code sendText}. */
-    private final class Completion implements SendHandler {
-        private final Thread caller = Thread.currentThread();
-        private boolean callerReturned; // guarded by this
-        private boolean completedInline; // guarded by this
-
-        @Override
-        public void onResult(SendResult result) {
-            if (!result.isOK()) {
-                sending.set(false);
-                failed(result.getException());
-                return;
-            }
-            sentFrames.incrementAndGet();
-            synchronized (this) {
-                if (!callerReturned && Thread.currentThread() == caller) {
-                    completedInline = true;
-                    return;
-                }
-            }
-            sending.set(false);
-            pump();
-        }
-
-        /** Called by the pump after sendText returned: true if the pump should go on itself. */
-        boolean returnedToCaller() {
-            synchronized (this) {
-                callerReturned = true;
-                if (completedInline) {
-                    sending.set(false);
-                    return true;
-                }
-                return false;
-            }
-        }
     }
 }
