@@ -23,6 +23,8 @@ final class SwitchboardEndpoint extends Endpoint {
 
     private static final String TOMCAT_ABNORMAL_CLOSE_TIMEOUT = "org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT";
     private static final Long ABNORMAL_CLOSE_TIMEOUT_MILLIS = 5000L;
+    /** Per-session message buffer, in characters (text) or bytes (binary); see onOpen. */
+    private static final int MESSAGE_BUFFER_SIZE = 512;
 
     private final SwitchboardNode node;
     private final Identities identities;
@@ -49,9 +51,17 @@ final class SwitchboardEndpoint extends Endpoint {
             return;
         }
         connection = node.open(session, ((Identities.Verdict.Accepted) verdict).user());
-        // Partial handlers: the container's per-session buffers stay at their small defaults and a
-        // message is assembled here only when it spans several of them, up to max-frame. Buffers
-        // sized for the largest frame would cost every idle connection ~200 KiB of heap.
+        // Partial handlers: the container's per-session buffers stay small and a message is
+        // assembled here only when it spans several of them, up to max-frame. Buffers sized for
+        // the largest frame would cost every idle connection ~200 KiB of heap.
+        // Smaller still than the container's default (8192, which Tomcat allocates as a char[]:
+        // 16 KiB per connection): what clients send is a few hundred bytes at most (subscribe,
+        // pong, a chat publish), so larger messages merely arrive in more parts. These calls only
+        // concern this session, never the application's other endpoints. Tomcat reallocates its
+        // buffer at the next message of that kind; Undertow and Jetty do not use these sizes for
+        // partial handlers (nothing changes there).
+        session.setMaxTextMessageBufferSize(MESSAGE_BUFFER_SIZE);
+        session.setMaxBinaryMessageBufferSize(MESSAGE_BUFFER_SIZE);
         FrameAssembler frames = new FrameAssembler(connection, node.config().maxFrameBytes());
         session.addMessageHandler(String.class, (MessageHandler.Partial<String>) frames::text);
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) frames::binary);

@@ -172,6 +172,19 @@ class SingleNodeTest {
     }
 
     @Test
+    void frameUpToMaxFrameIsAssembledFromParts() throws Exception {
+        // 60 KiB of UTF-8, far more than the per-session message buffer, so it reaches the endpoint in many
+        // parts; the multi-byte characters (2, 3 and 4 bytes) straddle the part boundaries.
+        try (TestClient client = new TestClient(ws(), origin())) {
+            client.await(TestClient.op("welcome"));
+            client.send("{\"op\":\"ping\",\"id\":42,\"pad\":\"" + "x\u00e9\u20ac\ud83d\ude00".repeat(6 * 1024) + "\"}");
+            JsonNode pong = client.await(TestClient.op("pong"));
+            assertThat(pong.path("id").asInt()).isEqualTo(42);
+            assertThat(client.closeCode).isNotDone();
+        }
+    }
+
+    @Test
     void oversizedFrameClosesWith1009() throws Exception {
         try (TestClient client = new TestClient(ws(), origin())) {
             client.await(TestClient.op("welcome"));
