@@ -210,6 +210,43 @@ test('an error for a subscribe names the channel', (t) => {
   assert.equal(errors[0].channel, 'private-x');
 });
 
+test('a subscribe refused as unavailable is retried after a backoff delay; other refusals are not', (t) => {
+  const { sb, clock, connect } = setup(t, 'ws://node-1/switchboard/ws', { minDelay: 100, maxDelay: 1000 });
+  const errors = [];
+  const seen = [];
+  sb.on('error', (e) => errors.push(e.code));
+  sb.subscribe('news', (data) => seen.push(data));
+  sb.subscribe('private-x', () => {});
+  const ws = connect();
+  const first = ws.ops('subscribe');
+  const idOf = (channel) => first.find((f) => f.channel === channel).id;
+  ws.receive({ op: 'error', code: 'unavailable', message: 'bus down', id: idOf('news') });
+  ws.receive({ op: 'error', code: 'forbidden', message: 'no identity', id: idOf('private-x') });
+  assert.deepEqual(errors, ['unavailable', 'forbidden']);
+  assert.equal(ws.ops('subscribe').length, 2, 'not at once');
+
+  clock.tick(1000); // the first retry waits between minDelay and 2 x minDelay... capped by maxDelay
+  const retries = ws.ops('subscribe').slice(2);
+  assert.deepEqual(retries.map((f) => f.channel), ['news'], 'only the unavailable one, once');
+
+  ws.receive({ op: 'subscribed', channel: 'news', id: retries[0].id, offset: 'e-0' });
+  ws.receive({ op: 'event', channel: 'news', event: 'tick', data: 1, offset: 'e-1' });
+  assert.deepEqual(seen, [1]);
+  clock.tick(5000);
+  assert.equal(ws.ops('subscribe').length, 3, 'no retry after it was subscribed');
+});
+
+test('a pending subscribe retry is dropped when the channel is unsubscribed', (t) => {
+  const { sb, clock, connect } = setup(t, 'ws://node-1/switchboard/ws', { minDelay: 100, maxDelay: 1000 });
+  sb.on('error', () => {});
+  const off = sb.subscribe('news', () => {});
+  const ws = connect();
+  ws.receive({ op: 'error', code: 'unavailable', message: 'bus down', id: ws.ops('subscribe')[0].id });
+  off();
+  clock.tick(5000);
+  assert.equal(ws.ops('subscribe').length, 1);
+});
+
 test('answers server pings, pings every heartbeat, reconnects after two silent heartbeats', (t) => {
   const { sb, clock, WS, connect } = setup(t);
   const closes = [];

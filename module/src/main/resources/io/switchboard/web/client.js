@@ -142,7 +142,10 @@
 
     /** Stops all handlers of `channel`. A later subscribe starts afresh (no replay). */
     unsubscribe(channel) {
-      if (!this._channels.delete(channel)) return;
+      const entry = this._channels.get(channel);
+      if (!entry) return;
+      this._channels.delete(channel);
+      clearTimeout(entry.retryTimer);
       this._offsets.delete(channel);
       this._send({ op: 'unsubscribe', channel });
     }
@@ -327,6 +330,7 @@
       this._subscribes.delete(frame.id);
       const entry = this._channels.get(frame.channel);
       if (!entry) return;
+      entry.retries = 0;
       // Only move forward: live events may already have gone past the offset this reply reports.
       if (isAfter(frame.offset, this._offsets.get(frame.channel))) this._offsets.set(frame.channel, frame.offset);
       if (entry.since) {
@@ -352,9 +356,28 @@
         if (channel !== undefined) {
           this._subscribes.delete(frame.id);
           error.channel = channel; // e.g. forbidden: a private channel without identity
+          // The server's bus is down for now: ask again later, as for a lost connection. Other
+          // refusals (forbidden, bad_request, limits) would only be refused again.
+          if (frame.code === 'unavailable') this._retrySubscribe(channel);
         }
         this._emit('error', error);
       }
+    }
+
+    /** Subscribes `channel` again after a backoff delay, if it is still wanted then. */
+    _retrySubscribe(channel) {
+      const entry = this._channels.get(channel);
+      if (!entry) return;
+      const delay = backoffDelay(entry.retries || 0, this._minDelay, this._maxDelay);
+      entry.retries = (entry.retries || 0) + 1;
+      clearTimeout(entry.retryTimer);
+      entry.retryTimer = setTimeout(() => {
+        entry.retryTimer = null;
+        // Unsubscribed meanwhile, or a reconnect has subscribed it already (_onOpen).
+        if (this._channels.get(channel) !== entry || this._closed) return;
+        if ([...this._subscribes.values()].includes(channel)) return;
+        this._sendSubscribe(channel, entry);
+      }, delay);
     }
 
     _sendSubscribe(channel, entry) {
