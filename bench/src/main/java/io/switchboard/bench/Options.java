@@ -54,7 +54,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
               --subscriptions-per-connection N
                                         Redisson pub/sub channels per connection for the Switchboard workers,
                                         through a Redisson YAML file (default 1000; 0 = the module's own
-                                        defaults, which cap a node at 250 distinct channels)
+                                        defaults: 500 per connection, 25,000 channels per node)
               --jfr                     record JFR on the Switchboard workers during each scenario but connections
             """;
 
