@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalBus implements Bus {
     private final int historySize;
+    private final long historyTtlNanos;
     private final Object lock = new Object();
     private final Map<Topic, TopicLog> logs = new HashMap<>(); // guarded by lock
     private final Set<Topic> subscribed = ConcurrentHashMap.newKeySet();
@@ -39,8 +40,10 @@ public final class LocalBus implements Bus {
     private volatile String figures = "{}";
     private volatile String nodeId = "";
 
-    public LocalBus(int historySize) {
+    /** History bounded by length and by age, as {@link RedisBus} bounds it. */
+    public LocalBus(int historySize, Duration historyTtl) {
         this.historySize = historySize;
+        this.historyTtlNanos = historyTtl.toNanos();
     }
 
     @Override
@@ -141,18 +144,27 @@ public final class LocalBus implements Bus {
     /** One topic's sequence and retained events. Guarded by the bus lock. */
     private final class TopicLog {
         private final String epoch = Epochs.next();
-        private final ArrayDeque<BusMessage> retained = new ArrayDeque<>();
+        private final ArrayDeque<Retained> retained = new ArrayDeque<>();
         private long seq;
 
         BusMessage append(Outgoing event) {
             BusMessage message = new BusMessage(event.topic(), new Offset(epoch, ++seq), event.envelope());
             if (historySize > 0) {
-                retained.addLast(message);
+                retained.addLast(new Retained(message, System.nanoTime()));
                 if (retained.size() > historySize) {
                     retained.removeFirst();
                 }
+                dropExpired();
             }
             return message;
+        }
+
+        /** Oldest first: what has outlived the history's age limit. */
+        private void dropExpired() {
+            long now = System.nanoTime();
+            while (!retained.isEmpty() && now - retained.peekFirst().publishedNanos() > historyTtlNanos) {
+                retained.removeFirst();
+            }
         }
 
         History after(Optional<Offset> since, int limit) {
@@ -164,16 +176,20 @@ public final class LocalBus implements Bus {
             if (!from.epoch().equals(epoch) || from.seq() > seq) {
                 return new History(current, false, List.of());
             }
-            long firstRetained = retained.isEmpty() ? seq + 1 : retained.peekFirst().offset().seq();
+            dropExpired();
+            long firstRetained = retained.isEmpty() ? seq + 1 : retained.peekFirst().message().offset().seq();
             List<BusMessage> events = new ArrayList<>();
-            for (BusMessage message : retained) {
-                if (message.offset().seq() > from.seq() && events.size() < limit) {
-                    events.add(message);
+            for (Retained entry : retained) {
+                if (entry.message().offset().seq() > from.seq() && events.size() < limit) {
+                    events.add(entry.message());
                 }
             }
             boolean recovered = firstRetained <= from.seq() + 1
                     && (events.isEmpty() ? from.seq() == seq : events.get(events.size() - 1).offset().seq() == seq);
             return new History(current, recovered, events);
         }
+    }
+
+    private record Retained(BusMessage message, long publishedNanos) {
     }
 }

@@ -60,6 +60,9 @@ public final class RedisBus implements Bus {
     private static final int MAX_COALESCED = 256;
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+    /** A topic's own check message: not an event (offsets never start with '~'), ignored by every node. */
+    private static final String CHECK_PREFIX = "~check ";
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration NODE_FIGURES_TTL = Duration.ofSeconds(30);
     private static final long MIN_META_TTL_SECONDS = Duration.ofDays(7).toSeconds();
 
@@ -116,7 +119,7 @@ public final class RedisBus implements Bus {
 
     /** One script call publishing {@code events} atomically. */
     private CompletionStage<List<Offset>> publishNow(List<Outgoing> events) {
-        List<Object> keys = new ArrayList<>(events.size() * 2);
+        List<Object> keys = new ArrayList<>(events.size() * 3);
         List<Object> args = new ArrayList<>(4 + events.size() * 2);
         args.add(Epochs.next());
         args.add(String.valueOf(historySize));
@@ -125,6 +128,7 @@ public final class RedisBus implements Bus {
         for (Outgoing event : events) {
             keys.add(event.topic().key(namespace, "meta"));
             keys.add(event.topic().key(namespace, "history"));
+            keys.add(event.topic().key(namespace, "history-times"));
             args.add(event.topic().pubSubName(namespace));
             args.add(event.envelope());
         }
@@ -162,11 +166,13 @@ public final class RedisBus implements Bus {
 
     @Override
     public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
-        List<Object> keys = List.of(topic.key(namespace, "meta"), topic.key(namespace, "history"));
+        List<Object> keys = List.of(topic.key(namespace, "meta"), topic.key(namespace, "history"),
+                topic.key(namespace, "history-times"));
         RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE,
                 HISTORY_SCRIPT, RScript.ReturnType.LIST, keys,
                 since.map(Offset::epoch).orElse(""), String.valueOf(since.map(Offset::seq).orElse(0L)),
-                String.valueOf(since.isPresent() ? limit : 0), Epochs.next(), String.valueOf(metaTtlSeconds));
+                String.valueOf(since.isPresent() ? limit : 0), Epochs.next(), String.valueOf(metaTtlSeconds),
+                String.valueOf(historyTtlSeconds));
         return result.handle((reply, error) -> {
             if (error != null) {
                 throw new BusUnavailableException("Redis refused the history read: " + error.getMessage(), error);
@@ -233,8 +239,10 @@ public final class RedisBus implements Bus {
             log.info("The Redis bus receives again; re-subscribing {} topic(s) and repairing from history",
                     subscriptions.size());
             // Redisson resubscribes by itself after a reconnect, but has had bugs where some channels
-            // stayed silent: subscribe every topic anew, then let the node fetch what it missed.
-            subscriptions.values().forEach(TopicSubscription::renew);
+            // stayed silent: check that every topic hears a message of its own, and subscribe anew
+            // the ones that do not. (Dropping and re-adding every subscription unconditionally would
+            // itself open a window in which live messages are missed.)
+            subscriptions.values().forEach(TopicSubscription::verify);
         }
     }
 
@@ -405,19 +413,33 @@ public final class RedisBus implements Bus {
         }
     }
 
-    /** A topic's subscription: live once Redis confirmed it, resumed after every re-subscribe. */
+    /**
+     * A topic's subscription: live once Redis confirmed it, resumed after every re-subscribe, and
+     * verified end to end after Redis came back ({@link #verify}).
+     */
     private final class TopicSubscription {
         private final Topic topic;
         private final CompletableFuture<Void> live = new CompletableFuture<>();
         private final Registration registration;
+        private volatile String awaitedCheck; // the check message this subscription waits to hear, if any
+        private volatile boolean renewing; // subscribed anew because a check went unheard: verify again once live
+        private volatile boolean cancelled;
 
         TopicSubscription(Topic topic) {
             this.topic = topic;
-            this.registration = new Registration(topic.pubSubName(namespace),
-                    (channel, wire) -> BusMessage.parse(topic, wire).ifPresentOrElse(
-                            message -> listener.onMessage(message),
-                            () -> log.warn("Ignored a message on {} that is not in Switchboard's format", channel)),
-                    this::subscribed);
+            this.registration = new Registration(topic.pubSubName(namespace), this::onWire, this::subscribed);
+        }
+
+        private void onWire(CharSequence channel, String wire) {
+            if (wire.startsWith(CHECK_PREFIX)) {
+                if (wire.substring(CHECK_PREFIX.length()).equals(awaitedCheck)) {
+                    awaitedCheck = null;
+                }
+                return; // a check message, of this node or of another: never an event
+            }
+            BusMessage.parse(topic, wire).ifPresentOrElse(
+                    message -> listener.onMessage(message),
+                    () -> log.warn("Ignored a message on {} that is not in Switchboard's format", channel));
         }
 
         void attempt() {
@@ -428,14 +450,45 @@ public final class RedisBus implements Bus {
             if (!live.complete(null)) {
                 // Not the first subscribe: a resubscribe after a reconnect; events may have been missed.
                 listener.onResumed(topic);
+                if (renewing) {
+                    renewing = false;
+                    verify();
+                }
             }
         }
 
-        void renew() {
+        /**
+         * Publishes a check message on the topic's own channel; if this subscription does not hear
+         * it within {@link #CHECK_TIMEOUT}, the channel is silent for us: subscribe anew (and check
+         * again once that is live). Other nodes on the channel receive the check and ignore it.
+         */
+        void verify() {
+            if (cancelled || closed) {
+                return;
+            }
+            String token = Epochs.next();
+            awaitedCheck = token;
+            registration.topic().publishAsync(CHECK_PREFIX + token);
+            try {
+                scheduler.schedule(() -> checkDue(token), CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                log.debug("Not checking {}: the bus is closing", topic);
+            }
+        }
+
+        private void checkDue(String token) {
+            if (cancelled || closed || !token.equals(awaitedCheck)) {
+                return; // heard, replaced by a newer check, or no longer wanted
+            }
+            awaitedCheck = null;
+            log.warn("Channel {} did not hear its own check message within {} s after Redis came back; "
+                    + "subscribing to it anew", registration.channel, CHECK_TIMEOUT.toSeconds());
+            renewing = true;
             registration.renew();
         }
 
         CompletionStage<Void> cancel() {
+            cancelled = true;
             live.completeExceptionally(new BusUnavailableException("unsubscribed from " + topic, null));
             return registration.cancel();
         }

@@ -74,7 +74,7 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         Optional<RedissonClient> client = config.redissonConfigFile().map(RedisClients::fromYaml)
                 .or(() -> config.redisUrl().map(url -> RedisClients.fromUrl(url, "switchboard:" + config.nodeId())));
         return client.<Bus>map(redisson -> new RedisBus(redisson, config.namespace(), config.historySize(), config.historyTtl()))
-                .orElseGet(() -> new LocalBus(config.historySize()));
+                .orElseGet(() -> new LocalBus(config.historySize(), config.historyTtl()));
     }
 
     private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {

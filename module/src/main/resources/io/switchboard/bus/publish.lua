@@ -2,16 +2,23 @@
 -- topic, append it to the topic's history and PUBLISH it, all in one script so that offsets,
 -- history and pub/sub order agree and nothing is ever half-published.
 --
--- KEYS: meta_1, history_1, meta_2, history_2, ...   (a topic's meta hash holds 'seq' and 'epoch')
+-- A topic's history is two lists kept in step: the events ('<offset> <envelope>') and the time
+-- each was published (ms, Redis's clock). History is bounded by length (history_size) and by
+-- age (history_ttl_s): events older than that are dropped here and before every read.
+--
+-- KEYS: meta_1, history_1, times_1, meta_2, history_2, times_2, ...   (meta holds 'seq' and 'epoch')
 -- ARGV: new_epoch, history_size, history_ttl_s, meta_ttl_s, pubsub_1, envelope_1, pubsub_2, envelope_2, ...
 -- Returns the offsets ('<epoch>-<seq>'), in order.
 local history_size = tonumber(ARGV[2])
 local history_ttl = tonumber(ARGV[3])
 local meta_ttl = tonumber(ARGV[4])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local offsets = {}
-for i = 1, #KEYS / 2 do
-  local meta = KEYS[2 * i - 1]
-  local history = KEYS[2 * i]
+for i = 1, #KEYS / 3 do
+  local meta = KEYS[3 * i - 2]
+  local history = KEYS[3 * i - 1]
+  local times = KEYS[3 * i]
   local seq = redis.call('HINCRBY', meta, 'seq', 1)
   local epoch = redis.call('HGET', meta, 'epoch')
   if not epoch then
@@ -24,9 +31,35 @@ for i = 1, #KEYS / 2 do
   local offset = epoch .. '-' .. seq
   local wire = offset .. ' ' .. ARGV[4 + 2 * i]
   if history_size > 0 then
+    -- The lists lose entries only together (same expiry, trimmed together); should one have been
+    -- lost alone (evicted, deleted), keep the newest entries both still have, so they stay in step.
+    local events_kept = redis.call('LLEN', history)
+    local times_kept = redis.call('LLEN', times)
+    if events_kept ~= times_kept then
+      local both = math.min(events_kept, times_kept)
+      local longer = events_kept > times_kept and history or times
+      if both == 0 then
+        redis.call('DEL', longer)
+      else
+        redis.call('LTRIM', longer, -both, -1)
+      end
+    end
     redis.call('RPUSH', history, wire)
+    redis.call('RPUSH', times, now)
     redis.call('LTRIM', history, -history_size, -1)
+    redis.call('LTRIM', times, -history_size, -1)
+    -- Oldest first: drop what has outlived history_ttl (the event just added never has).
+    local cutoff = now - history_ttl * 1000
+    while true do
+      local oldest = redis.call('LINDEX', times, 0)
+      if not oldest or tonumber(oldest) >= cutoff then
+        break
+      end
+      redis.call('LPOP', times)
+      redis.call('LPOP', history)
+    end
     redis.call('EXPIRE', history, history_ttl)
+    redis.call('EXPIRE', times, history_ttl)
   end
   redis.call('PUBLISH', ARGV[3 + 2 * i], wire)
   offsets[i] = offset

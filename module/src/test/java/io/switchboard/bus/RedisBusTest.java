@@ -87,6 +87,56 @@ class RedisBusTest {
     }
 
     @Test
+    void historyDropsEventsOlderThanItsAgeLimitAlsoWithoutNewPublishes() throws Exception {
+        RedisBus shortLived = new RedisBus(RedisClients.fromUrl(redis.url(), "test-age"), "age", 100, Duration.ofSeconds(1));
+        try {
+            shortLived.start(message -> { });
+            Topic topic = Topic.channel("aging");
+            Offset before = shortLived.history(topic, Optional.empty(), 0).toCompletableFuture().get().current();
+            Offset first = publishOn(shortLived, topic);
+            Thread.sleep(1_300);
+            Offset second = publishOn(shortLived, topic);
+
+            // The first event is past the age limit: a client that missed it is told so.
+            History sinceBefore = shortLived.history(topic, Optional.of(before), 10).toCompletableFuture().get();
+            assertThat(sinceBefore.recovered()).isFalse();
+            assertThat(sinceBefore.events()).extracting(BusMessage::offset).containsExactly(second);
+            History sinceFirst = shortLived.history(topic, Optional.of(first), 10).toCompletableFuture().get();
+            assertThat(sinceFirst.recovered()).isTrue();
+            assertThat(sinceFirst.events()).extracting(BusMessage::offset).containsExactly(second);
+
+            // No publish since: a read alone drops what has aged out.
+            Thread.sleep(1_300);
+            History later = shortLived.history(topic, Optional.of(first), 10).toCompletableFuture().get();
+            assertThat(later.recovered()).isFalse();
+            assertThat(later.events()).isEmpty();
+            assertThat(later.current()).isEqualTo(second);
+        } finally {
+            shortLived.close();
+        }
+    }
+
+    @Test
+    void historyListsLostOneWithoutTheOtherAreRealigned() throws Exception {
+        Topic topic = Topic.channel("realign");
+        Offset first = publish(topic, 3).get(0);
+        redis.command("DEL t:{ch:realign}:history-times");
+        History afterLoss = bus.history(topic, Optional.of(first), 10).toCompletableFuture().get();
+        assertThat(afterLoss.recovered()).isFalse();
+        assertThat(afterLoss.events()).isEmpty();
+        Offset next = publish(topic, 1).get(0);
+        History replay = bus.history(topic, Optional.of(new Offset(next.epoch(), next.seq() - 1)), 10)
+                .toCompletableFuture().get();
+        assertThat(replay.recovered()).isTrue();
+        assertThat(replay.events()).extracting(BusMessage::offset).containsExactly(next);
+    }
+
+    private static Offset publishOn(RedisBus target, Topic topic) throws Exception {
+        return target.publish(List.of(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":0,\"node\":\"n\"}")))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS).get(0);
+    }
+
+    @Test
     void anUnpublishedChannelHasAStableEpochAtSeqZero() throws Exception {
         Topic topic = Topic.channel("fresh");
         Offset before = bus.history(topic, Optional.empty(), 0).toCompletableFuture().get().current();

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Ordering, de-duplication and gap repair of one topic's events on a node. */
 class TopicDispatcherTest {
     private final Topic topic = Topic.channel("news");
-    private final LocalBus history = new LocalBus(100);
+    private final LocalBus history = new LocalBus(100, java.time.Duration.ofHours(1));
     private final List<Long> delivered = new ArrayList<>();
     private final Registry registry = new Registry(new Registry.InterestListener() {
         @Override
@@ -69,7 +69,7 @@ class TopicDispatcherTest {
 
     @Test
     void aGapNoLongerInHistoryIsSkippedSoDeliveryGoesOn() {
-        LocalBus shortHistory = new LocalBus(1);
+        LocalBus shortHistory = new LocalBus(1, java.time.Duration.ofHours(1));
         TopicDispatcher forgetful = new TopicDispatcher(topic, registry, shortHistory, new NodeStats(), 100);
         List<Offset> offsets = shortHistory.publish(List.of(
                 new Bus.Outgoing(topic, "{\"event\":\"e\",\"node\":\"n\"}"),
