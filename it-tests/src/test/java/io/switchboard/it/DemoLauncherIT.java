@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The demo as a user runs it: {@code java -jar switchboard-demo.jar --nodes 3}, with its own embedded
  * Redis. A form posted to one worker's {@code /trigger} reaches a WebSocket held by another worker; a
- * SIGTERM to the launcher takes every process it started down with it.
+ * SIGTERM to the launcher takes every process it started down with it, and so does a SIGKILL.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -101,6 +101,24 @@ class DemoLauncherIT {
 
         Await.until("every process started by the launcher to exit", TIMEOUT,
                 () -> started.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    @Test
+    @Order(4)
+    void sigkillToTheLauncherStillStopsItsWorkersAndItsRedis() {
+        int port = FreePorts.consecutive(1);
+        try (DemoLauncherProcess killed = DemoLauncherProcess.start("DemoLauncherIT-killed-launcher",
+                "--nodes", "1", "--port", Integer.toString(port), "--api-token", API_TOKEN)) {
+            killed.awaitReady(READY_TIMEOUT);
+            List<ProcessHandle> started = killed.descendants();
+            assertThat(started).as("processes started by the launcher")
+                    .anyMatch(p -> p.info().command().orElse("").contains("redis"));
+
+            killed.kill();
+
+            Await.until("the worker and the embedded Redis to exit after the launcher was killed", TIMEOUT,
+                    () -> started.stream().noneMatch(ProcessHandle::isAlive));
+        }
     }
 
     private String nodeIdOf(URI worker) {

@@ -60,6 +60,11 @@ public final class DemoLauncherProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** SIGKILL to the launcher only: no shutdown hook runs. */
+    public void kill() {
+        process.kill();
+    }
+
     /** SIGTERM to the launcher only; returns its exit code. */
     public int stop(Duration timeout) {
         return process.stop(timeout);
