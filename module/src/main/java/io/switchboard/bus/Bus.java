@@ -34,6 +34,14 @@ public interface Bus extends AutoCloseable {
     CompletionStage<List<Offset>> publish(List<Outgoing> events);
 
     /**
+     * Like {@link #publish(List)}, at most once per {@code idempotencyKey}: while the key is
+     * remembered (as long as history is kept), a repeat returns the offsets of the first publish
+     * and publishes nothing. A caller whose publish failed without an answer (a lost reply) can
+     * so retry without risking a duplicate. The key names the request; its events are not compared.
+     */
+    CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey);
+
+    /**
      * Starts receiving {@code topic}'s messages. The stage completes once the subscription is
      * live (messages published after that point are received); while the bus is down it keeps
      * trying until {@link #unsubscribe} or {@link #close}.

@@ -29,6 +29,7 @@ public final class LocalBus implements Bus {
     private final long historyTtlNanos;
     private final Object lock = new Object();
     private final Map<Topic, TopicLog> logs = new HashMap<>(); // guarded by lock
+    private final Map<String, Remembered> published = new java.util.LinkedHashMap<>(); // by idempotency key, oldest first; guarded by lock
     private final Set<Topic> subscribed = ConcurrentHashMap.newKeySet();
     private final Map<Topic, Set<String>> presence = new ConcurrentHashMap<>();
     private final ExecutorService delivery = Executors.newSingleThreadExecutor(runnable -> {
@@ -72,6 +73,27 @@ public final class LocalBus implements Bus {
             }
         }
         return CompletableFuture.completedFuture(offsets);
+    }
+
+    @Override
+    public CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
+        synchronized (lock) {
+            long now = System.nanoTime();
+            var oldest = published.values().iterator();
+            while (oldest.hasNext() && now - oldest.next().publishedNanos() > historyTtlNanos) {
+                oldest.remove();
+            }
+            Remembered first = published.get(idempotencyKey);
+            if (first != null) {
+                return CompletableFuture.completedFuture(first.offsets());
+            }
+            List<Offset> offsets = publish(events).toCompletableFuture().join(); // completed: same lock, same thread
+            published.put(idempotencyKey, new Remembered(List.copyOf(offsets), now));
+            return CompletableFuture.completedFuture(offsets);
+        }
+    }
+
+    private record Remembered(List<Offset> offsets, long publishedNanos) {
     }
 
     @Override

@@ -117,20 +117,37 @@ public final class RedisBus implements Bus {
         return coalescer == null ? publishNow(events) : coalescer.publish(events);
     }
 
-    /** One script call publishing {@code events} atomically. */
+    @Override
+    public CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
+        // Never coalesced: the key must cover exactly this request's events.
+        return publishNow(events, idempotencyKey);
+    }
+
     private CompletionStage<List<Offset>> publishNow(List<Outgoing> events) {
-        List<Object> keys = new ArrayList<>(events.size() * 3);
+        return publishNow(events, null);
+    }
+
+    /**
+     * One script call publishing {@code events} atomically; with an idempotency key, once. The key
+     * lives in the first event's hash slot, so that in Redis Cluster it goes with that topic.
+     */
+    private CompletionStage<List<Offset>> publishNow(List<Outgoing> events, String idempotencyKey) {
+        List<Object> keys = new ArrayList<>(events.size() * 3 + 1);
         List<Object> args = new ArrayList<>(4 + events.size() * 2);
         args.add(Epochs.next());
         args.add(String.valueOf(historySize));
         args.add(String.valueOf(historyTtlSeconds));
         args.add(String.valueOf(metaTtlSeconds));
+        args.add(idempotencyKey == null ? "0" : "1");
         for (Outgoing event : events) {
             keys.add(event.topic().key(namespace, "meta"));
             keys.add(event.topic().key(namespace, "history"));
             keys.add(event.topic().key(namespace, "history-times"));
             args.add(event.topic().pubSubName(namespace));
             args.add(event.envelope());
+        }
+        if (idempotencyKey != null) {
+            keys.add(events.get(0).topic().key(namespace, "published:" + idempotencyKey));
         }
         RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE,
                 PUBLISH_SCRIPT, RScript.ReturnType.LIST, keys, args.toArray());

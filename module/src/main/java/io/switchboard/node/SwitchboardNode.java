@@ -241,12 +241,20 @@ public final class SwitchboardNode implements Switchboard {
 
     /** Publishes a batch atomically (all or none). */
     public CompletionStage<List<Offset>> publishAll(List<Bus.Outgoing> events) {
+        return publishAll(events, null);
+    }
+
+    /**
+     * Publishes a batch atomically (all or none); with an idempotency key (null for none), at most
+     * once per key (see {@link Bus#publish(List, String)}).
+     */
+    public CompletionStage<List<Offset>> publishAll(List<Bus.Outgoing> events, String idempotencyKey) {
         if (stopping) {
             return CompletableFuture.failedFuture(new PublishException("Switchboard is shutting down; nothing published"));
         }
         CompletionStage<List<Offset>> published;
         try {
-            published = bus.publish(events);
+            published = idempotencyKey == null ? bus.publish(events) : bus.publish(events, idempotencyKey);
         } finally {
             NettyThreadLocals.release(); // the caller's thread may be a container thread
         }

@@ -41,6 +41,8 @@ import java.util.regex.Pattern;
  * on Redis. Health is open to load balancers; everything else needs the bearer token.
  */
 final class ApiServlet extends HttpServlet {
+    private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+    private static final java.util.regex.Pattern IDEMPOTENCY_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,100}");
     private static final Logger log = LoggerFactory.getLogger(ApiServlet.class);
     private static final Pattern CHANNEL_PATH = Pattern.compile("/channels/([^/]+)/(events|history|presence)");
     private static final Pattern USER_PATH = Pattern.compile("/users/([^/]+)/events");
@@ -148,6 +150,9 @@ final class ApiServlet extends HttpServlet {
     // ---- publishing ---------------------------------------------------------------------------
 
     private void publishOne(HttpServletRequest request, HttpServletResponse response, Topic topic) throws IOException {
+        if (refusedIdempotencyKey(request, response)) {
+            return;
+        }
         Optional<JsonNode> body = readBody(request, response);
         if (body.isEmpty()) {
             return;
@@ -160,7 +165,7 @@ final class ApiServlet extends HttpServlet {
                     e.getMessage());
             return;
         }
-        answerAsync(request, response, node.publishAll(List.of(event)), offsets -> {
+        answerAsync(request, response, node.publishAll(List.of(event), request.getHeader(IDEMPOTENCY_HEADER)), offsets -> {
             ObjectNode answer = Json.MAPPER.createObjectNode();
             answer.put(topic.kind() == Topic.Kind.USER ? "user" : "channel", topic.name());
             answer.put("offset", offsets.get(0).toString());
@@ -169,6 +174,9 @@ final class ApiServlet extends HttpServlet {
     }
 
     private void publishBatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (refusedIdempotencyKey(request, response)) {
+            return;
+        }
         Optional<JsonNode> body = readBody(request, response);
         if (body.isEmpty()) {
             return;
@@ -197,12 +205,27 @@ final class ApiServlet extends HttpServlet {
                 return;
             }
         }
-        answerAsync(request, response, node.publishAll(events), offsets -> {
+        answerAsync(request, response, node.publishAll(events, request.getHeader(IDEMPOTENCY_HEADER)), offsets -> {
             ObjectNode answer = Json.MAPPER.createObjectNode();
             ArrayNode list = answer.putArray("offsets");
             offsets.forEach(offset -> list.add(offset.toString()));
             return answer;
         });
+    }
+
+    /**
+     * Checks the optional {@code Idempotency-Key} header: a client that got no answer (or a 503)
+     * may send the same request again with the same key, and it is published at most once.
+     *
+     * @return true after answering 400 for a malformed key
+     */
+    private static boolean refusedIdempotencyKey(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String key = request.getHeader(IDEMPOTENCY_HEADER);
+        if (key == null || IDEMPOTENCY_KEY.matcher(key).matches()) {
+            return false;
+        }
+        ApiResponses.error(response, 400, "bad_request", IDEMPOTENCY_HEADER + " must be 1 to 100 letters, digits or . _ : -");
+        return true;
     }
 
     private Bus.Outgoing outgoing(Topic topic, JsonNode body) {

@@ -6,16 +6,36 @@
 -- each was published (ms, Redis's clock). History is bounded by length (history_size) and by
 -- age (history_ttl_s): events older than that are dropped here and before every read.
 --
--- KEYS: meta_1, history_1, times_1, meta_2, history_2, times_2, ...   (meta holds 'seq' and 'epoch')
--- ARGV: new_epoch, history_size, history_ttl_s, meta_ttl_s, pubsub_1, envelope_1, pubsub_2, envelope_2, ...
+-- With an idempotency key (keyed = '1'), the batch is published at most once per key: the key
+-- remembers the offsets for history_ttl_s, and a repeat returns them without publishing.
+--
+-- KEYS: meta_1, history_1, times_1, meta_2, history_2, times_2, ..., [idempotency key]
+--       (meta holds 'seq' and 'epoch')
+-- ARGV: new_epoch, history_size, history_ttl_s, meta_ttl_s, keyed ('0' or '1'),
+--       pubsub_1, envelope_1, pubsub_2, envelope_2, ...
 -- Returns the offsets ('<epoch>-<seq>'), in order.
 local history_size = tonumber(ARGV[2])
 local history_ttl = tonumber(ARGV[3])
 local meta_ttl = tonumber(ARGV[4])
+local keyed = ARGV[5] == '1'
+local topics = #KEYS
+local idempotency = nil
+if keyed then
+  idempotency = KEYS[#KEYS]
+  topics = topics - 1
+  local first = redis.call('GET', idempotency)
+  if first then
+    local earlier = {}
+    for offset in string.gmatch(first, '%S+') do
+      earlier[#earlier + 1] = offset
+    end
+    return earlier
+  end
+end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local offsets = {}
-for i = 1, #KEYS / 3 do
+for i = 1, topics / 3 do
   local meta = KEYS[3 * i - 2]
   local history = KEYS[3 * i - 1]
   local times = KEYS[3 * i]
@@ -29,7 +49,7 @@ for i = 1, #KEYS / 3 do
   end
   redis.call('EXPIRE', meta, meta_ttl)
   local offset = epoch .. '-' .. seq
-  local wire = offset .. ' ' .. ARGV[4 + 2 * i]
+  local wire = offset .. ' ' .. ARGV[5 + 2 * i]
   if history_size > 0 then
     -- The lists lose entries only together (same expiry, trimmed together); should one have been
     -- lost alone (evicted, deleted), keep the newest entries both still have, so they stay in step.
@@ -61,7 +81,10 @@ for i = 1, #KEYS / 3 do
     redis.call('EXPIRE', history, history_ttl)
     redis.call('EXPIRE', times, history_ttl)
   end
-  redis.call('PUBLISH', ARGV[3 + 2 * i], wire)
+  redis.call('PUBLISH', ARGV[4 + 2 * i], wire)
   offsets[i] = offset
+end
+if keyed then
+  redis.call('SET', idempotency, table.concat(offsets, ' '), 'EX', math.max(1, history_ttl))
 end
 return offsets

@@ -137,6 +137,21 @@ class RedisBusTest {
     }
 
     @Test
+    void aPublishRepeatedWithItsIdempotencyKeyIsPublishedOnce() throws Exception {
+        Topic topic = Topic.channel("once");
+        List<Bus.Outgoing> batch = List.of(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":1,\"node\":\"n\"}"),
+                new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":2,\"node\":\"n\"}"));
+        List<Offset> first = bus.publish(batch, "order-17").toCompletableFuture().get(5, TimeUnit.SECONDS);
+        List<Offset> repeated = bus.publish(batch, "order-17").toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(repeated).isEqualTo(first);
+        List<Offset> other = bus.publish(batch, "order-18").toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(other).extracting(Offset::seq).containsExactly(3L, 4L);
+
+        History all = bus.history(topic, Optional.of(new Offset(first.get(0).epoch(), 0)), 10).toCompletableFuture().get();
+        assertThat(all.events()).extracting(m -> m.offset().seq()).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    @Test
     void anUnpublishedChannelHasAStableEpochAtSeqZero() throws Exception {
         Topic topic = Topic.channel("fresh");
         Offset before = bus.history(topic, Optional.empty(), 0).toCompletableFuture().get().current();

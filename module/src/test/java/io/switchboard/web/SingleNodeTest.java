@@ -78,6 +78,35 @@ class SingleNodeTest {
     }
 
     @Test
+    void aRetriedApiPublishWithTheSameIdempotencyKeyIsDeliveredOnce() throws Exception {
+        try (TestClient client = new TestClient(ws(), origin())) {
+            client.await(TestClient.op("welcome"));
+            client.send("{\"op\":\"subscribe\",\"channel\":\"orders\",\"id\":1}");
+            client.await(TestClient.op("subscribed"));
+            String body = "{\"event\":\"placed\",\"data\":{\"i\":1}}";
+            HttpResponse<String> first = postWithKey("/switchboard/api/channels/orders/events", body, "order-1");
+            HttpResponse<String> retried = postWithKey("/switchboard/api/channels/orders/events", body, "order-1");
+            HttpResponse<String> next = postWithKey("/switchboard/api/channels/orders/events",
+                    "{\"event\":\"placed\",\"data\":{\"i\":2}}", "order-2");
+            assertThat(List.of(first.statusCode(), retried.statusCode(), next.statusCode())).containsOnly(202);
+            assertThat(retried.body()).isEqualTo(first.body());
+            client.await(f -> "event".equals(f.path("op").asText()) && f.path("data").path("i").asInt() == 2);
+            assertThat(client.frames.stream().filter(TestClient.op("event")).map(f -> f.path("data").path("i").asInt()))
+                    .containsExactly(1, 2);
+
+            HttpResponse<String> malformed = postWithKey("/switchboard/api/channels/orders/events", body, "no spaces allowed");
+            assertThat(malformed.statusCode()).isEqualTo(400);
+        }
+    }
+
+    private HttpResponse<String> postWithKey(String path, String body, String key) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TOKEN).header("Idempotency-Key", key).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void javaApiPublishesAndServerListenersHearIt() throws Exception {
         Switchboard switchboard = Switchboard.from(server.servletContext());
         List<ServerEvent> heard = new CopyOnWriteArrayList<>();
