@@ -59,20 +59,25 @@ public final class LocalBus implements Bus {
 
     @Override
     public CompletionStage<List<Offset>> publish(List<Outgoing> events) {
-        List<Offset> offsets = new ArrayList<>(events.size());
         synchronized (lock) {
-            for (Outgoing event : events) {
-                BusMessage message = logs.computeIfAbsent(event.topic(), t -> new TopicLog()).append(event);
-                offsets.add(message.offset());
-                // Submitted under the lock so that delivery order is publish order.
-                delivery.execute(() -> {
-                    if (subscribed.contains(message.topic())) {
-                        listener.onMessage(message);
-                    }
-                });
-            }
+            return CompletableFuture.completedFuture(append(events));
         }
-        return CompletableFuture.completedFuture(offsets);
+    }
+
+    /** Sequences, retains and hands {@code events} to the delivery thread. Call under the lock. */
+    private List<Offset> append(List<Outgoing> events) {
+        List<Offset> offsets = new ArrayList<>(events.size());
+        for (Outgoing event : events) {
+            BusMessage message = logs.computeIfAbsent(event.topic(), t -> new TopicLog()).append(event);
+            offsets.add(message.offset());
+            // Submitted under the lock so that delivery order is publish order.
+            delivery.execute(() -> {
+                if (subscribed.contains(message.topic())) {
+                    listener.onMessage(message);
+                }
+            });
+        }
+        return offsets;
     }
 
     @Override
@@ -87,7 +92,7 @@ public final class LocalBus implements Bus {
             if (first != null) {
                 return CompletableFuture.completedFuture(first.offsets());
             }
-            List<Offset> offsets = publish(events).toCompletableFuture().join(); // completed: same lock, same thread
+            List<Offset> offsets = append(events);
             published.put(idempotencyKey, new Remembered(List.copyOf(offsets), now));
             return CompletableFuture.completedFuture(offsets);
         }

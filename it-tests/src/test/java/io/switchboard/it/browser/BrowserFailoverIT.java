@@ -3,13 +3,13 @@ package io.switchboard.it.browser;
 import io.switchboard.it.support.Await;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.RedisServerProcess;
+import io.switchboard.it.support.Resources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,7 +33,7 @@ class BrowserFailoverIT {
     private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(40);
     private static final String NEWS_TOPIC = "switchboard:ch:news";
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
 
     @BeforeAll
     static void requireBrowser() {
@@ -42,14 +42,7 @@ class BrowserFailoverIT {
 
     @AfterEach
     void stopEverything() {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + resources.get(i) + ": " + e);
-            }
-        }
-        resources.clear();
+        resources.close();
     }
 
     @Test
@@ -107,7 +100,6 @@ class BrowserFailoverIT {
     }
 
     private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
+        return resources.keep(resource);
     }
 }

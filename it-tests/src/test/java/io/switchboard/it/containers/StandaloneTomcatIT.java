@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
 import io.switchboard.it.support.RedisServerProcess;
+import io.switchboard.it.support.Resources;
 import io.switchboard.it.support.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -30,7 +30,7 @@ class StandaloneTomcatIT {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(20);
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
     private TomcatInstance tomcatA;
     private TomcatInstance tomcatB;
 
@@ -46,13 +46,7 @@ class StandaloneTomcatIT {
 
     @AfterAll
     void stopEverything() {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + resources.get(i) + ": " + e);
-            }
-        }
+        resources.close();
     }
 
     @Test
@@ -123,7 +117,6 @@ class StandaloneTomcatIT {
     }
 
     private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
+        return resources.keep(resource);
     }
 }

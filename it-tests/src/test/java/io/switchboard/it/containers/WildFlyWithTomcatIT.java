@@ -5,6 +5,7 @@ import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.RedisServerProcess;
+import io.switchboard.it.support.Resources;
 import io.switchboard.it.support.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -30,7 +30,7 @@ class WildFlyWithTomcatIT {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(20);
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
     private DeployedSample wildfly;
     private DeployedSample tomcat;
 
@@ -49,13 +49,7 @@ class WildFlyWithTomcatIT {
 
     @AfterAll
     void stopEverything() {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + resources.get(i) + ": " + e);
-            }
-        }
+        resources.close();
     }
 
     @Test
@@ -129,7 +123,6 @@ class WildFlyWithTomcatIT {
     }
 
     private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
+        return resources.keep(resource);
     }
 }
