@@ -80,7 +80,9 @@ public final class RedisBus implements Bus {
         return thread;
     });
     private final Registration probeTopic;
-    private final PublishCoalescer coalescer; // null in Redis Cluster: one call must stay in one slot
+    /** Redis Cluster: a script may only touch keys of one hash slot, so a batch is published slot by slot. */
+    private final boolean cluster;
+    private final PublishCoalescer coalescer; // null in Redis Cluster (see publish)
     private volatile BusListener listener = message -> { };
     private volatile boolean closed;
     private volatile boolean receiving = true;
@@ -94,7 +96,10 @@ public final class RedisBus implements Bus {
         this.metaTtlSeconds = Math.max(MIN_META_TTL_SECONDS, historyTtlSeconds);
         this.scripts = redisson.getScript(StringCodec.INSTANCE);
         this.nodeFigures = redisson.getMap(namespace + ":nodes", StringCodec.INSTANCE);
-        this.coalescer = redisson.getConfig().isClusterConfig() ? null : new PublishCoalescer(MAX_COALESCED, this::publishNow);
+        this.cluster = redisson.getConfig().isClusterConfig();
+        // Coalescing merges independent callers into one call; in Redis Cluster that call would be split
+        // by slot again, and a failure in one slot would fail callers whose events were published.
+        this.coalescer = cluster ? null : new PublishCoalescer(MAX_COALESCED, this::publishNow);
         String probeChannel = namespace + ":probe:" + Epochs.next();
         this.probeTopic = new Registration(probeChannel, (channel, message) -> probeArrived(), () -> { });
     }
@@ -128,10 +133,49 @@ public final class RedisBus implements Bus {
     }
 
     /**
-     * One script call publishing {@code events} atomically; with an idempotency key, once. The key
-     * lives in the first event's hash slot, so that in Redis Cluster it goes with that topic.
+     * Publishes {@code events}: one script call, atomic; with an idempotency key, once. In Redis
+     * Cluster, where a script touches one hash slot only, events of different slots go in one call
+     * per slot, each atomic and each with its own copy of the idempotency key, so that a retry
+     * publishes only what a failed call left out.
      */
     private CompletionStage<List<Offset>> publishNow(List<Outgoing> events, String idempotencyKey) {
+        if (!cluster) {
+            return publishScript(events, idempotencyKey);
+        }
+        Map<Integer, List<Integer>> positionsBySlot = new HashMap<>();
+        for (int i = 0; i < events.size(); i++) {
+            int slot = ClusterSlots.of(events.get(i).topic().key(namespace, "meta"));
+            positionsBySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(i);
+        }
+        if (positionsBySlot.size() == 1) {
+            return publishScript(events, idempotencyKey);
+        }
+        Offset[] offsets = new Offset[events.size()];
+        List<CompletableFuture<Void>> calls = new ArrayList<>(positionsBySlot.size());
+        for (List<Integer> positions : positionsBySlot.values()) {
+            List<Outgoing> group = new ArrayList<>(positions.size());
+            for (int position : positions) {
+                group.add(events.get(position));
+            }
+            calls.add(publishScript(group, idempotencyKey).thenAccept(published -> {
+                for (int i = 0; i < positions.size(); i++) {
+                    offsets[positions.get(i)] = published.get(i);
+                }
+            }).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).handle((done, error) -> {
+            if (error != null) {
+                long failed = calls.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+                throw new BusUnavailableException("Redis refused " + failed + " of the " + calls.size()
+                        + " hash-slot groups of this batch; the others were published (retry with the same "
+                        + "idempotency key to publish the rest once)", error);
+            }
+            return List.of(offsets);
+        });
+    }
+
+    /** One script call publishing {@code events}, all of one hash slot, atomically; with an idempotency key, once. */
+    private CompletionStage<List<Offset>> publishScript(List<Outgoing> events, String idempotencyKey) {
         List<Object> keys = new ArrayList<>(events.size() * 3 + 1);
         List<Object> args = new ArrayList<>(4 + events.size() * 2);
         args.add(Epochs.next());
