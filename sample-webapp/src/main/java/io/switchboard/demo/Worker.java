@@ -41,6 +41,7 @@ public final class Worker {
     private final Object lock = new Object();
     private Tomcat tomcat;     // guarded by lock
     private Path baseDir;      // guarded by lock
+    private ConnectorExecutor connectorExecutor; // guarded by lock; null with Tomcat's own pool
     private boolean stopped;   // guarded by lock
 
     Worker(WorkerOptions options) {
@@ -110,7 +111,11 @@ public final class Worker {
 
             tomcat = new Tomcat();
             tomcat.setBaseDir(baseDir.toString());
-            tomcat.setConnector(connector(options.port()));
+            Connector connector = connector(options.port());
+            if (Boolean.parseBoolean(System.getProperty(INLINE_SEND_COMPLETIONS, "true"))) {
+                connectorExecutor = ConnectorExecutor.installOn(connector, "http-nio-" + options.port() + "-exec-");
+            }
+            tomcat.setConnector(connector);
             tomcat.getHost().setAutoDeploy(false);
 
             tomcat.setAddDefaultWebXmlToWebapp(false);
@@ -178,6 +183,10 @@ public final class Worker {
                 }
                 tomcat = null;
             }
+            if (connectorExecutor != null) {
+                connectorExecutor.shutdown(); // Tomcat stops only executors it created itself
+                connectorExecutor = null;
+            }
             if (baseDir != null) {
                 deleteRecursively(baseDir);
                 baseDir = null;
@@ -199,6 +208,9 @@ public final class Worker {
         filter.setPluggabilityScan("switchboard-*.jar");
         return filter;
     }
+
+    /** {@code false}: Tomcat's own request pool, which completes every WebSocket send on a pool thread (see {@link ConnectorExecutor}). */
+    private static final String INLINE_SEND_COMPLETIONS = "switchboard.demo.inline-send-completions";
 
     /** Prefix of the system properties that override connector attributes (see {@link #connector}). */
     private static final String CONNECTOR_PROPERTY = "switchboard.demo.connector.";
@@ -237,6 +249,8 @@ public final class Worker {
         // wakes up to 200 threads at once, each with its own stack and cold caches; a few threads per core
         // do the same work with less CPU (bench/run broadcast, 1,000 clients: 24 -> 18 µs of server CPU per
         // delivery at 20 events/s, p99 190-250 -> 67 ms at 100 events/s, with 8 threads instead of 200).
+        // Measured with Tomcat's own pool; the worker normally runs those completions inline (ConnectorExecutor),
+        // sized by these two attributes.
         connector.setProperty("maxThreads", "8");
         connector.setProperty("minSpareThreads", "4");
         // Any connector attribute can be overridden for tuning, e.g.
