@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -27,26 +26,18 @@ import java.util.stream.Stream;
  * <p>{@code catalina.sh run} replaces itself with the JVM, so SIGTERM reaches Tomcat directly and it
  * stops its applications before exiting.
  */
-final class TomcatInstance implements AutoCloseable {
+final class TomcatInstance extends ContainerInstance {
 
     private static final String SERVER_PORT = "<Server port=\"8005\"";
     private static final String HTTP_CONNECTOR = "<Connector port=\"8080\" protocol=\"HTTP/1.1\"";
 
-    private final String name;
-    private final Path base;
-    private final DeployedSample sample;
-    private final ContainerProcess process;
-
     private TomcatInstance(String name, Path base, DeployedSample sample, ContainerProcess process) {
-        this.name = name;
-        this.base = base;
-        this.sample = sample;
-        this.process = process;
+        super(name, base, sample, process);
     }
 
     /**
      * Creates {@code CATALINA_BASE} {@code target/container-instances/<name>}, copies the sample WAR into it
-     * and starts Tomcat; returns at once, see {@link #awaitDeployed(Duration)}.
+     * and starts Tomcat; returns at once, see {@link #awaitDeployed}.
      */
     static TomcatInstance start(String name, String nodeId, String redisUrl, String apiToken) {
         Path home = Distributions.tomcatHome();
@@ -54,36 +45,17 @@ final class TomcatInstance implements AutoCloseable {
         int port = FreePorts.one();
         Path base = createBase(name, home, port);
 
-        Map<String, String> environment = Map.of(
-                "CATALINA_HOME", home.toString(),
-                "CATALINA_BASE", base.toString(),
-                "JAVA_HOME", Distributions.javaHome(),
-                "SWITCHBOARD_REDIS", redisUrl,
-                "SWITCHBOARD_API_TOKEN", apiToken,
-                "SWITCHBOARD_NODE_ID", nodeId);
+        Map<String, String> environment = environment(
+                Map.of("CATALINA_HOME", home.toString(), "CATALINA_BASE", base.toString()), nodeId, redisUrl, apiToken);
         ContainerProcess process = ContainerProcess.start(name,
                 List.of(home.resolve("bin/catalina.sh").toString(), "run"), environment, LogFile.named(name));
         return new TomcatInstance(name, base, new DeployedSample(nodeId, URI.create("http://127.0.0.1:" + port), apiToken),
                 process);
     }
 
-    /** Waits until the sample answers its health check with 200; fails with the log's tail otherwise. */
-    void awaitDeployed(Duration timeout) {
-        process.awaitUp(name + " serving " + sample.pageUri(), timeout, sample::healthStatus, status -> status == 200);
-    }
-
-    DeployedSample sample() {
-        return sample;
-    }
-
     @Override
-    public void close() {
-        process.close();
-    }
-
-    @Override
-    public String toString() {
-        return name + " (" + sample + ", CATALINA_BASE " + base + ")";
+    String baseKind() {
+        return "CATALINA_BASE";
     }
 
     /** A zip keeps no permissions: what a user does after unzipping, {@code chmod +x bin/*.sh}. */

@@ -10,7 +10,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -24,26 +23,18 @@ import java.util.Map;
  * <p>{@code LAUNCH_JBOSS_IN_BACKGROUND=1} makes the script relay SIGTERM to the JVM, which then shuts
  * down gracefully.
  */
-final class WildFlyInstance implements AutoCloseable {
+final class WildFlyInstance extends ContainerInstance {
 
     /** The standard ports of standalone.xml: ajp, http, https, management http/https, transactions. */
     private static final List<Integer> STANDARD_PORTS = List.of(8009, 8080, 8443, 9990, 9993, 4712, 4713);
 
-    private final String name;
-    private final Path base;
-    private final DeployedSample sample;
-    private final ContainerProcess process;
-
     private WildFlyInstance(String name, Path base, DeployedSample sample, ContainerProcess process) {
-        this.name = name;
-        this.base = base;
-        this.sample = sample;
-        this.process = process;
+        super(name, base, sample, process);
     }
 
     /**
      * Creates the server base directory {@code target/container-instances/<name>} with the sample WAR in
-     * {@code deployments/} and starts WildFly; returns at once, see {@link #awaitDeployed(Duration)}.
+     * {@code deployments/} and starts WildFly; returns at once, see {@link #awaitDeployed}.
      */
     static WildFlyInstance start(String name, String nodeId, String redisUrl, String apiToken) {
         Path home = Distributions.wildflyHome();
@@ -57,13 +48,8 @@ final class WildFlyInstance implements AutoCloseable {
         }
         int offset = FreePorts.offsetFor(STANDARD_PORTS);
 
-        Map<String, String> environment = Map.of(
-                "JBOSS_HOME", home.toString(),
-                "JAVA_HOME", Distributions.javaHome(),
-                "LAUNCH_JBOSS_IN_BACKGROUND", "1",
-                "SWITCHBOARD_REDIS", redisUrl,
-                "SWITCHBOARD_API_TOKEN", apiToken,
-                "SWITCHBOARD_NODE_ID", nodeId);
+        Map<String, String> environment = environment(
+                Map.of("JBOSS_HOME", home.toString(), "LAUNCH_JBOSS_IN_BACKGROUND", "1"), nodeId, redisUrl, apiToken);
         List<String> command = List.of(home.resolve("bin/standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,
                 "-Djboss.socket.binding.port-offset=" + offset,
@@ -74,32 +60,18 @@ final class WildFlyInstance implements AutoCloseable {
         return new WildFlyInstance(name, base, new DeployedSample(nodeId, http, apiToken), process);
     }
 
-    /**
-     * Waits until the sample answers its health check with 200; fails at once with the scanner's error if
-     * the deployment failed, and with the log's tail if WildFly exited.
-     */
-    void awaitDeployed(Duration timeout) {
-        Path failed = base.resolve("deployments/switchboard-sample.war.failed");
-        process.awaitUp(name + " serving " + sample.pageUri(), timeout, () -> {
-            if (Files.exists(failed)) {
-                throw new AssertionError("WildFly could not deploy the sample WAR: " + read(failed));
-            }
-            return sample.healthStatus();
-        }, status -> status == 200);
-    }
-
-    DeployedSample sample() {
-        return sample;
+    /** The deployment scanner marks a WAR it could not deploy with a {@code .failed} file holding the error. */
+    @Override
+    void checkDeployment() {
+        Path failed = base().resolve("deployments/switchboard-sample.war.failed");
+        if (Files.exists(failed)) {
+            throw new AssertionError("WildFly could not deploy the sample WAR: " + read(failed));
+        }
     }
 
     @Override
-    public void close() {
-        process.close();
-    }
-
-    @Override
-    public String toString() {
-        return name + " (" + sample + ", base dir " + base + ")";
+    String baseKind() {
+        return "base dir";
     }
 
     private static String read(Path file) {
