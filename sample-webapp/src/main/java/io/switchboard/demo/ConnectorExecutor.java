@@ -14,8 +14,8 @@ import org.apache.tomcat.util.threads.ThreadPoolExecutor;
  * to {@code maxThreads}), with one difference. Tomcat hands the completion of every asynchronous WebSocket
  * send to this pool, which wakes a thread for each outbound frame; on a broadcast that is most of the
  * process's context switches. Here that completion runs on the thread that finished the write instead
- * (bench/run broadcast, 2 nodes, 1,000 clients: 24.9 -> 19.5 µs of server CPU per delivery at 10 events/s,
- * 10.6 -> 8.1 µs at 100 events/s).
+ * (bench/run broadcast, 2 nodes, 1,000 clients: 24.9 -> 20.5 and 20.7 µs of server CPU per delivery at 10 events/s,
+ * 10.6 -> 8.3 and 8.4 µs at 100 events/s; see bench/README.md).
  *
  * <p>Why this is sound here and not for any application: the WebSocket specification has the container
  * complete a send on another thread so that an endpoint sending again from its completion callback cannot
