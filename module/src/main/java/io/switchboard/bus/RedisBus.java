@@ -53,8 +53,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisBus implements Bus {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
-    private static final String PUBLISH_SCRIPT = script("publish.lua");
-    private static final String HISTORY_SCRIPT = script("history.lua");
+    /** Functions both scripts use on a topic's two history lists; a script cannot include another. */
+    private static final String HISTORY_LISTS = script("history-lists.lua");
+    private static final String PUBLISH_SCRIPT = HISTORY_LISTS + script("publish.lua");
+    private static final String HISTORY_SCRIPT = HISTORY_LISTS + script("history.lua");
     private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
     /** Events per coalesced script call: big enough to amortize a round trip, small enough not to stall Redis. */
     private static final int MAX_COALESCED = 256;

@@ -2,9 +2,9 @@
 -- topic, append it to the topic's history and PUBLISH it, all in one script so that offsets,
 -- history and pub/sub order agree and nothing is ever half-published.
 --
--- A topic's history is two lists kept in step: the events ('<offset> <envelope>') and the time
--- each was published (ms, Redis's clock). History is bounded by length (history_size) and by
--- age (history_ttl_s): events older than that are dropped here and before every read.
+-- A topic's history is two lists kept in step (see history-lists.lua, prepended to this script),
+-- bounded by length (history_size) and by age (history_ttl_s): events older than that are dropped
+-- here and before every read.
 --
 -- With an idempotency key (keyed = '1'), the batch is published at most once per key: the key
 -- remembers the offsets for history_ttl_s, and a repeat returns them without publishing.
@@ -32,8 +32,7 @@ if keyed then
     return earlier
   end
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = now_ms()
 local offsets = {}
 for i = 1, topics / 3 do
   local meta = KEYS[3 * i - 2]
@@ -51,33 +50,13 @@ for i = 1, topics / 3 do
   local offset = epoch .. '-' .. seq
   local wire = offset .. ' ' .. ARGV[5 + 2 * i]
   if history_size > 0 then
-    -- The lists lose entries only together (same expiry, trimmed together); should one have been
-    -- lost alone (evicted, deleted), keep the newest entries both still have, so they stay in step.
-    local events_kept = redis.call('LLEN', history)
-    local times_kept = redis.call('LLEN', times)
-    if events_kept ~= times_kept then
-      local both = math.min(events_kept, times_kept)
-      local longer = events_kept > times_kept and history or times
-      if both == 0 then
-        redis.call('DEL', longer)
-      else
-        redis.call('LTRIM', longer, -both, -1)
-      end
-    end
+    align(history, times)
     redis.call('RPUSH', history, wire)
     redis.call('RPUSH', times, now)
     redis.call('LTRIM', history, -history_size, -1)
     redis.call('LTRIM', times, -history_size, -1)
-    -- Oldest first: drop what has outlived history_ttl (the event just added never has).
-    local cutoff = now - history_ttl * 1000
-    while true do
-      local oldest = redis.call('LINDEX', times, 0)
-      if not oldest or tonumber(oldest) >= cutoff then
-        break
-      end
-      redis.call('LPOP', times)
-      redis.call('LPOP', history)
-    end
+    -- The event just added never has outlived history_ttl.
+    drop_older(history, times, now - history_ttl * 1000)
     redis.call('EXPIRE', history, history_ttl)
     redis.call('EXPIRE', times, history_ttl)
   end
