@@ -176,6 +176,50 @@ test('drops events already seen at a reconnect seam, accepts a new epoch', (t) =
   assert.deepEqual(seen[0], ['a', 'E-10', 'm', 'news']);
 });
 
+test('orders epochs by time: an older epoch never follows a newer one, a newer one always does', (t) => {
+  const older = 'mj0aaaaaaQRST';   // 9 base-36 digits of a time, then 4 capitals
+  const newer = 'mj0aaaaabWXYZ';
+  assert.equal(Switchboard.isAfter(`${newer}-21`, `${older}-30`), true, 'a newer epoch continues at a lower seq');
+  assert.equal(Switchboard.isAfter(`${older}-31`, `${newer}-21`), false, 'an older epoch after a newer one');
+  assert.equal(Switchboard.isAfter(`${older}-31`, `${older}-30`), true);
+  assert.equal(Switchboard.isAfter(`${older}-30`, `${older}-30`), false);
+  assert.equal(Switchboard.isAfter(`${newer}-1`, 'mj0aaaaabNONE-0'), true, 'the first event after a marker of the same ms');
+  assert.equal(Switchboard.isAfter(`${older}-1`, 'legacyepoch-500'), true, 'a timed epoch is newer than an untimed one');
+
+  const { sb, connect } = setup(t);
+  const seen = [];
+  sb.subscribe('news', (data) => seen.push(data));
+  const socket = connect();
+  socket.receive({ op: 'subscribed', channel: 'news', offset: `${older}-29`, recovered: true });
+  socket.receive({ op: 'event', channel: 'news', event: 'm', data: 'a', offset: `${older}-30` });
+  socket.receive({ op: 'event', channel: 'news', event: 'm', data: 'b', offset: `${newer}-21` });
+  socket.receive({ op: 'event', channel: 'news', event: 'm', data: 'stale', offset: `${older}-31` });
+  socket.receive({ op: 'event', channel: 'news', event: 'm', data: 'c', offset: `${newer}-22` });
+  assert.deepEqual(seen, ['a', 'b', 'c']);
+});
+
+test('an unasked subscribed with recovered false is reported, and what follows it is delivered', (t) => {
+  const { sb, clock, connect } = setup(t);
+  const older = 'mj0aaaaaaQRST';
+  const newer = 'mj0aaaaabWXYZ';
+  const recovered = [];
+  const seen = [];
+  sb.on('recovered', (r) => recovered.push(r));
+  sb.subscribe('news', (data) => seen.push(data));
+  const first = connect();
+  first.receive({ op: 'subscribed', channel: 'news', offset: `${older}-29`, recovered: true, id: first.ops('subscribe')[0].id });
+  first.receive({ op: 'event', channel: 'news', event: 'm', data: 'a', offset: `${older}-30` });
+  // The server's Redis went back to seq 20: the node says so, then goes on in a new epoch.
+  first.receive({ op: 'subscribed', channel: 'news', offset: `${newer}-20`, recovered: false });
+  first.receive({ op: 'event', channel: 'news', event: 'm', data: 'b', offset: `${newer}-21` });
+  assert.deepEqual(recovered, [{ channel: 'news', recovered: false, offset: `${newer}-20` }]);
+  assert.deepEqual(seen, ['a', 'b']);
+  first.drop();
+  clock.tick(15000);
+  const second = connect('node-2');
+  assert.equal(second.ops('subscribe')[0].since, `${newer}-21`, 'resumes in the new epoch');
+});
+
 test('publish resolves with the offset, rejects with the error code, matched by id', async (t) => {
   const { sb, latest, connect } = setup(t);
   const queued = sb.publish('chat.lobby', 'message', { text: 'early' }); // before the socket is open

@@ -51,11 +51,18 @@ public interface Bus extends AutoCloseable {
     /** Stops receiving {@code topic}'s messages. */
     CompletionStage<Void> unsubscribe(Topic topic);
 
+    /** Like {@link #history(Topic, Optional, int, int)} with no byte bound. */
+    default CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+        return history(topic, since, limit, Integer.MAX_VALUE);
+    }
+
     /**
-     * The retained events after {@code since} (at most {@code limit}), and the current offset.
-     * Without {@code since}, only the current offset.
+     * The retained events new to the holder of {@code since} (at most {@code limit}, and no more
+     * once they hold {@code maxBytes}, but at least one), where {@code since} stands on the topic's
+     * line of offsets, and the current offset (see {@link History}). Without {@code since}, only
+     * the current offset. Reading creates nothing in the bus for a topic that has no events.
      */
-    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit);
+    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes);
 
     /** Completes normally when the bus answers a round trip. */
     CompletionStage<Void> ping();

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalBus implements Bus {
     private final int historySize;
+    private final long historyBytes;
     private final long historyTtlNanos;
     private final Object lock = new Object();
     private final Map<Topic, TopicLog> logs = new HashMap<>(); // guarded by lock
@@ -40,10 +41,18 @@ public final class LocalBus implements Bus {
     private volatile BusListener listener = message -> { };
     private volatile String figures = "{}";
     private volatile String nodeId = "";
+    /** Topics live as long as this bus: nothing of theirs expires but their events. */
+    private final long started = System.currentTimeMillis() - 1;
 
     /** History bounded by length and by age, as {@link RedisBus} bounds it. */
     public LocalBus(int historySize, Duration historyTtl) {
+        this(historySize, Long.MAX_VALUE / 4, historyTtl);
+    }
+
+    /** History bounded by length, bytes and age, as {@link RedisBus} bounds it. */
+    public LocalBus(int historySize, long historyBytes, Duration historyTtl) {
         this.historySize = historySize;
+        this.historyBytes = historyBytes;
         this.historyTtlNanos = historyTtl.toNanos();
     }
 
@@ -114,10 +123,16 @@ public final class LocalBus implements Bus {
     }
 
     @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes) {
         synchronized (lock) {
-            return CompletableFuture.completedFuture(
-                    logs.computeIfAbsent(topic, t -> new TopicLog()).after(since, limit));
+            TopicLog log = logs.get(topic);
+            if (log == null) {
+                // No events: this process has held the topic's state for as long as it ran, so a
+                // marker stays valid unless it outlived the history's age bound.
+                return CompletableFuture.completedFuture(History.of(since, null, System.currentTimeMillis(),
+                        started, Long.MAX_VALUE, 1, List.of()));
+            }
+            return CompletableFuture.completedFuture(log.after(since, limit, maxBytes));
         }
     }
 
@@ -170,50 +185,54 @@ public final class LocalBus implements Bus {
 
     /** One topic's sequence and retained events. Guarded by the bus lock. */
     private final class TopicLog {
-        private final String epoch = Epochs.next();
+        private final long born = System.currentTimeMillis();
+        private final String epoch = Offset.epochAt(born, Epochs.suffix());
         private final ArrayDeque<Retained> retained = new ArrayDeque<>();
         private long seq;
+        private long bytes; // of the retained envelopes
 
         BusMessage append(Outgoing event) {
             BusMessage message = new BusMessage(event.topic(), new Offset(epoch, ++seq), event.envelope());
             if (historySize > 0) {
                 retained.addLast(new Retained(message, System.nanoTime()));
-                if (retained.size() > historySize) {
-                    retained.removeFirst();
+                bytes += event.envelope().length();
+                while (retained.size() > 1 && (retained.size() > historySize || bytes > historyBytes)) {
+                    dropFirst();
                 }
                 dropExpired();
             }
             return message;
         }
 
+        private void dropFirst() {
+            bytes -= retained.removeFirst().message().envelope().length();
+        }
+
         /** Oldest first: what has outlived the history's age limit. */
         private void dropExpired() {
             long now = System.nanoTime();
             while (!retained.isEmpty() && now - retained.peekFirst().publishedNanos() > historyTtlNanos) {
-                retained.removeFirst();
+                dropFirst();
             }
         }
 
-        History after(Optional<Offset> since, int limit) {
-            Offset current = new Offset(epoch, seq);
-            if (since.isEmpty()) {
-                return new History(current, true, List.of());
-            }
-            Offset from = since.get();
-            if (!from.epoch().equals(epoch) || from.seq() > seq) {
-                return new History(current, false, List.of());
-            }
+        History after(Optional<Offset> since, int limit, int maxBytes) {
             dropExpired();
+            Lineage lineage = new Lineage(epoch, seq, List.of(), born);
             long firstRetained = retained.isEmpty() ? seq + 1 : retained.peekFirst().message().offset().seq();
+            long after = since.map(offset -> lineage.place(offset, Long.MAX_VALUE).after()).orElse(-1L);
             List<BusMessage> events = new ArrayList<>();
+            long pageBytes = 0;
             for (Retained entry : retained) {
-                if (entry.message().offset().seq() > from.seq() && events.size() < limit) {
+                if (events.size() >= limit || pageBytes >= maxBytes) {
+                    break;
+                }
+                if (after >= 0 && entry.message().offset().seq() > after) {
                     events.add(entry.message());
+                    pageBytes += entry.message().envelope().length();
                 }
             }
-            boolean recovered = firstRetained <= from.seq() + 1
-                    && (events.isEmpty() ? from.seq() == seq : events.get(events.size() - 1).offset().seq() == seq);
-            return new History(current, recovered, events);
+            return History.of(since, lineage, System.currentTimeMillis(), started, Long.MAX_VALUE, firstRetained, events);
         }
     }
 

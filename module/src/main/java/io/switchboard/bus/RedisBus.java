@@ -54,9 +54,17 @@ import java.util.concurrent.TimeUnit;
 public final class RedisBus implements Bus {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
     /** Functions both scripts use on a topic's two history lists; a script cannot include another. */
-    private static final String HISTORY_LISTS = script("history-lists.lua");
-    private static final String PUBLISH_SCRIPT = HISTORY_LISTS + script("publish.lua");
-    private static final String HISTORY_SCRIPT = HISTORY_LISTS + script("history.lua");
+    private static final String PRELUDE = script("history-lists.lua") + script("topic-lineage.lua");
+    private static final String PUBLISH_SCRIPT = PRELUDE + script("publish.lua");
+    private static final String HISTORY_SCRIPT = PRELUDE + script("history.lua");
+    /** Values before the events in a history reply (see history.lua). */
+    private static final int HISTORY_HEADER = 8;
+    /**
+     * A topic's meta outlives its last event by this many history ages (publish.lua), so that a
+     * client holding the last offset of a quiet channel still resumes as recovered after its
+     * events aged out.
+     */
+    private static final int LINE_TTL_FACTOR = 2;
     private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
     /** Events per coalesced script call: big enough to amortize a round trip, small enough not to stall Redis. */
     private static final int MAX_COALESCED = 256;
@@ -66,13 +74,13 @@ public final class RedisBus implements Bus {
     private static final String CHECK_PREFIX = "~check ";
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration NODE_FIGURES_TTL = Duration.ofSeconds(30);
-    private static final long MIN_META_TTL_SECONDS = Duration.ofDays(7).toSeconds();
+    private static final Duration DURABILITY_CHECK_INTERVAL = Duration.ofSeconds(2);
 
     private final RedissonClient redisson;
     private final String namespace;
     private final int historySize;
+    private final long historyBytes;
     private final long historyTtlSeconds;
-    private final long metaTtlSeconds;
     private final RScript scripts;
     private final RMap<String, String> nodeFigures;
     private final Map<Topic, TopicSubscription> subscriptions = new ConcurrentHashMap<>();
@@ -89,13 +97,22 @@ public final class RedisBus implements Bus {
     private volatile boolean closed;
     private volatile boolean receiving = true;
     private volatile long lastProbeNanos = System.nanoTime();
+    private final RedisDurability durability;
 
     public RedisBus(RedissonClient redisson, String namespace, int historySize, Duration historyTtl) {
+        this(redisson, namespace, historySize, Long.MAX_VALUE / 4, historyTtl);
+    }
+
+    /**
+     * @param historyBytes bytes a topic's history may hold (at least its newest event is kept)
+     */
+    public RedisBus(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl) {
         this.redisson = redisson;
         this.namespace = namespace;
         this.historySize = historySize;
+        this.historyBytes = historyBytes;
         this.historyTtlSeconds = historyTtl.toSeconds();
-        this.metaTtlSeconds = Math.max(MIN_META_TTL_SECONDS, historyTtlSeconds);
+        this.durability = new RedisDurability(redisson);
         this.scripts = redisson.getScript(StringCodec.INSTANCE);
         this.nodeFigures = redisson.getMap(namespace + ":nodes", StringCodec.INSTANCE);
         this.cluster = redisson.getConfig().isClusterConfig();
@@ -112,6 +129,7 @@ public final class RedisBus implements Bus {
         probeTopic.register();
         scheduler.scheduleWithFixedDelay(this::probe, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(durability::check, 0, DURABILITY_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -179,12 +197,13 @@ public final class RedisBus implements Bus {
     /** One script call publishing {@code events}, all of one hash slot, atomically; with an idempotency key, once. */
     private CompletionStage<List<Offset>> publishScript(List<Outgoing> events, String idempotencyKey) {
         List<Object> keys = new ArrayList<>(events.size() * 3 + 1);
-        List<Object> args = new ArrayList<>(4 + events.size() * 2);
-        args.add(Epochs.next());
+        List<Object> args = new ArrayList<>(6 + events.size() * 2);
+        args.add(Epochs.suffix());
         args.add(String.valueOf(historySize));
         args.add(String.valueOf(historyTtlSeconds));
-        args.add(String.valueOf(metaTtlSeconds));
+        args.add(String.valueOf(historyBytes));
         args.add(idempotencyKey == null ? "0" : "1");
+        args.add(durability.durable() ? "1" : "0");
         for (Outgoing event : events) {
             keys.add(event.topic().key(namespace, "meta"));
             keys.add(event.topic().key(namespace, "history"));
@@ -228,14 +247,14 @@ public final class RedisBus implements Bus {
     }
 
     @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes) {
         List<Object> keys = List.of(topic.key(namespace, "meta"), topic.key(namespace, "history"),
                 topic.key(namespace, "history-times"));
         RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE,
                 HISTORY_SCRIPT, RScript.ReturnType.LIST, keys,
                 since.map(Offset::epoch).orElse(""), String.valueOf(since.map(Offset::seq).orElse(0L)),
-                String.valueOf(since.isPresent() ? limit : 0), Epochs.next(), String.valueOf(metaTtlSeconds),
-                String.valueOf(historyTtlSeconds));
+                String.valueOf(since.isPresent() ? limit : 0), Epochs.suffix(), Offset.MARKER_SUFFIX,
+                String.valueOf(historyTtlSeconds), String.valueOf(Math.max(1, maxBytes)));
         return result.handle((reply, error) -> {
             if (error != null) {
                 throw new BusUnavailableException("Redis refused the history read: " + error.getMessage(), error);
@@ -244,22 +263,23 @@ public final class RedisBus implements Bus {
         });
     }
 
-    private static History toHistory(Topic topic, Optional<Offset> since, List<Object> reply) {
-        Offset current = new Offset(reply.get(0).toString(), Long.parseLong(reply.get(1).toString()));
+    /** Reads history.lua's reply; an entry that is not of our format is skipped, never trusted. */
+    private History toHistory(Topic topic, Optional<Offset> since, List<Object> reply) {
+        String epoch = reply.get(0).toString();
+        long now = Long.parseLong(reply.get(6).toString());
+        long redisStarted = Long.parseLong(reply.get(5).toString());
+        long lineTtlMs = LINE_TTL_FACTOR * historyTtlSeconds * 1000;
+        if (epoch.isEmpty()) {
+            return History.of(since, null, now, redisStarted, lineTtlMs, 1, List.of());
+        }
+        Lineage lineage = new Lineage(epoch, Long.parseLong(reply.get(1).toString()),
+                Lineage.parseLinks(reply.get(3).toString()), Long.parseLong(reply.get(4).toString()));
         long firstRetained = Long.parseLong(reply.get(2).toString());
-        List<BusMessage> events = new ArrayList<>(Math.max(0, reply.size() - 3));
-        for (int i = 3; i < reply.size(); i++) {
+        List<BusMessage> events = new ArrayList<>(Math.max(0, reply.size() - HISTORY_HEADER));
+        for (int i = HISTORY_HEADER; i < reply.size(); i++) {
             BusMessage.parse(topic, reply.get(i).toString()).ifPresent(events::add);
         }
-        if (since.isEmpty()) {
-            return new History(current, true, List.of());
-        }
-        Offset from = since.get();
-        boolean covered = from.sameEpoch(current) && from.seq() <= current.seq() && firstRetained <= from.seq() + 1;
-        boolean complete = events.isEmpty()
-                ? from.seq() == current.seq()
-                : events.get(events.size() - 1).offset().seq() == current.seq();
-        return new History(current, covered && complete, events);
+        return History.of(since, lineage, now, redisStarted, lineTtlMs, firstRetained, events);
     }
 
     @Override
@@ -276,6 +296,11 @@ public final class RedisBus implements Bus {
     @Override
     public boolean receiving() {
         return receiving;
+    }
+
+    /** Whether publishes now go out as durable (see {@link RedisDurability}); for tests. */
+    boolean durable() {
+        return durability.durable();
     }
 
     /**

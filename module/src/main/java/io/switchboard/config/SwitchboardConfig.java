@@ -33,6 +33,7 @@ public record SwitchboardConfig(
         int sendQueueFrames,
         int publishRatePerSecond,
         int historySize,
+        int historyBytes,
         Duration historyTtl) {
 
     public static final String ENABLED = "switchboard.enabled";
@@ -54,6 +55,7 @@ public record SwitchboardConfig(
     public static final String SEND_QUEUE = "switchboard.send-queue";
     public static final String PUBLISH_RATE = "switchboard.publish-rate";
     public static final String HISTORY_SIZE = "switchboard.history-size";
+    public static final String HISTORY_BYTES = "switchboard.history-bytes";
     public static final String HISTORY_TTL = "switchboard.history-ttl";
 
     public static SwitchboardConfig load(ConfigSource source) {
@@ -77,6 +79,7 @@ public record SwitchboardConfig(
                 integer(source, SEND_QUEUE, 1024, 1),
                 integer(source, PUBLISH_RATE, 20, 1),
                 integer(source, HISTORY_SIZE, 1000, 0),
+                integer(source, HISTORY_BYTES, 1024 * 1024, 1024),
                 Duration.ofSeconds(integer(source, HISTORY_TTL, 86_400, 1)));
     }
 

@@ -2,7 +2,9 @@ package io.switchboard.node;
 
 import io.switchboard.bus.History;
 import io.switchboard.bus.Topic;
+import io.switchboard.protocol.ChannelNames;
 import io.switchboard.protocol.CloseCodes;
+import io.switchboard.protocol.Frames;
 import io.switchboard.protocol.Offset;
 import io.switchboard.registry.Delivery;
 import io.switchboard.registry.Subscriber;
@@ -35,6 +37,7 @@ final class ChannelSubscription implements Subscriber {
     private Runnable deferredUnsubscribe;
     private ArrayDeque<Delivery> replaying; // the rest of a replay being sent page by page
     private String subscribedFrame;
+    private Offset lostWhileSubscribing; // a lost notice that came before this subscription was live
 
     ChannelSubscription(Topic topic, ClientSession session, int maxHeldBack) {
         this.topic = topic;
@@ -52,6 +55,38 @@ final class ChannelSubscription implements Subscriber {
 
     Topic topic() {
         return topic;
+    }
+
+    /**
+     * The topic's line no longer continues what this client had: it gets an unsolicited
+     * {@code subscribed} with {@code recovered: false} and the offset delivery goes on from, as a
+     * reconnecting client would. A subscription already past {@code resumeAt} (it subscribed after
+     * the change) has nothing to be told.
+     */
+    @Override
+    public void lost(Offset resumeAt) {
+        synchronized (this) {
+            if (cancelled) {
+                return;
+            }
+            if (!live) {
+                lostWhileSubscribing = resumeAt;
+                return;
+            }
+            if (!tellLost(resumeAt)) {
+                return;
+            }
+        }
+        session.flush();
+    }
+
+    private boolean tellLost(Offset resumeAt) {
+        if (last != null && !resumeAt.isAfter(last)) {
+            return false;
+        }
+        last = resumeAt;
+        String channel = topic.kind() == Topic.Kind.USER ? ChannelNames.USER_CHANNEL : topic.name();
+        return session.enqueue(Frames.subscribed(channel, resumeAt, false, null));
     }
 
     @Override
@@ -108,6 +143,10 @@ final class ChannelSubscription implements Subscriber {
             if (done) {
                 session.enqueue(subscribedFrame);
                 live = true;
+                if (lostWhileSubscribing != null) {
+                    tellLost(lostWhileSubscribing);
+                    lostWhileSubscribing = null;
+                }
                 for (Delivery delivery : heldBack) {
                     enqueueIfNew(delivery);
                 }
@@ -159,8 +198,8 @@ final class ChannelSubscription implements Subscriber {
 
     private boolean enqueueIfNew(Delivery delivery) {
         Offset offset = delivery.offset();
-        if (last != null && last.sameEpoch(offset) && offset.seq() <= last.seq()) {
-            return false; // already covered by the replay
+        if (last != null && !offset.isAfter(last)) {
+            return false; // already covered by the replay, or of an epoch older than what this client has
         }
         last = offset;
         return session.enqueue(delivery.frame());

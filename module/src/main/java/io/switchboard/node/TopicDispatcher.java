@@ -3,6 +3,7 @@ package io.switchboard.node;
 import io.switchboard.bus.Bus;
 import io.switchboard.bus.BusMessage;
 import io.switchboard.bus.History;
+import io.switchboard.bus.Lineage;
 import io.switchboard.bus.Topic;
 import io.switchboard.protocol.ChannelNames;
 import io.switchboard.protocol.EventEnvelope;
@@ -14,11 +15,13 @@ import io.switchboard.registry.Subscriber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.TreeMap;
 
 /**
  * Puts one topic's events in order on this node and hands each, encoded once, to the topic's
@@ -28,32 +31,45 @@ import java.util.TreeMap;
  * after {@code n} (pub/sub dropped a message, e.g. during a Redis reconnect), {@code n+2} waits
  * while {@code n+1} is fetched from history; duplicates are dropped.
  *
- * <p><b>Concurrency.</b> Work arrives from the bus thread (messages) and from history reads
- * (repairs); it is queued in {@code inbox} and run by one thread at a time, whichever finds the
- * inbox idle, so the state below needs no lock and no lock is held while subscribers write to
- * their sockets.
+ * <p><b>Epochs.</b> A newer epoch means the Redis holding the topic changed. Its events wait while
+ * history tells where the offset delivered here stands on the topic's line (see
+ * {@code bus.Lineage}): if it is still on the line, delivery simply goes on; if this node delivered
+ * events the line no longer has, or the line was lost, or events are missing that history no
+ * longer holds, every subscriber is told ({@link Subscriber#lost}) before delivery goes on. A
+ * message of an older epoch than the one delivered is stale and dropped.
+ *
+ * <p><b>Concurrency.</b> Work arrives from the bus thread (messages) and from history reads; it is
+ * queued in {@code inbox} and run by one thread at a time, whichever finds the inbox idle, so the
+ * state below needs no lock and no lock is held while subscribers write to their sockets. At most
+ * one history read is in flight.
  */
 final class TopicDispatcher {
     private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
+    /** Bytes of one history page this dispatcher reads: repairs never pull a whole large history at once. */
+    private static final int PAGE_BYTES = 1 << 20;
 
     private final Topic topic;
     private final Registry registry;
     private final Bus bus;
     private final NodeStats stats;
-    private final int historyLimit;
+    private final int pageLimit;
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     // Touched only by the thread draining the inbox:
+    /** Live events of the current epoch that came ahead of {@code last}, by seq. */
     private final TreeMap<Long, BusMessage> waiting = new TreeMap<>();
+    /** Live events of a newer epoch, in arrival order, until history placed {@code last} on its line. */
+    private List<BusMessage> newer = new ArrayList<>();
+    /** The newest epoch of the line delivered here, and the seq of the last event delivered. */
     private Offset last;
-    private boolean repairing;
+    private boolean fetching;
 
-    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int historyLimit) {
+    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int pageLimit) {
         this.topic = topic;
         this.registry = registry;
         this.bus = bus;
         this.stats = stats;
-        this.historyLimit = historyLimit;
+        this.pageLimit = pageLimit;
     }
 
     void onMessage(BusMessage message) {
@@ -65,6 +81,18 @@ final class TopicDispatcher {
         run(() -> {
             if (last == null) {
                 last = current;
+            }
+        });
+    }
+
+    /**
+     * The bus subscription was interrupted and is back: fetch from history what was published
+     * after the last event delivered here, and deliver it in order before anything newer.
+     */
+    void resume() {
+        run(() -> {
+            if (last != null && !fetching) {
+                fetch();
             }
         });
     }
@@ -87,51 +115,162 @@ final class TopicDispatcher {
         }
     }
 
-    /**
-     * The bus subscription was interrupted and is back: fetch from history what was published
-     * after the last event delivered here, and deliver it in order before anything newer.
-     */
-    void resume() {
-        run(() -> {
-            if (last == null) {
-                return; // nothing delivered and no baseline yet: nothing this node could have missed
+    /** A live message from the bus. */
+    private void accept(BusMessage message) {
+        Offset offset = message.offset();
+        if (last == null) {
+            deliver(message);
+            return;
+        }
+        if (last.isMarker() && offset.isAfter(last)) {
+            // The topic had no events when this node subscribed: its line began after that.
+            last = new Offset(offset.epoch(), 0);
+        }
+        if (offset.sameEpoch(last)) {
+            if (offset.seq() <= last.seq()) {
+                return; // a duplicate: already delivered (e.g. both live and by a repair)
             }
-            Offset from = last;
-            bus.history(topic, Optional.of(from), historyLimit)
-                    .whenComplete((history, error) -> run(() -> resumed(from, history, error)));
-        });
+            if (offset.seq() == last.seq() + 1) {
+                deliver(message);
+                deliverWaiting();
+                return;
+            }
+            waiting.put(offset.seq(), message);
+        } else if (offset.olderEpochThan(last)) {
+            return; // stale: this node already delivers a newer epoch
+        } else {
+            newer.add(message);
+        }
+        if (!fetching) {
+            fetch();
+        }
     }
 
-    private void resumed(Offset from, History history, Throwable error) {
+    /** Reads the history after {@code last}: fills a gap, or places {@code last} on a newer epoch's line. */
+    private void fetch() {
+        fetching = true;
+        Offset from = last;
+        bus.history(topic, Optional.of(from), pageLimit, PAGE_BYTES)
+                .whenComplete((history, error) -> run(() -> fetched(from, history, error)));
+    }
+
+    private void fetched(Offset from, History history, Throwable error) {
+        fetching = false;
         if (error != null) {
-            log.warn("Topic {}: could not fetch what was missed after {}: {}", topic, from, error.getMessage());
+            log.warn("Topic {}: could not read history after {}: {}", topic, from, error.getMessage());
+            skipToHeld("history unreadable: " + error.getMessage());
             return;
         }
-        if (!history.current().sameEpoch(from)) {
-            // Redis lost the topic (restarted empty): what exists now is the new epoch from its start.
-            log.warn("Topic {}: history was lost while the bus was down (epoch {} -> {}); delivering the new epoch",
-                    topic, from.epoch(), history.current().epoch());
-            if (!last.sameEpoch(history.current())) {
+        Lineage.Placement placement = history.placement();
+        Offset current = history.current();
+        if (!placement.placed()) {
+            // The line was lost with Redis's data (or is too old to be known): start over at its beginning.
+            log.warn("Topic {}: its history no longer knows {} (Redis lost it); delivering from the start of {}",
+                    topic, from, current.epoch());
+            tell(new Offset(current.epoch(), 0));
+            refetchIfBehind(current);
+            return;
+        }
+        if (current.isAfter(last) && !current.sameEpoch(last) && !current.isMarker()) {
+            if (!placement.onLine()) {
+                Offset fork = new Offset(current.epoch(), placement.after());
+                log.warn("Topic {}: Redis went back to {} after this node delivered up to {}; continuing from {}",
+                        topic, fork, from, fork);
                 waiting.clear();
-                last = new Offset(history.current().epoch(), 0);
+                tell(fork);
+            } else {
+                last = new Offset(current.epoch(), last.seq()); // the same line under its newer epoch
             }
-            Offset start = new Offset(history.current().epoch(), 0);
-            bus.history(topic, Optional.of(start), historyLimit)
-                    .whenComplete((fresh, failed) -> run(() -> resumed(start, fresh, failed)));
+        }
+        long before = last.seq();
+        for (BusMessage message : history.events()) {
+            if (message.offset().seq() == last.seq() + 1) {
+                deliver(message);
+            }
+        }
+        if (!history.events().isEmpty() && history.events().get(0).offset().seq() > before + 1) {
+            // History no longer holds what came between: tell, then go on from what it holds.
+            BusMessage first = history.events().get(0);
+            lostBetween(before, first.offset().seq(), "trimmed or expired");
+            for (BusMessage message : history.events()) {
+                if (message.offset().seq() == last.seq() + 1) {
+                    deliver(message);
+                }
+            }
+        }
+        List<BusMessage> held = newer;
+        newer = new ArrayList<>();
+        held.forEach(this::accept);
+        deliverWaiting();
+        boolean progressed = last.seq() > before;
+        if (!waiting.isEmpty() && waiting.firstKey() > last.seq() + 1) {
+            if (progressed || waiting.firstKey() > current.seq() + 1) {
+                if (!fetching) {
+                    fetch(); // a page at a time, or events published after this read
+                }
+            } else {
+                lostBetween(last.seq(), waiting.firstKey(), "no longer in history");
+                deliverWaiting();
+            }
+        } else if (last.seq() < current.seq() && progressed && !fetching) {
+            fetch(); // the page ended before the current offset
+        }
+    }
+
+    /** After a lost line: read the new one from its start if this node has not caught up with it. */
+    private void refetchIfBehind(Offset current) {
+        last = Offset.marker(0);
+        waiting.clear();
+        List<BusMessage> held = newer;
+        newer = new ArrayList<>();
+        held.forEach(this::accept);
+        if (!fetching && current.seq() > last.seq()) {
+            fetch();
+        }
+    }
+
+    /** Delivery cannot go on from {@code last}: the events held back are all there is. */
+    private void skipToHeld(String why) {
+        List<BusMessage> held = newer;
+        newer = new ArrayList<>();
+        if (!held.isEmpty()) {
+            BusMessage first = held.get(0);
+            tell(new Offset(first.offset().epoch(), first.offset().seq() - 1));
+            held.forEach(this::accept);
             return;
         }
-        if (!history.events().isEmpty()) {
-            log.info("Topic {}: delivering {} event(s) missed while the bus was interrupted", topic, history.events().size());
+        if (!waiting.isEmpty()) {
+            lostBetween(last.seq(), waiting.firstKey(), why);
+            deliverWaiting();
         }
-        history.events().forEach(this::accept);
-        if (!history.recovered()) {
-            long lost = history.events().isEmpty()
-                    ? history.current().seq() - from.seq()
-                    : history.events().get(0).offset().seq() - from.seq() - 1;
-            if (lost > 0) {
-                stats.lostOnBus(lost);
+    }
+
+    private void lostBetween(long delivered, long next, String why) {
+        long lost = next - delivered - 1;
+        stats.lostOnBus(lost);
+        log.warn("Topic {}: {} event(s) after seq {} are not in history ({}); telling subscribers and delivering what follows",
+                topic, lost, delivered, why);
+        tell(new Offset(last.epoch(), next - 1));
+    }
+
+    /** Moves to {@code resumeAt} and tells every subscriber that what follows does not continue what they had. */
+    private void tell(Offset resumeAt) {
+        last = resumeAt;
+        for (Subscriber subscriber : registry.subscribers(topic)) {
+            try {
+                subscriber.lost(resumeAt);
+            } catch (RuntimeException e) {
+                log.warn("A subscriber of {} failed on a lost notice", topic, e);
             }
-            log.warn("Topic {}: history no longer holds everything after {}", topic, from);
+        }
+    }
+
+    private void deliverWaiting() {
+        while (!waiting.isEmpty() && waiting.firstKey() <= last.seq() + 1) {
+            BusMessage next = waiting.pollFirstEntry().getValue();
+            if (next.offset().seq() == last.seq() + 1) {
+                deliver(next);
+            }
         }
     }
 
@@ -149,67 +288,10 @@ final class TopicDispatcher {
         }
     }
 
-    private void accept(BusMessage message) {
-        Offset offset = message.offset();
-        if (last == null) {
-            deliver(message);
-            return;
-        }
-        if (!last.sameEpoch(offset)) {
-            // The topic's history was lost (Redis restarted empty) and a new sequence began at 1:
-            // events of the new epoch before this one are a gap like any other.
-            log.info("Topic {} started a new epoch ({} after {}): its history was lost", topic, offset, last);
-            waiting.clear();
-            last = new Offset(offset.epoch(), 0);
-        }
-        if (offset.seq() <= last.seq()) {
-            return; // a duplicate: already delivered (e.g. both live and by a repair)
-        }
-        if (offset.seq() == last.seq() + 1) {
-            deliver(message);
-            deliverWaiting();
-            return;
-        }
-        waiting.put(offset.seq(), message);
-        if (!repairing) {
-            repair();
-        }
-    }
-
-    private void repair() {
-        repairing = true;
-        Offset from = last;
-        int missing = (int) Math.min(Integer.MAX_VALUE, waiting.firstKey() - from.seq() - 1);
-        log.info("Topic {}: {} event(s) after {} missed on the bus; fetching them from history", topic, missing, from);
-        bus.history(topic, Optional.of(from), missing).whenComplete((history, error) -> run(() -> repaired(history, error)));
-    }
-
-    private void repaired(History history, Throwable error) {
-        repairing = false;
-        if (error == null) {
-            history.events().forEach(this::accept);
-        }
-        if (!waiting.isEmpty() && waiting.firstKey() > last.seq() + 1) {
-            long lost = waiting.firstKey() - last.seq() - 1;
-            stats.lostOnBus(lost);
-            log.warn("Topic {}: {} event(s) after {} are no longer in history ({}); delivering what follows",
-                    topic, lost, last, error == null ? "trimmed or expired" : error.getMessage());
-            last = new Offset(last.epoch(), waiting.firstKey() - 1);
-            deliverWaiting();
-        }
-    }
-
-    private void deliverWaiting() {
-        while (!waiting.isEmpty() && waiting.firstKey() <= last.seq() + 1) {
-            BusMessage next = waiting.pollFirstEntry().getValue();
-            if (next.offset().seq() == last.seq() + 1) {
-                deliver(next);
-            }
-        }
-    }
-
+    /** Delivers the next event of the line; its own offset may carry an older epoch (history before a change). */
     private void deliver(BusMessage message) {
-        last = message.offset();
+        Offset offset = message.offset();
+        last = last == null || offset.isAfter(last) || offset.sameEpoch(last) ? offset : new Offset(last.epoch(), offset.seq());
         Optional<Delivery> delivery = toDelivery(message);
         if (delivery.isEmpty()) {
             return;

@@ -1,5 +1,7 @@
 package io.switchboard.registry;
 
+import io.switchboard.protocol.Offset;
+
 /**
  * Something on this node that receives a topic's events: a client's subscription or a
  * server-side listener. Called by the topic's dispatcher, in offset order, one at a time; it
@@ -7,4 +9,12 @@ package io.switchboard.registry;
  */
 public interface Subscriber {
     void deliver(Delivery delivery);
+
+    /**
+     * The topic's history no longer matches what was delivered here, or events were missed that
+     * it no longer holds: what follows continues after {@code resumeAt}. A client is told
+     * ({@code recovered: false}); a listener that keeps no position may ignore it.
+     */
+    default void lost(Offset resumeAt) {
+    }
 }

@@ -73,8 +73,9 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
     private static Bus createBus(SwitchboardConfig config) {
         Optional<RedissonClient> client = config.redissonConfigFile().map(RedisClients::fromYaml)
                 .or(() -> config.redisUrl().map(url -> RedisClients.fromUrl(url, "switchboard:" + config.nodeId())));
-        return client.<Bus>map(redisson -> new RedisBus(redisson, config.namespace(), config.historySize(), config.historyTtl()))
-                .orElseGet(() -> new LocalBus(config.historySize(), config.historyTtl()));
+        return client.<Bus>map(redisson -> new RedisBus(redisson, config.namespace(), config.historySize(),
+                        config.historyBytes(), config.historyTtl()))
+                .orElseGet(() -> new LocalBus(config.historySize(), config.historyBytes(), config.historyTtl()));
     }
 
     private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {

@@ -31,15 +31,29 @@
   }
 
   /**
-   * True when `offset` comes after `last`. Sequence numbers are only comparable within one epoch:
-   * a new epoch means the server lost the channel's history and started over, so it always wins.
+   * When an epoch began (ms): epochs are 9 base-36 digits of a time and 4 capital letters, so they
+   * sort by time. Other epochs (of older servers) count as the oldest.
+   */
+  function epochTime(epoch) {
+    return /^[0-9a-z]{9}[A-Z]{4}$/.test(epoch) ? parseInt(epoch.slice(0, 9), 36) : 0;
+  }
+
+  /**
+   * True when `offset` comes after `last`: a later seq of the same epoch, or a newer epoch (the
+   * server moved the channel to a new epoch when its Redis changed). A frame of an older epoch than
+   * one already seen never comes after it; epochs of the same millisecond are ordered by seq.
+   * Two epochs of which neither has a time cannot be ordered: the other one wins.
    */
   function isAfter(offset, last) {
     if (typeof offset !== 'string') return true; // nothing to compare: deliver
     if (typeof last !== 'string') return true;
     const a = parseOffset(offset);
     const b = parseOffset(last);
-    return a.epoch !== b.epoch || a.seq > b.seq;
+    if (a.epoch === b.epoch) return a.seq > b.seq;
+    const ta = epochTime(a.epoch);
+    const tb = epochTime(b.epoch);
+    if (ta === 0 && tb === 0) return true; // neither can be ordered: the other epoch wins, as it always did
+    return ta !== tb ? ta > tb : a.seq > b.seq;
   }
 
   /**
@@ -327,15 +341,23 @@
     }
 
     _onSubscribed(frame) {
-      this._subscribes.delete(frame.id);
+      if (frame.id !== undefined) this._subscribes.delete(frame.id);
       const entry = this._channels.get(frame.channel);
-      if (!entry) return;
-      entry.retries = 0;
+      if (!entry && frame.channel !== USER_CHANNEL) return;
       // Only move forward: live events may already have gone past the offset this reply reports.
       if (isAfter(frame.offset, this._offsets.get(frame.channel))) this._offsets.set(frame.channel, frame.offset);
-      if (entry.since) {
+      const recovery = { channel: frame.channel, recovered: frame.recovered === true, offset: frame.offset };
+      if (entry && entry.since) {
+        entry.retries = 0;
         entry.since = false;
-        this._emit('recovered', { channel: frame.channel, recovered: frame.recovered === true, offset: frame.offset });
+        this._emit('recovered', recovery);
+      } else if (frame.recovered === false) {
+        // Unasked, on a live connection: the channel's history no longer continues what this
+        // client saw (the server's Redis went back, or events were missed that history no longer
+        // holds). What follows continues after frame.offset.
+        this._emit('recovered', recovery);
+      } else if (entry) {
+        entry.retries = 0;
       }
     }
 
@@ -408,5 +430,6 @@
 
   Switchboard.backoffDelay = backoffDelay;
   Switchboard.toWebSocketUrl = toWebSocketUrl;
+  Switchboard.isAfter = isAfter;
   return Switchboard;
 });

@@ -152,15 +152,47 @@ class RedisBusTest {
     }
 
     @Test
-    void anUnpublishedChannelHasAStableEpochAtSeqZero() throws Exception {
+    void aChannelNobodyPublishedToStandsAtAMarkerAndReadingItCreatesNoKey() throws Exception {
         Topic topic = Topic.channel("fresh");
         Offset before = bus.history(topic, Optional.empty(), 0).toCompletableFuture().get().current();
-        assertThat(before.seq()).isZero();
+        assertThat(before.isMarker()).isTrue();
+        History again = bus.history(topic, Optional.of(before), 10).toCompletableFuture().get();
+        assertThat(again.recovered()).isTrue();
+        assertThat(redis.command("EXISTS t:{ch:fresh}:meta t:{ch:fresh}:history t:{ch:fresh}:history-times"))
+                .contains(":0");
         Offset first = publish(topic, 1).get(0);
-        assertThat(first).isEqualTo(new Offset(before.epoch(), 1));
+        assertThat(first.seq()).isEqualTo(1);
+        assertThat(first.isAfter(before)).isTrue();
         History fromStart = bus.history(topic, Optional.of(before), 10).toCompletableFuture().get();
         assertThat(fromStart.recovered()).isTrue();
-        assertThat(fromStart.events()).hasSize(1);
+        assertThat(fromStart.events()).extracting(BusMessage::offset).containsExactly(first);
+    }
+
+    @Test
+    void historyIsBoundedByBytesAndAPageStopsAtItsByteBound() throws Exception {
+        RedisBus small = new RedisBus(RedisClients.fromUrl(redis.url(), "test-bytes"), "bytes", 1000, 4_000,
+                Duration.ofHours(1));
+        try {
+            small.start(message -> { });
+            Topic topic = Topic.channel("big");
+            String data = "x".repeat(900);
+            List<Offset> offsets = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                offsets.add(small.publish(List.of(new Bus.Outgoing(topic,
+                        "{\"event\":\"e\",\"data\":\"" + data + "\",\"node\":\"n\"}")))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS).get(0));
+            }
+            History all = small.history(topic, Optional.of(new Offset(offsets.get(0).epoch(), 0)), 100)
+                    .toCompletableFuture().get();
+            assertThat(all.events()).as("about 4,000 bytes of ~950-byte events").hasSize(4);
+            assertThat(all.events().get(3).offset()).isEqualTo(offsets.get(9));
+            assertThat(all.recovered()).isFalse();
+            History page = small.history(topic, Optional.of(offsets.get(5)), 100, 1_500).toCompletableFuture().get();
+            assertThat(page.events()).extracting(BusMessage::offset).containsExactly(offsets.get(6), offsets.get(7));
+            assertThat(page.recovered()).isTrue();
+        } finally {
+            small.close();
+        }
     }
 
     @Test

@@ -9,19 +9,28 @@ import java.util.concurrent.TimeUnit;
 /** A real {@code redis-server} on a free port, with nothing persisted; for tests of the Redis bus. */
 final class RedisProcess implements AutoCloseable {
     final int port;
+    private final java.util.List<String> settings;
     private Process process;
 
     RedisProcess() throws IOException, InterruptedException {
+        this("--save", "", "--appendonly", "no");
+    }
+
+    /** With these settings instead of "nothing persisted", e.g. a {@code --dir} and an append-only file. */
+    RedisProcess(String... settings) throws IOException, InterruptedException {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
+        this.settings = java.util.List.of(settings);
         start();
     }
 
-    /** Starts (again) on the same port, empty: nothing is persisted. */
+    /** Starts (again) on the same port with the same settings (empty unless they persist something). */
     void start() throws IOException, InterruptedException {
-        process = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no")
+        java.util.List<String> command = new java.util.ArrayList<>(
+                java.util.List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1"));
+        command.addAll(settings);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
@@ -51,6 +60,12 @@ final class RedisProcess implements AutoCloseable {
             socket.getOutputStream().write((inline + "\r\nQUIT\r\n").getBytes(StandardCharsets.UTF_8));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /** SIGKILL: Redis gets no chance to save anything. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
     }
 
     @Override

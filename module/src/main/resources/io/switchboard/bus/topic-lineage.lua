@@ -1,0 +1,81 @@
+-- Shared by publish.lua and history.lua (RedisBus prepends it to both): which lineage of offsets a
+-- topic's meta hash describes, and the rule that keeps an offset from ever being handed out twice.
+--
+-- Redis may come back with an older state than the one it acknowledged: restarted from an RDB
+-- snapshot or from an AOF written every second, or a replica promoted before it had the last
+-- writes. The meta hash is then present but its sequence is behind offsets that clients already
+-- hold. What Redis loses together with those writes is its own process: every start (and every
+-- promoted replica) has a new run_id. So the meta remembers the run_id of the Redis that last wrote
+-- it; when another one reads or writes it, the topic moves to a NEW epoch that continues the
+-- sequence from what this Redis still has, and records where the old epoch ended here ("links").
+-- Whoever holds an offset of the old epoch can then tell whether it is still on the line (its seq
+-- is at most the recorded end) or saw events this Redis no longer has (it is past the end).
+--
+-- Meta fields: epoch, seq, rid (run_id of the last writer), born (ms; when seq 1 was handed out),
+-- d ('1' when the last write was acknowledged only once durable), links ('<epoch> <end> <d> ...',
+-- oldest first, at most MAX_LINKS), hb (bytes held by the history list).
+local MAX_LINKS = 16
+local BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz'
+
+-- Epochs are 9 base-36 digits of a time in ms, then 4 capital letters: they sort by time, so a
+-- newer epoch is recognised as newer by any node or client (protocol/Offset does the same).
+local function epoch_time(epoch)
+  if epoch and #epoch == 13 then
+    local digits = string.match(epoch, '^([0-9a-z]+)[A-Z][A-Z][A-Z][A-Z]$')
+    if digits and #digits == 9 then
+      return tonumber(digits, 36)
+    end
+  end
+  return 0
+end
+
+local function new_epoch(now, suffix, previous)
+  local t = math.max(now, epoch_time(previous) + 1) -- later than the one it replaces, whatever the clocks
+  local digits = ''
+  while t > 0 do
+    local d = t % 36
+    digits = string.sub(BASE36, d + 1, d + 1) .. digits
+    t = math.floor(t / 36)
+  end
+  return string.rep('0', 9 - #digits) .. digits .. suffix
+end
+
+-- This Redis process: its run_id and when it started (ms, to the second).
+local function incarnation(now)
+  local info = redis.call('INFO', 'server')
+  local uptime = tonumber(string.match(info, 'uptime_in_seconds:(%d+)')) or 0
+  -- uptime is whole seconds: this errs late, so a marker handed out around a restart is not trusted
+  return string.match(info, 'run_id:(%x+)'), now - uptime * 1000
+end
+
+local function append_link(links, epoch, seq, durable)
+  local tokens = {}
+  for token in string.gmatch(links or '', '%S+') do
+    tokens[#tokens + 1] = token
+  end
+  tokens[#tokens + 1] = epoch
+  tokens[#tokens + 1] = seq
+  tokens[#tokens + 1] = durable
+  local first = math.max(1, #tokens - 3 * MAX_LINKS + 1)
+  return table.concat(tokens, ' ', first)
+end
+
+-- Reads the topic's meta and, if another Redis process wrote it last, moves it to a new epoch that
+-- continues the sequence. Returns nil when the topic has no lineage (never published, or lost),
+-- else { epoch, seq, links, born, d, hb (nil if unknown) }.
+local function lineage(meta, rid, now, suffix)
+  local m = redis.call('HMGET', meta, 'epoch', 'seq', 'rid', 'links', 'born', 'd', 'hb')
+  local epoch = m[1]
+  if not epoch then
+    return nil
+  end
+  local seq = m[2] or '0'
+  local links = m[4] or ''
+  if m[3] ~= rid then
+    links = append_link(links, epoch, seq, m[6] == '1' and '1' or '0')
+    epoch = new_epoch(now, suffix, epoch)
+    redis.call('HSET', meta, 'epoch', epoch, 'rid', rid, 'links', links)
+  end
+  -- hb may be missing (a meta written before it was kept): the caller counts the list then.
+  return { epoch, seq, links, m[5] or '0', m[6] or '0', m[7] and tonumber(m[7]) or nil }
+end
