@@ -4,6 +4,8 @@ import io.switchboard.bus.BusMessage;
 import io.switchboard.bus.LocalBus;
 import io.switchboard.bus.Topic;
 import io.switchboard.bus.Bus;
+import io.switchboard.bus.History;
+import io.switchboard.bus.Lineage;
 import io.switchboard.protocol.Offset;
 import io.switchboard.registry.Delivery;
 import io.switchboard.registry.Registry;
@@ -20,6 +22,7 @@ class TopicDispatcherTest {
     private final Topic topic = Topic.channel("news");
     private final LocalBus history = new LocalBus(100, java.time.Duration.ofHours(1));
     private final List<Long> delivered = new ArrayList<>();
+    private final List<Offset> told = new ArrayList<>();
     private final Registry registry = new Registry(new Registry.InterestListener() {
         @Override
         public void interested(Topic topic) {
@@ -32,7 +35,17 @@ class TopicDispatcherTest {
     private final TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, history, new NodeStats(), 100);
 
     TopicDispatcherTest() {
-        registry.add(topic, (Delivery delivery) -> delivered.add(delivery.offset().seq()));
+        registry.add(topic, new io.switchboard.registry.Subscriber() {
+            @Override
+            public void deliver(Delivery delivery) {
+                delivered.add(delivery.offset().seq());
+            }
+
+            @Override
+            public void lost(Offset resumeAt) {
+                told.add(resumeAt);
+            }
+        });
     }
 
     /** Publishes {@code count} events into the history, returning them as the bus would carry them. */
@@ -78,6 +91,7 @@ class TopicDispatcherTest {
         forgetful.onMessage(new BusMessage(topic, offsets.get(0), "{\"event\":\"e\",\"node\":\"n\"}"));
         forgetful.onMessage(new BusMessage(topic, offsets.get(2), "{\"event\":\"e\",\"node\":\"n\"}"));
         assertThat(delivered).containsExactly(1L, 3L);
+        assertThat(told).as("subscribers are told that event 2 is gone").containsExactly(new Offset(offsets.get(0).epoch(), 2));
         assertThat(shortHistory.history(topic, Optional.of(offsets.get(0)), 10).toCompletableFuture().join().recovered()).isFalse();
     }
 
@@ -87,5 +101,65 @@ class TopicDispatcherTest {
         dispatcher.onMessage(new BusMessage(topic, new Offset("new", 1), "{\"event\":\"e\",\"node\":\"n\"}"));
         dispatcher.onMessage(new BusMessage(topic, new Offset("new", 2), "{\"event\":\"e\",\"node\":\"n\"}"));
         assertThat(delivered).containsExactly(41L, 1L, 2L);
+    }
+
+    private static final String E1 = Offset.epochAt(1_000_000, "AAAA");
+    private static final String E2 = Offset.epochAt(2_000_000, "BBBB");
+
+    private BusMessage message(String epoch, long seq) {
+        return new BusMessage(topic, new Offset(epoch, seq), "{\"event\":\"e\",\"node\":\"n\"}");
+    }
+
+    /** A dispatcher over a bus whose history always answers {@code answer}. */
+    private TopicDispatcher over(History answer) {
+        return new TopicDispatcher(topic, registry, new ScriptedHistoryBus(answer), new NodeStats(), 100);
+    }
+
+    @Test
+    void aNewerEpochThatContinuesTheLineIsDeliveredWithoutANotice() {
+        TopicDispatcher redisRestarted = over(new History(new Offset(E2, 21), false,
+                List.of(message(E2, 21)), new Lineage.Placement(20, true, false)));
+        redisRestarted.onMessage(message(E1, 19));
+        redisRestarted.onMessage(message(E1, 20));
+        redisRestarted.onMessage(message(E2, 21));
+        redisRestarted.onMessage(message(E2, 22));
+        assertThat(delivered).containsExactly(19L, 20L, 21L, 22L);
+        assertThat(told).isEmpty();
+    }
+
+    @Test
+    void aNodeThatDeliveredPastWhereRedisWentBackTellsItsSubscribersThenGoesOnInTheNewEpoch() {
+        // Delivered up to e1-30; Redis came back from a snapshot at 20 and handed out e2-21.
+        TopicDispatcher redisWentBack = over(new History(new Offset(E2, 21), false,
+                List.of(message(E2, 21)), new Lineage.Placement(20, false, false)));
+        redisWentBack.onMessage(message(E1, 29));
+        redisWentBack.onMessage(message(E1, 30));
+        redisWentBack.onMessage(message(E2, 21));
+        redisWentBack.onMessage(message(E2, 22));
+        assertThat(delivered).containsExactly(29L, 30L, 21L, 22L);
+        assertThat(told).containsExactly(new Offset(E2, 20));
+    }
+
+    @Test
+    void anEventOfAnOlderEpochAfterANewerOneIsDroppedAsStale() {
+        TopicDispatcher dispatcher = over(new History(new Offset(E2, 5), true, List.of(), new Lineage.Placement(5, true, true)));
+        dispatcher.onMessage(message(E2, 5));
+        dispatcher.onMessage(message(E1, 6));
+        dispatcher.onMessage(message(E2, 6));
+        assertThat(delivered).containsExactly(5L, 6L);
+        assertThat(told).isEmpty();
+    }
+
+    @Test
+    void aLineLostWithRedisIsToldAndDeliveredFromItsStart() {
+        // The first read cannot place e1-7; the second, from the start of the line, gets e2-1 and e2-2.
+        List<History> answers = new ArrayList<>(List.of(
+                new History(new Offset(E2, 2), false, List.of(), Lineage.Placement.NOWHERE),
+                new History(new Offset(E2, 2), true, List.of(message(E2, 1), message(E2, 2)), new Lineage.Placement(0, true, true))));
+        TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, new ScriptedHistoryBus(answers), new NodeStats(), 100);
+        dispatcher.onMessage(message(E1, 7));
+        dispatcher.onMessage(message(E2, 2));
+        assertThat(delivered).containsExactly(7L, 1L, 2L);
+        assertThat(told).containsExactly(new Offset(E2, 0));
     }
 }
