@@ -8,11 +8,11 @@ import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashSet;
 
 /**
  * The connections each HTTP session logged in, so that they end with it: when the container
@@ -114,9 +114,16 @@ final class LoginSessions implements HttpSessionListener, HttpSessionIdListener 
         }
     }
 
+    /**
+     * Closes on the calling (container) thread, not the node's closer: Tomcat closes WebSockets of
+     * an ended authenticated HTTP session itself, synchronously, with 1008, in its own session
+     * listener. Destroy notifications run in reverse order of registration, so ours (registered
+     * after Tomcat's WebSocket initializer) runs first, and its close must be written by the
+     * time it returns for the client to see 4401.
+     */
     private static void revoke(List<Connection> connections) {
         for (Connection connection : connections) {
-            connection.session().close(CloseCodes.IDENTITY_EXPIRED, "the login ended (logout or session timeout)");
+            connection.session().closeNow(CloseCodes.IDENTITY_EXPIRED, "the login ended (logout or session timeout)");
         }
     }
 }
