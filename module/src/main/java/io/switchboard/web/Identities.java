@@ -39,7 +39,7 @@ final class Identities {
      */
     Verdict decide(String origin, String host, Principal principal, String token) {
         if (!origins.allows(origin, host)) {
-            return new Verdict.Refused(403, "Origin not allowed");
+            return new Verdict.Refused(403, "Origin not allowed (or Host not a public host of this server)");
         }
         if (principal != null) {
             return new Verdict.Accepted(Identity.login(principal.getName()));
