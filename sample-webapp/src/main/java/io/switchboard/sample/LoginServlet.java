@@ -18,8 +18,8 @@ import java.util.Map;
  * ({@code getUserPrincipal()} at the handshake) and is closed with 4401 when the login ends:
  * <ul>
  *   <li>{@code POST /login} (form fields {@code user}, {@code password}): {@link HttpServletRequest#login}
- *       against the container's realm; {@code 200 {"user"}}, {@code 401} for wrong credentials,
- *       {@code 501} when the container has no realm for this application (the demo worker has one).</li>
+ *       against the container's realm; {@code 200 {"user"}}, {@code 401} for wrong credentials or a
+ *       container with no realm for this application (the demo worker has one).</li>
  *   <li>{@code POST /logout}: invalidates the HTTP session; {@code 200 {"user":null}}.</li>
  *   <li>{@code GET /me}: {@code 200 {"user"}}, {@code null} when nobody is logged in.</li>
  * </ul>
@@ -72,18 +72,20 @@ public final class LoginServlet extends HttpServlet {
                     TriggerServlet.error("bad_request", "form fields 'user' and 'password' are required"));
             return;
         }
-        HttpSession previous = request.getSession(false);
-        if (previous != null) {
-            previous.invalidate(); // a new login starts a new session; the old login's sockets end
-        }
-        request.getSession(true); // so that the container keeps the login in it
         try {
+            // A new login replaces the current one: its session, and with it its sockets, end.
+            if (request.getUserPrincipal() != null) {
+                request.logout();
+            }
+            HttpSession previous = request.getSession(false);
+            if (previous != null) {
+                previous.invalidate();
+            }
+            request.getSession(true); // so that the container keeps the login in it
             request.login(user, password);
         } catch (ServletException e) {
-            boolean noRealm = e.getMessage() != null && e.getMessage().toLowerCase().contains("realm");
-            TriggerServlet.writeJson(response, noRealm ? HttpServletResponse.SC_NOT_IMPLEMENTED : HttpServletResponse.SC_UNAUTHORIZED,
-                    TriggerServlet.error(noRealm ? "not_implemented" : "unauthorized",
-                            noRealm ? "this container has no login configured for the sample" : "wrong user name or password"));
+            TriggerServlet.writeJson(response, HttpServletResponse.SC_UNAUTHORIZED, TriggerServlet.error("unauthorized",
+                    "login refused: wrong user name or password, or no login configured for the sample in this container"));
             return;
         }
         TriggerServlet.writeJson(response, HttpServletResponse.SC_OK, user(request.getUserPrincipal()));
