@@ -393,3 +393,124 @@ test('close() stops for good and rejects pending publishes', async (t) => {
   assert.equal(WS.sockets.length, 1, 'no reconnect after close()');
   assert.deepEqual(WS.sockets[0].closedWith, { code: 1000, reason: 'client closed' });
 });
+
+// ---- client tokens: fetched before every connect, refreshed before they expire ----------------
+
+/** Lets promise callbacks run (the fake clock does not replace setImmediate). */
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A token in the server's format, expiring at `expirySeconds`; the signature is not checked here. */
+const tokenFor = (user, expirySeconds) => Buffer.from(user).toString('base64url') + '.' + expirySeconds + '.sig';
+
+/** Advances the fake clock in heartbeat-sized steps, the server answering each ping, so the socket stays up. */
+function advance(clock, ws, ms) {
+  for (let left = ms; left > 0; left -= 20000) {
+    clock.tick(Math.min(20000, left));
+    ws.receive({ op: 'pong' });
+  }
+}
+
+test('reads the expiry of tokens in the server format and plans the refresh ahead of it', () => {
+  assert.equal(Switchboard.tokenExpiry(tokenFor('alice', 1700000000)), 1700000000 * 1000);
+  assert.equal(Switchboard.tokenExpiry('opaque'), null);
+  assert.equal(Switchboard.tokenExpiry('a.b.c'), null);
+  assert.equal(Switchboard.refreshDelay(600000, 0), 540000, 'a minute ahead of a long-lived token');
+  assert.equal(Switchboard.refreshDelay(100000, 0), 80000, 'a fifth of a short-lived one');
+  assert.equal(Switchboard.refreshDelay(0, 5000), 1000, 'never sooner than a second, even when late');
+});
+
+test('a token function is asked before every connect, and again after a 4401 close', async (t) => {
+  const issued = [];
+  const token = () => {
+    const next = tokenFor('alice', 1000 + 3600 + issued.length);
+    issued.push(next);
+    return Promise.resolve(next);
+  };
+  const { clock, WS, latest } = setup(t, 'ws://h/switchboard/ws', { token });
+  assert.equal(WS.sockets.length, 0, 'no socket before the token arrives');
+  await flush();
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=' + encodeURIComponent(issued[0]));
+  latest().open();
+  latest().receive({ op: 'welcome', session: 's', node: 'node-1', heartbeat: 25000, user: 'alice' });
+
+  latest().drop(4401); // the identity ran out
+  clock.tick(15000);
+  await flush();
+  assert.equal(issued.length, 2);
+  assert.equal(WS.sockets.length, 2);
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=' + encodeURIComponent(issued[1]));
+});
+
+test('sends refresh with a fresh token on the open socket before the current one expires', async (t) => {
+  // The fake clock starts at 1,000,000 ms = 1,000 s; the first token lives 300 s.
+  let expiry = 1000 + 300;
+  const token = () => Promise.resolve(tokenFor('alice', expiry));
+  const { clock, latest } = setup(t, 'ws://h/switchboard/ws', { token });
+  await flush();
+  const ws = latest();
+  ws.open();
+  ws.receive({ op: 'welcome', session: 's', node: 'node-1', heartbeat: 25000, user: 'alice' });
+
+  expiry += 600; // what the application's token endpoint hands out from now on
+  advance(clock, ws, 239000);
+  await flush();
+  assert.deepEqual(ws.ops('refresh'), [], 'not yet: a minute before expiry');
+  advance(clock, ws, 1000);
+  await flush();
+  assert.deepEqual(ws.ops('refresh').map((f) => f.token), [tokenFor('alice', 1900)]);
+  assert.equal(ws.closedWith, null, 'the same socket, kept open');
+
+  // The next refresh is planned from the new token's expiry (1,900 s), not the old one's.
+  advance(clock, ws, 60000);
+  await flush();
+  assert.equal(ws.ops('refresh').length, 1);
+});
+
+test('tokens whose expiry cannot be read are refreshed every refreshInterval', async (t) => {
+  let n = 0;
+  const token = () => 'opaque-' + (++n); // a plain function answering at once works as well
+  const { clock, latest } = setup(t, 'ws://h/switchboard/ws', { token, refreshInterval: 30000 });
+  await flush();
+  const ws = latest();
+  ws.open();
+  ws.receive({ op: 'welcome', session: 's', node: 'node-1', heartbeat: 25000, user: 'alice' });
+  advance(clock, ws, 30000);
+  await flush();
+  advance(clock, ws, 30000);
+  await flush();
+  assert.deepEqual(ws.ops('refresh').map((f) => f.token), ['opaque-2', 'opaque-3']);
+});
+
+test('a fixed token is never refreshed: only a token function can give a fresh one', async (t) => {
+  const { clock, latest } = setup(t, 'ws://h/switchboard/ws', { token: tokenFor('alice', 1000 + 120) });
+  const ws = latest();
+  ws.open();
+  ws.receive({ op: 'welcome', session: 's', node: 'node-1', heartbeat: 25000, user: 'alice' });
+  advance(clock, ws, 110000);
+  await flush();
+  assert.deepEqual(ws.ops('refresh'), []);
+});
+
+test('a failing token function is reported and the connect is retried with backoff', async (t) => {
+  let calls = 0;
+  const token = () => (++calls === 1 ? Promise.reject(new Error('login expired')) : Promise.resolve('opaque'));
+  const { sb, clock, WS, latest } = setup(t, 'ws://h/switchboard/ws', { token });
+  const errors = [];
+  sb.on('error', (e) => errors.push(e.code));
+  await flush();
+  assert.equal(WS.sockets.length, 0);
+  assert.deepEqual(errors, ['token']);
+  clock.tick(15000);
+  await flush();
+  assert.equal(calls, 2);
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=opaque');
+});
+
+test('close() while a token is being fetched opens no socket', async (t) => {
+  let resolve;
+  const { sb, WS } = setup(t, 'ws://h/switchboard/ws', { token: () => new Promise((r) => { resolve = r; }) });
+  sb.close();
+  resolve('late');
+  await flush();
+  assert.equal(WS.sockets.length, 0);
+});

@@ -1,6 +1,7 @@
 /*
  * The demo page: shows which node holds this page's socket, the `news` events with the node that
- * triggered each one, a trigger form (POST trigger) and a small chat on `chat.lobby`.
+ * triggered each one, a trigger form (POST trigger), a demo login (POST login / logout) and a small
+ * chat on `chat.lobby`.
  *
  * Every piece of event data goes into the DOM through textContent, never innerHTML: the data comes
  * from other users.
@@ -37,7 +38,10 @@
   sb.on('close', () => showStatus('disconnected'));
   // The node only changes when a new socket says welcome, so it keeps naming the last node while
   // a reconnect is under way.
-  sb.on('welcome', (welcome) => { $('node').textContent = welcome.node; });
+  sb.on('welcome', (welcome) => {
+    $('node').textContent = welcome.node;
+    showUser(welcome.user);
+  });
   sb.on('error', (error) => console.warn('Switchboard:', error.code, error.message, error.channel || ''));
 
   // After a reconnect the server replays what this page missed; if its history no longer covers
@@ -108,6 +112,51 @@
     } finally {
       send.disabled = false;
       input.focus();
+    }
+  });
+
+  // ---- login: a container login the socket's identity rests on --------------------------------
+
+  function showUser(user) {
+    $('user').textContent = user || 'anonymous';
+    $('login-form').hidden = !!user;
+    $('logout-form').hidden = !user;
+  }
+
+  const loginResult = $('login-result');
+  async function post(path, fields) {
+    const response = await fetch(path, { method: 'POST', body: new URLSearchParams(fields) });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.message || 'HTTP ' + response.status);
+    return body;
+  }
+
+  $('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    loginResult.className = 'result';
+    try {
+      await post('login', { user: $('login-user').value.trim(), password: $('login-password').value });
+      // The open socket was opened anonymously; a new page load opens one with the login.
+      location.reload();
+    } catch (error) {
+      loginResult.textContent = 'Login failed: ' + error.message;
+      loginResult.className = 'result failed';
+    }
+  });
+
+  sb.on('close', (e) => {
+    if (e.code === 4401) loginResult.textContent = 'The login ended: the server closed the socket with 4401.';
+  });
+
+  $('logout-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await post('logout', {});
+      // Nothing else to do: the server closes this login's socket (4401) and the client reconnects anonymously.
+      loginResult.textContent = 'Logged out.';
+    } catch (error) {
+      loginResult.textContent = 'Logout failed: ' + error.message;
+      loginResult.className = 'result failed';
     }
   });
 

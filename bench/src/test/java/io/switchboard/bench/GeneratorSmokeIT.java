@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * asserted; that is what bench/run is for.
  */
 class GeneratorSmokeIT {
-    private static final String TOKEN = "smoke-token";
+    private static final String TOKEN = "smoke-token-of-at-least-32-bytes!";
     private static final int CLIENTS = 50;
 
     private static RedisServer redis;

@@ -325,7 +325,7 @@ class BadInputIT {
 
     @Test
     void handshakeWithValidClientTokenIdentifiesTheUser() {
-        WsClient client = clients.connect(node.ws().token(ClientToken.mint(cluster.apiToken(), "alice")));
+        WsClient client = clients.connect(node.ws().token(ClientToken.mint(cluster.tokenSecret(), "alice")));
 
         assertThat(client.user()).isEqualTo("alice");
         assertThat(client.subscribe("private-alice").path("channel").asText()).isEqualTo("private-alice");
@@ -334,7 +334,7 @@ class BadInputIT {
 
     @Test
     void handshakeWithExpiredClientTokenIsRefusedWithUnauthorized() {
-        String expired = ClientToken.mint(cluster.apiToken(), "alice", Instant.now().minusSeconds(60));
+        String expired = ClientToken.mint(cluster.tokenSecret(), "alice", Instant.now().minusSeconds(60));
 
         assertHandshakeRefused(expired, 401);
         nodeStillServesWellBehavedClients();
@@ -343,14 +343,14 @@ class BadInputIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"signed with another secret", "user swapped", "signature cut", "garbage"})
     void handshakeWithForgedClientTokenIsRefusedWithUnauthorized(String forgery) {
-        String genuine = ClientToken.mint(cluster.apiToken(), "alice");
+        String genuine = ClientToken.mint(cluster.tokenSecret(), "alice");
         String forged;
         switch (forgery) {
             case "signed with another secret":
                 forged = ClientToken.mint("not-the-secret", "alice");
                 break;
             case "user swapped":
-                String bob = ClientToken.mint(cluster.apiToken(), "bob");
+                String bob = ClientToken.mint(cluster.tokenSecret(), "bob");
                 forged = bob.substring(0, bob.indexOf('.')) + genuine.substring(genuine.indexOf('.'));
                 break;
             case "signature cut":

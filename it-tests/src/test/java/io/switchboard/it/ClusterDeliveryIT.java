@@ -139,7 +139,7 @@ class ClusterDeliveryIT {
 
     @Test
     void userEventReachesEverySessionOfThatUserOnEveryNodeAndNoOtherSession() {
-        String secret = cluster.apiToken();
+        String secret = cluster.tokenSecret();
         WsClient aliceOnNode1 = clients.connect(cluster.node(1).ws().token(ClientToken.mint(secret, "alice")));
         WsClient aliceOnNode2 = clients.connect(cluster.node(2).ws().token(ClientToken.mint(secret, "alice")));
         WsClient bobOnNode1 = clients.connect(cluster.node(1).ws().token(ClientToken.mint(secret, "bob")));
@@ -210,7 +210,7 @@ class ClusterDeliveryIT {
     void userTopicIsSubscribedOnlyByNodesWithSessionsOfThatUser() {
         String user = "carol-" + Long.toHexString(System.nanoTime());
         String topic = "switchboard:u:" + user;
-        String token = ClientToken.mint(cluster.apiToken(), user);
+        String token = ClientToken.mint(cluster.tokenSecret(), user);
         WsClient onNode1 = clients.connect(cluster.node(1).ws().token(token));
         WsClient onNode3 = clients.connect(cluster.node(3).ws().token(token));
 

@@ -6,6 +6,7 @@ import io.switchboard.it.support.ApiResponse;
 import io.switchboard.it.support.Await;
 import io.switchboard.it.support.DemoLauncherProcess;
 import io.switchboard.it.support.FreePorts;
+import io.switchboard.it.support.Json;
 import io.switchboard.it.support.WsClient;
 import io.switchboard.it.support.WsClients;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DemoLauncherIT {
 
-    private static final String API_TOKEN = "t";
+    private static final String API_TOKEN = "demo-launcher-it-api-token-of-32-bytes";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -92,6 +93,59 @@ class DemoLauncherIT {
     }
 
     @Test
+    @Order(2)
+    void theTriggerRefusesCrossSitePostsAndPublishesNothing() {
+        WsClient onWorker1 = clients.connect(WsClient.to(workers.get(0)));
+        onWorker1.subscribe("news");
+        ApiClient worker2 = ApiClient.of(workers.get(1), null);
+        String ownOrigin = "http://" + workers.get(1).getHost() + ":" + workers.get(1).getPort();
+
+        List<Map<String, String>> foreign = List.of(
+                Map.of("Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"),
+                Map.of("Origin", "https://evil.example"),
+                Map.of("Origin", ownOrigin, "Sec-Fetch-Site", "same-site"),
+                Map.of("Origin", "null"));
+        for (Map<String, String> headers : foreign) {
+            java.net.http.HttpResponse<String> refused = worker2.postForm("/trigger", Map.of("message", "forged"), headers);
+            assertThat(refused.statusCode()).as("trigger with %s", headers).isEqualTo(403);
+        }
+        java.net.http.HttpResponse<String> own = worker2.postForm("/trigger", Map.of("message", "from the page"),
+                Map.of("Origin", ownOrigin, "Sec-Fetch-Site", "same-origin"));
+        assertThat(own.statusCode()).isEqualTo(200);
+
+        onWorker1.awaitFrame(frame -> "from the page".equals(frame.path("data").path("message").asText()), TIMEOUT);
+        assertThat(onWorker1.events("news")).extracting(event -> event.path("data").path("message").asText())
+                .doesNotContain("forged");
+    }
+
+    @Test
+    @Order(2)
+    void aDemoLoginIdentifiesTheSocketAndItsLogoutClosesItWith4401() throws Exception {
+        URI worker = workers.get(0);
+        ApiClient api = ApiClient.of(worker, null);
+        Map<String, String> sameOrigin = Map.of("Origin", "http://" + worker.getHost() + ":" + worker.getPort());
+        java.net.http.HttpResponse<String> login = api.postForm("/login", Map.of("user", "alice", "password", "demo"), sameOrigin);
+        assertThat(login.statusCode()).as("login answer %s", login.body()).isEqualTo(200);
+        List<String> cookies = login.headers().allValues("Set-Cookie");
+        String last = cookies.get(cookies.size() - 1); // the session id after login (changed on authentication)
+        String session = last.substring(0, last.indexOf(';'));
+
+        WsClient alice = clients.connect(WsClient.to(worker).cookie(session));
+        WsClient anonymous = clients.connect(WsClient.to(worker));
+        assertThat(alice.user()).isEqualTo("alice");
+        assertThat(alice.subscribe("private-alice").path("op").asText()).isEqualTo("subscribed");
+        assertThat(alice.request(Json.object().put("op", "subscribe").put("channel", "private-bob")).path("code").asText())
+                .as("another user's channel").isEqualTo("forbidden");
+
+        java.net.http.HttpResponse<String> logout = api.postForm("/logout", Map.of(),
+                Map.of("Origin", sameOrigin.get("Origin"), "Cookie", session));
+        assertThat(logout.statusCode()).isEqualTo(200);
+
+        assertThat(alice.awaitClose(TIMEOUT).code()).isEqualTo(4401);
+        assertThat(anonymous.ping().path("op").asText()).isEqualTo("pong");
+    }
+
+    @Test
     @Order(3)
     void sigtermToTheLauncherStopsEveryProcessItStarted() {
         List<ProcessHandle> started = launcher.descendants();
@@ -107,8 +161,9 @@ class DemoLauncherIT {
     @Order(4)
     void sigkillToTheLauncherStillStopsItsWorkersAndItsRedis() {
         int port = FreePorts.consecutive(1);
+        // No secrets given: the launcher generates both (API token and client token secret) and still starts.
         try (DemoLauncherProcess killed = DemoLauncherProcess.start("DemoLauncherIT-killed-launcher",
-                "--nodes", "1", "--port", Integer.toString(port), "--api-token", API_TOKEN)) {
+                "--nodes", "1", "--port", Integer.toString(port))) {
             killed.awaitReady(READY_TIMEOUT);
             List<ProcessHandle> started = killed.descendants();
             assertThat(started).as("processes started by the launcher")

@@ -22,6 +22,7 @@ public record SwitchboardConfig(
         Optional<String> apiToken,
         Optional<String> tokenSecret,
         List<String> allowedOrigins,
+        List<String> publicHosts,
         ChannelPatterns clientPublish,
         String nodeId,
         Duration heartbeat,
@@ -44,6 +45,7 @@ public record SwitchboardConfig(
     public static final String API_TOKEN = "switchboard.api-token";
     public static final String TOKEN_SECRET = "switchboard.token-secret";
     public static final String ALLOWED_ORIGINS = "switchboard.allowed-origins";
+    public static final String PUBLIC_HOSTS = "switchboard.public-hosts";
     public static final String CLIENT_PUBLISH = "switchboard.client-publish";
     public static final String NODE_ID = "switchboard.node-id";
     public static final String HEARTBEAT = "switchboard.heartbeat";
@@ -58,6 +60,9 @@ public record SwitchboardConfig(
     public static final String HISTORY_BYTES = "switchboard.history-bytes";
     public static final String HISTORY_TTL = "switchboard.history-ttl";
 
+    /** The shortest API token or token secret accepted, in UTF-8 bytes (a guessable secret is no secret). */
+    public static final int MIN_SECRET_BYTES = 32;
+
     public static SwitchboardConfig load(ConfigSource source) {
         return new SwitchboardConfig(
                 source.get(ENABLED).map(v -> parseBoolean(ENABLED, v)).orElse(true),
@@ -65,9 +70,10 @@ public record SwitchboardConfig(
                 source.get(REDISSON_CONFIG),
                 source.get(NAMESPACE).map(v -> checked(NAMESPACE, v, v.matches("[A-Za-z0-9_.:-]{1,64}"))).orElse("switchboard"),
                 source.get(PREFIX).map(SwitchboardConfig::normalizePrefix).orElse("/switchboard"),
-                source.get(API_TOKEN),
-                source.get(TOKEN_SECRET),
+                source.get(API_TOKEN).map(v -> secret(API_TOKEN, v)),
+                source.get(TOKEN_SECRET).map(v -> secret(TOKEN_SECRET, v)),
                 source.get(ALLOWED_ORIGINS).map(SwitchboardConfig::list).orElse(List.of()),
+                source.get(PUBLIC_HOSTS).map(SwitchboardConfig::list).orElse(List.of()),
                 ChannelPatterns.parse(source.get(CLIENT_PUBLISH).orElse("")),
                 source.get(NODE_ID).orElseGet(SwitchboardConfig::defaultNodeId),
                 Duration.ofMillis(integer(source, HEARTBEAT, 25_000, 100)),
@@ -83,9 +89,12 @@ public record SwitchboardConfig(
                 Duration.ofSeconds(integer(source, HISTORY_TTL, 86_400, 1)));
     }
 
-    /** The secret that signs client tokens: {@code token-secret}, else the API token. */
+    /**
+     * The secret that signs client tokens. Never the API token: whoever holds a token secret can
+     * mint identities, and a leaked client-token key must not also open the publishing API.
+     */
     public Optional<String> clientTokenSecret() {
-        return tokenSecret.or(() -> apiToken);
+        return tokenSecret;
     }
 
     /** A description of the configuration that is safe to log: no secret, no password. */
@@ -93,8 +102,20 @@ public record SwitchboardConfig(
         return "node=" + nodeId + ", prefix=" + prefix + ", namespace=" + namespace
                 + ", bus=" + (redisUrl.isPresent() || redissonConfigFile.isPresent() ? "redis" : "in-process")
                 + ", apiToken=" + (apiToken.isPresent() ? "set" : "not set (publishing API refused)")
+                + ", clientTokens=" + (tokenSecret.isPresent() ? "enabled" : "disabled (no token secret)")
                 + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "same host" : allowedOrigins)
+                + ", publicHosts=" + (publicHosts.isEmpty() ? "none (loopback only)" : publicHosts)
                 + ", clientPublish=" + clientPublish + ", heartbeat=" + heartbeat.toMillis() + "ms";
+    }
+
+    /** Refuses a secret too short to resist guessing; the message names its length, never its value. */
+    private static String secret(String key, String value) {
+        int bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes < MIN_SECRET_BYTES) {
+            throw new ConfigException(key + " must be at least " + MIN_SECRET_BYTES + " bytes (a random string, e.g. "
+                    + "openssl rand -base64 32), was " + bytes + " bytes");
+        }
+        return value;
     }
 
     private static String normalizePrefix(String value) {

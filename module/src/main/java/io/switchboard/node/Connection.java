@@ -12,6 +12,7 @@ import io.switchboard.protocol.Frames;
 import io.switchboard.protocol.Offset;
 import io.switchboard.protocol.ProtocolException;
 import io.switchboard.registry.Delivery;
+import io.switchboard.security.ClientTokens;
 import io.switchboard.session.ClientSession;
 
 import java.util.ArrayList;
@@ -36,11 +37,18 @@ public final class Connection {
     private final RateLimiter publishRate;
     private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
     private final ChannelSubscription userSubscription;
+    /**
+     * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
+     * {@code refresh}; {@link Identity#NO_TOKEN} when it rests on none. Written on the connection's
+     * thread, read by the node's expiry sweep on its timer thread.
+     */
+    private volatile long tokenExpiry;
 
-    Connection(SwitchboardNode node, ClientSession session, String user) {
+    Connection(SwitchboardNode node, ClientSession session, Identity identity) {
         this.node = node;
         this.session = session;
-        this.user = user;
+        this.user = identity.user();
+        this.tokenExpiry = identity.tokenExpiry();
         this.publishRate = new RateLimiter(node.config().publishRatePerSecond());
         this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
     }
@@ -68,6 +76,7 @@ public final class Connection {
                 case "publish" -> publish(request);
                 case "ping" -> session.send(Frames.pong(request.id()));
                 case "pong" -> { } // the answer to our heartbeat; touch() above was the point
+                case "refresh" -> refresh(request);
                 default -> throw new ProtocolException(ErrorCode.UNKNOWN_OP,
                         "unknown op " + ChannelNames.quote(request.op()));
             }
@@ -91,6 +100,33 @@ public final class Connection {
         if (userSubscription != null) {
             node.registry().remove(userSubscription.topic(), userSubscription);
         }
+    }
+
+    /** Whether the client token this connection rests on has expired without a refresh. */
+    boolean tokenExpired(ClientTokens tokens) {
+        long expiry = tokenExpiry;
+        return expiry != Identity.NO_TOKEN && tokens.isExpired(expiry);
+    }
+
+    /**
+     * {@code refresh}: a valid token for the same user moves the connection's expiry to that
+     * token's. Success has no answer (SPEC v1.1 defines none); a refusal is an {@code error} and
+     * leaves the old expiry in force.
+     */
+    private void refresh(ClientRequest request) throws ProtocolException {
+        String token = request.requiredString("token");
+        if (tokenExpiry == Identity.NO_TOKEN) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, user == null
+                    ? "this connection has no identity to refresh"
+                    : "this connection's identity comes from the server's login, not from a token");
+        }
+        ClientTokens.Claims claims = node.clientTokens().flatMap(tokens -> tokens.claims(token))
+                .orElseThrow(() -> new ProtocolException(ErrorCode.UNAUTHORIZED,
+                        "invalid or expired token; the current one still expires at " + tokenExpiry));
+        if (!claims.user().equals(user)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "the token is for another user; a connection keeps its user");
+        }
+        tokenExpiry = claims.expiryEpochSeconds();
     }
 
     private void subscribe(ClientRequest request) throws ProtocolException {

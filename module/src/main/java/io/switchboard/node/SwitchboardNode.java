@@ -21,16 +21,20 @@ import io.switchboard.protocol.Json;
 import io.switchboard.protocol.Offset;
 import io.switchboard.registry.Registry;
 import io.switchboard.registry.Subscriber;
+import io.switchboard.security.ClientTokens;
+import io.switchboard.security.DefaultChannelAuthorizer;
 import io.switchboard.session.ClientSession;
 import jakarta.websocket.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * registry and the bus, wired together.
  *
  * <p><b>Threads it owns</b> (all daemon, all named {@code switchboard-*}, all stopped by
- * {@link #stop}): {@code timer} (heartbeats, node figures), {@code closer} (writes close frames,
+ * {@link #stop}): {@code timer} (heartbeats, token expiries, node figures), {@code closer} (writes close frames,
  * which may block on a dead socket), {@code interest} (bus subscribe/unsubscribe calls, in order).
  * Bus threads belong to the bus; connection threads to the container.
  */
@@ -67,11 +71,18 @@ public final class SwitchboardNode implements Switchboard {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("switchboard-timer"));
     private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
     private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
-    private volatile ChannelAuthorizer authorizer = (user, channel) -> true;
+    private final Optional<ClientTokens> clientTokens;
+    private volatile ChannelAuthorizer authorizer = new DefaultChannelAuthorizer();
     private volatile boolean stopping;
 
     public SwitchboardNode(SwitchboardConfig config, Bus bus) {
+        this(config, bus, Clock.systemUTC());
+    }
+
+    /** @param clock the clock client tokens are checked against */
+    public SwitchboardNode(SwitchboardConfig config, Bus bus, Clock clock) {
         this.config = config;
+        this.clientTokens = config.clientTokenSecret().map(secret -> new ClientTokens(secret, clock));
         this.bus = bus;
         this.interest = new BusInterest(bus, interestWorker, this::newDispatcher);
         this.registry = new Registry(interest);
@@ -88,6 +99,10 @@ public final class SwitchboardNode implements Switchboard {
         timer.scheduleWithFixedDelay(this::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(this::checkStalledSends, 1, 1, TimeUnit.SECONDS);
+        if (clientTokens.isPresent()) {
+            // Token expiries have a resolution of one second: one sweep a second finds each in time.
+            timer.scheduleWithFixedDelay(this::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
+        }
         log.info("Switchboard started: {}", config.describe());
         if (!"redis".equals(bus.kind())) {
             log.warn("Switchboard runs SINGLE-NODE with an in-process bus (no switchboard.redis configured): "
@@ -127,9 +142,9 @@ public final class SwitchboardNode implements Switchboard {
     // ---- connections --------------------------------------------------------------------------
 
     /** A new WebSocket connection, after the handshake was accepted. */
-    public Connection open(Session session, String user) {
+    public Connection open(Session session, Identity identity) {
         ClientSession clientSession = new ClientSession(session, config.sendQueueFrames(), closer);
-        Connection connection = new Connection(this, clientSession, user);
+        Connection connection = new Connection(this, clientSession, identity);
         if (stopping) {
             clientSession.close(CloseCodes.GOING_AWAY, "server shutting down");
             return connection;
@@ -155,6 +170,22 @@ public final class SwitchboardNode implements Switchboard {
             if (connection.session().sendStalledFor(limit)) {
                 connection.session().closeStalled("a send waited " + SEND_TIMEOUT_MILLIS / 1000
                         + " s: the client is not reading");
+            }
+        }
+    }
+
+    /**
+     * One sweep for every connection whose client token has expired without a {@code refresh}:
+     * closed with 4401, so the client reconnects with a fresh token or not at all.
+     */
+    void closeExpiredIdentities() {
+        ClientTokens tokens = clientTokens.orElse(null);
+        if (tokens == null) {
+            return;
+        }
+        for (Connection connection : connections.values()) {
+            if (connection.tokenExpired(tokens)) {
+                connection.session().close(CloseCodes.IDENTITY_EXPIRED, "token expired");
             }
         }
     }
@@ -321,6 +352,11 @@ public final class SwitchboardNode implements Switchboard {
 
     NodeStats stats() {
         return stats;
+    }
+
+    /** The verifier of client tokens; empty when no {@code switchboard.token-secret} is configured. */
+    public Optional<ClientTokens> clientTokens() {
+        return clientTokens;
     }
 
     ChannelAuthorizer authorizer() {

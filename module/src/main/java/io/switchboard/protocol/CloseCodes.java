@@ -13,6 +13,13 @@ public final class CloseCodes {
     /** Try again later: the client did not keep up (its send queue overflowed) or the node is overloaded. */
     public static final int TRY_AGAIN_LATER = 1013;
 
+    /**
+     * The identity the connection was opened with expired (client token not refreshed in time) or
+     * was revoked (the HTTP session that authenticated it ended). The client may reconnect with a
+     * fresh token or after logging in again.
+     */
+    public static final int IDENTITY_EXPIRED = 4401;
+
     private CloseCodes() {
     }
 }

@@ -1,6 +1,7 @@
 package io.switchboard.web;
 
 import io.switchboard.node.SwitchboardNode;
+import jakarta.servlet.http.HttpSession;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -9,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The endpoint's configurator: keeps the handshake's Origin, Host, user Principal and
- * {@code ?token=} for {@code onOpen}, and gives every connection an endpoint bound to this
+ * The endpoint's configurator: keeps the handshake's Origin, Host, user Principal, HTTP session
+ * and {@code ?token=} for {@code onOpen}, and gives every connection an endpoint bound to this
  * application's node.
  *
  * <p>The configuration passed to {@code modifyHandshake} is a per-connection copy (WebSocket 2.1),
@@ -19,10 +20,12 @@ import java.util.Map;
 final class HandshakeCapture extends ServerEndpointConfig.Configurator {
     private final SwitchboardNode node;
     private final Identities identities;
+    private final LoginSessions logins;
 
-    HandshakeCapture(SwitchboardNode node, Identities identities) {
+    HandshakeCapture(SwitchboardNode node, Identities identities, LoginSessions logins) {
         this.node = node;
         this.identities = identities;
+        this.logins = logins;
     }
 
     @Override
@@ -32,7 +35,8 @@ final class HandshakeCapture extends ServerEndpointConfig.Configurator {
                 header(request.getHeaders(), "Origin"),
                 header(request.getHeaders(), "Host"),
                 request.getUserPrincipal(),
-                tokens == null || tokens.isEmpty() ? null : tokens.get(0)));
+                tokens == null || tokens.isEmpty() ? null : tokens.get(0),
+                request.getHttpSession() instanceof HttpSession session ? session : null));
     }
 
     @Override
@@ -44,7 +48,7 @@ final class HandshakeCapture extends ServerEndpointConfig.Configurator {
     @Override
     @SuppressWarnings("unchecked")
     public <T> T getEndpointInstance(Class<T> endpointClass) {
-        return (T) new SwitchboardEndpoint(node, identities);
+        return (T) new SwitchboardEndpoint(node, identities, logins);
     }
 
     private static String header(Map<String, List<String>> headers, String name) {

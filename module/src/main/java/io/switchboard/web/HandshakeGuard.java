@@ -10,7 +10,8 @@ import java.io.IOException;
 
 /**
  * Refuses a WebSocket handshake before the upgrade: 403 for a foreign Origin (cross-site
- * WebSocket hijacking), 401 for a forged or expired token. A refused handshake never becomes a
+ * WebSocket hijacking) or a browser's handshake to a Host that is neither loopback nor a
+ * configured public host (DNS rebinding), 401 for a forged or expired token. A refused handshake never becomes a
  * connection, so a hostile page learns nothing but the status.
  */
 final class HandshakeGuard extends HttpFilter {

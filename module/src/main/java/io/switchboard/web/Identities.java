@@ -1,5 +1,6 @@
 package io.switchboard.web;
 
+import io.switchboard.node.Identity;
 import io.switchboard.security.ClientTokens;
 import io.switchboard.security.OriginPolicy;
 
@@ -14,7 +15,10 @@ final class Identities {
 
     /** The decision on one handshake. */
     sealed interface Verdict {
-        record Accepted(String user) implements Verdict {
+        record Accepted(Identity identity) implements Verdict {
+            String user() {
+                return identity.user();
+            }
         }
 
         record Refused(int httpStatus, String reason) implements Verdict {
@@ -30,24 +34,24 @@ final class Identities {
     }
 
     /**
-     * @param user the {@code Accepted} user is the container's Principal if any, else the
-     *             token's user, else {@code null} (anonymous)
+     * The {@code Accepted} identity is the container's Principal if any (a login, which ends with
+     * its HTTP session), else the token's user until the token's expiry, else anonymous.
      */
     Verdict decide(String origin, String host, Principal principal, String token) {
         if (!origins.allows(origin, host)) {
-            return new Verdict.Refused(403, "Origin not allowed");
+            return new Verdict.Refused(403, "Origin not allowed (or Host not a public host of this server)");
         }
         if (principal != null) {
-            return new Verdict.Accepted(principal.getName());
+            return new Verdict.Accepted(Identity.login(principal.getName()));
         }
         if (token == null) {
-            return new Verdict.Accepted(null);
+            return new Verdict.Accepted(Identity.anonymous());
         }
         if (tokens.isEmpty()) {
             return new Verdict.Refused(401, "client tokens are not enabled (no token secret configured)");
         }
-        return tokens.get().verify(token)
-                .<Verdict>map(Verdict.Accepted::new)
+        return tokens.get().claims(token)
+                .<Verdict>map(claims -> new Verdict.Accepted(Identity.token(claims.user(), claims.expiryEpochSeconds())))
                 .orElseGet(() -> new Verdict.Refused(401, "invalid or expired token"));
     }
 }

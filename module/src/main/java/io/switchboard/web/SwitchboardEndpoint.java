@@ -1,6 +1,7 @@
 package io.switchboard.web;
 
 import io.switchboard.node.Connection;
+import io.switchboard.node.Identity;
 import io.switchboard.node.SwitchboardNode;
 import io.switchboard.protocol.CloseCodes;
 import jakarta.websocket.CloseReason;
@@ -28,11 +29,14 @@ final class SwitchboardEndpoint extends Endpoint {
 
     private final SwitchboardNode node;
     private final Identities identities;
+    private final LoginSessions logins;
     private Connection connection; // set in onOpen; read by container callbacks of this session
+    private LoginSessions.Login login; // set in onOpen when a container login identifies the connection
 
-    SwitchboardEndpoint(SwitchboardNode node, Identities identities) {
+    SwitchboardEndpoint(SwitchboardNode node, Identities identities, LoginSessions logins) {
         this.node = node;
         this.identities = identities;
+        this.logins = logins;
     }
 
     @Override
@@ -50,7 +54,12 @@ final class SwitchboardEndpoint extends Endpoint {
             closeQuietly(session, CloseCodes.POLICY, refused.reason());
             return;
         }
-        connection = node.open(session, ((Identities.Verdict.Accepted) verdict).user());
+        Identity identity = ((Identities.Verdict.Accepted) verdict).identity();
+        connection = node.open(session, identity);
+        if (handshake.principal() != null && handshake.httpSession() != null) {
+            // The login ends with its HTTP session (logout, timeout): so does this connection.
+            login = logins.track(handshake.httpSession(), connection);
+        }
         // Partial handlers: the container's per-session buffers stay small and a message is
         // assembled here only when it spans several of them, up to max-frame. Buffers sized for
         // the largest frame would cost every idle connection ~200 KiB of heap.
@@ -70,6 +79,9 @@ final class SwitchboardEndpoint extends Endpoint {
     @Override
     public void onClose(Session session, CloseReason closeReason) {
         if (connection != null) {
+            if (login != null) {
+                logins.untrack(login, connection);
+            }
             node.closed(connection);
         }
     }

@@ -10,7 +10,6 @@ import io.switchboard.config.ConfigException;
 import io.switchboard.config.ConfigSource;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.node.SwitchboardNode;
-import io.switchboard.security.ClientTokens;
 import io.switchboard.security.OriginPolicy;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
@@ -24,7 +23,6 @@ import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Optional;
 
@@ -59,9 +57,10 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         }
         try {
             node.start();
-            Identities identities = new Identities(new OriginPolicy(config.allowedOrigins()),
-                    config.clientTokenSecret().map(secret -> new ClientTokens(secret, Clock.systemUTC())));
-            register(context, node, identities);
+            OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.publicHosts());
+            log.info("Switchboard handshakes accepted from {}; client tokens {}", origins.describe(),
+                    node.clientTokens().isPresent() ? "enabled" : "disabled (no " + SwitchboardConfig.TOKEN_SECRET + ")");
+            register(context, node, new Identities(origins, node.clientTokens()));
         } catch (RuntimeException | ServletException e) {
             node.stop();
             throw e instanceof ServletException se ? se : new ServletException("Switchboard failed to start", e);
@@ -95,8 +94,12 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, prefix + "/ws");
         guard.setAsyncSupported(true);
 
+        // Connections authenticated by a container login end with its HTTP session.
+        LoginSessions logins = new LoginSessions();
+        context.addListener(logins);
+
         ServerEndpointConfig endpoint = ServerEndpointConfig.Builder.create(SwitchboardEndpoint.class, prefix + "/ws")
-                .configurator(new HandshakeCapture(node, identities))
+                .configurator(new HandshakeCapture(node, identities, logins))
                 .build();
         SwitchboardLifecycle lifecycle = new SwitchboardLifecycle(node, endpoint);
         // The container's WebSocket initializer may run after ours: then the endpoint is added

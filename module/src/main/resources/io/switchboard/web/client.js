@@ -10,6 +10,14 @@
  * resubscribes every channel with `since` = the last offset it saw so the server replays what was
  * missed, and never hands a handler the same event twice across such a seam.
  *
+ * Identity: `token` is a client token, or a function returning one (or a promise of one) that is
+ * asked before every connect and again before the current token expires; the fresh token is sent
+ * as `refresh`, so the server does not close the socket with 4401 when the old one runs out.
+ *
+ *   const sb = new Switchboard('switchboard/ws', {
+ *     token: () => fetch('/my-app/switchboard-token').then(r => r.text()),
+ *   });
+ *
  * Loadable as a classic <script> (defines window.Switchboard) and as a CommonJS module.
  */
 (function (root, factory) {
@@ -23,6 +31,8 @@
   const DEFAULT_HEARTBEAT = 25000; // until the server's welcome says otherwise
   const STABLE_AFTER = 10000;      // a connection that lived this long resets the backoff
   const USER_CHANNEL = '@user';    // channel of events addressed to this user
+  const MAX_REFRESH_LEAD = 60000;  // refresh a token at most this long before it expires...
+  const MIN_REFRESH_GAP = 1000;    // ...and never more often than this
 
   /** Splits `<epoch>-<seq>`; the epoch is letters and digits, so the last '-' separates. */
   function parseOffset(offset) {
@@ -66,6 +76,25 @@
     return Math.round(minDelay + random() * Math.max(0, cap - minDelay));
   }
 
+  /**
+   * The expiry (epoch milliseconds) of a token in the server's format `b64url(user).<expiry
+   * seconds>.<signature>`, or null for a token this client cannot read (then it refreshes on a period).
+   */
+  function tokenExpiry(token) {
+    const parts = typeof token === 'string' ? token.split('.') : [];
+    return parts.length === 3 && /^\d{1,12}$/.test(parts[1]) ? Number(parts[1]) * 1000 : null;
+  }
+
+  /**
+   * How long to wait before refreshing a token that expires at `expiry`: until a fifth of its
+   * remaining life is left (at most a minute), so a slow token endpoint still answers in time.
+   */
+  function refreshDelay(expiry, now) {
+    const left = expiry - now;
+    const lead = Math.min(MAX_REFRESH_LEAD, Math.max(0, left / 5));
+    return Math.max(MIN_REFRESH_GAP, Math.round(left - lead));
+  }
+
   /** ws(s) URLs pass through; http(s) URLs and relative paths (against the page) are converted. */
   function toWebSocketUrl(url) {
     const base = typeof location !== 'undefined' ? location.href : undefined;
@@ -96,14 +125,19 @@
   class Switchboard {
     /**
      * @param {string|URL|Array<string|URL>} urls one endpoint or several to fail over across, in order
-     * @param {{token?: string|function(): string, minDelay?: number, maxDelay?: number,
-     *          WebSocket?: function}} [options] token may be a function, asked again on every connect
+     * @param {{token?: string|function(): (string|Promise<string>), refreshInterval?: number,
+     *          minDelay?: number, maxDelay?: number, WebSocket?: function}} [options] token may be a
+     *          function, asked again before every connect and before the token expires;
+     *          refreshInterval (ms) is how often to refresh tokens whose expiry cannot be read
      */
     constructor(urls, options = {}) {
       const list = Array.isArray(urls) ? urls : [urls];
       if (list.length === 0) throw new TypeError('Switchboard: no URL given');
       this._urls = list.map(toWebSocketUrl);
       this._token = options.token;
+      this._refreshInterval = options.refreshInterval != null ? options.refreshInterval : 240000;
+      this._currentToken = null;   // the token the current socket's identity rests on
+      this._refreshTimer = null;
       this._minDelay = options.minDelay != null ? options.minDelay : 500;
       this._maxDelay = Math.max(this._minDelay, options.maxDelay != null ? options.maxDelay : 15000);
       this._WebSocket = options.WebSocket || (typeof WebSocket !== 'undefined' ? WebSocket : null);
@@ -209,8 +243,31 @@
 
     _connect() {
       if (this._closed) return;
+      if (typeof this._token !== 'function') {
+        this._open(this._token);
+        return;
+      }
+      // A fresh token before every connect: the last one may have expired (e.g. a 4401 close).
+      this._fetchToken().then((token) => this._open(token), (error) => {
+        if (this._closed) return;
+        this._emit('error', failure('token', 'Could not get a client token: ' + (error && error.message)));
+        this._scheduleReconnect();
+      });
+    }
+
+    /** Asks the token function; always a promise, whether it answers at once or later. */
+    _fetchToken() {
+      try {
+        return Promise.resolve(this._token());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+
+    _open(token) {
+      if (this._closed) return;
       const url = new URL(this._urls[this._urlIndex]);
-      const token = typeof this._token === 'function' ? this._token() : this._token;
+      this._currentToken = token || null;
       if (token) url.searchParams.set('token', token);
       let ws;
       try {
@@ -245,6 +302,7 @@
       this._ws = null;
       this._isOpen = false;
       clearInterval(this._heartbeatTimer);
+      clearTimeout(this._refreshTimer);
       this._subscribes.clear();
       // Only what was written to the dropped socket is in doubt; unsent publishes wait for the next one.
       for (const [id, request] of this._publishes) {
@@ -289,6 +347,38 @@
       }, heartbeat);
     }
 
+    // ---- token refresh -----------------------------------------------------------------------
+
+    /**
+     * Plans the next `refresh` of the current socket's token: before it expires when the token
+     * says when, else every refreshInterval. Only a token function can give a fresh token; a fixed
+     * token runs out, the server closes with 4401 and reconnecting needs a new one.
+     */
+    _scheduleRefresh() {
+      clearTimeout(this._refreshTimer);
+      if (typeof this._token !== 'function' || !this._currentToken) return;
+      const expiry = tokenExpiry(this._currentToken);
+      const delay = expiry !== null ? refreshDelay(expiry, Date.now()) : this._refreshInterval;
+      if (!(delay > 0)) return;
+      const ws = this._ws;
+      this._refreshTimer = setTimeout(() => this._refresh(ws), delay);
+    }
+
+    _refresh(ws) {
+      this._fetchToken().then((token) => {
+        if (ws !== this._ws || !this._isOpen) return; // that socket is gone; the next connect fetches its own
+        if (token && token !== this._currentToken) {
+          this._currentToken = token;
+          this._send({ op: 'refresh', id: this._nextId++, token });
+        }
+        this._scheduleRefresh();
+      }, (error) => {
+        if (ws !== this._ws || !this._isOpen) return;
+        this._emit('error', failure('token', 'Could not refresh the client token: ' + (error && error.message)));
+        this._scheduleRefresh(); // try again; if the token runs out first, the server closes with 4401
+      });
+    }
+
     // ---- frames ----------------------------------------------------------------------------
 
     _onFrame(text) {
@@ -304,6 +394,7 @@
           this.welcome = frame;
           const heartbeat = Number(frame.heartbeat);
           if (heartbeat > 0 && heartbeat !== this._heartbeat) this._startHeartbeat(heartbeat);
+          if (frame.user != null) this._scheduleRefresh();
           this._emit('welcome', frame);
           break;
         }
@@ -431,5 +522,7 @@
   Switchboard.backoffDelay = backoffDelay;
   Switchboard.toWebSocketUrl = toWebSocketUrl;
   Switchboard.isAfter = isAfter;
+  Switchboard.tokenExpiry = tokenExpiry;
+  Switchboard.refreshDelay = refreshDelay;
   return Switchboard;
 });

@@ -16,6 +16,14 @@ final class EmbeddedServer implements AutoCloseable {
     private final Context context;
 
     EmbeddedServer(Map<String, String> contextParameters) throws LifecycleException, IOException {
+        this(contextParameters, false);
+    }
+
+    /**
+     * @param logins whether the context has a realm (any user name, password {@value TestLogins#PASSWORD})
+     *               and {@code POST /login?user=}, {@code POST /logout}, as an application's login would
+     */
+    EmbeddedServer(Map<String, String> contextParameters, boolean logins) throws LifecycleException, IOException {
         File base = Files.createTempDirectory("switchboard-tomcat").toFile();
         tomcat.setBaseDir(base.getAbsolutePath());
         tomcat.setPort(0);
@@ -27,6 +35,9 @@ final class EmbeddedServer implements AutoCloseable {
         // With no servlet mapped at all, Tomcat answers the upgrade request with 404.
         Tomcat.addServlet(context, "default", new org.apache.catalina.servlets.DefaultServlet());
         context.addServletMappingDecoded("/", "default");
+        if (logins) {
+            TestLogins.install(context);
+        }
         tomcat.start();
     }
 

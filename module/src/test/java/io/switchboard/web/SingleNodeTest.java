@@ -25,13 +25,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The module in a real embedded Tomcat, single-node (in-process bus). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SingleNodeTest {
-    private static final String TOKEN = "test-token";
+    private static final String TOKEN = "test-api-token-of-at-least-32-bytes";
+    private static final String SECRET = "test-token-secret-of-at-least-32-bytes";
     private EmbeddedServer server;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void start() throws Exception {
-        server = new EmbeddedServer(Map.of("switchboard.api-token", TOKEN, "switchboard.client-publish", "chat.*",
+        server = new EmbeddedServer(Map.of("switchboard.api-token", TOKEN, "switchboard.token-secret", SECRET, "switchboard.client-publish", "chat.*",
                 "switchboard.node-id", "unit-1"));
     }
 
@@ -146,7 +147,7 @@ class SingleNodeTest {
 
     @Test
     void userEventsReachEverySessionOfThatUserOnly() throws Exception {
-        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(TOKEN, java.time.Clock.systemUTC());
+        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(SECRET, java.time.Clock.systemUTC());
         long expiry = System.currentTimeMillis() / 1000 + 600;
         try (TestClient first = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
              TestClient second = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
@@ -169,7 +170,7 @@ class SingleNodeTest {
 
     @Test
     void presenceListsTheUsersSubscribedUntilTheyLeave() throws Exception {
-        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(TOKEN, java.time.Clock.systemUTC());
+        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(SECRET, java.time.Clock.systemUTC());
         String presence = "/switchboard/api/channels/presence-room/presence";
         try (TestClient alice = new TestClient(ws() + "?token=" + tokens.mint("alice", System.currentTimeMillis() / 1000 + 600), origin())) {
             alice.await(TestClient.op("welcome"));
@@ -190,8 +191,8 @@ class SingleNodeTest {
 
     @Test
     void forgedOrExpiredTokensAreRefusedAtTheHandshake() {
-        io.switchboard.security.ClientTokens forger = new io.switchboard.security.ClientTokens("not-the-secret", java.time.Clock.systemUTC());
-        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(TOKEN, java.time.Clock.systemUTC());
+        io.switchboard.security.ClientTokens forger = new io.switchboard.security.ClientTokens("not-the-secret-but-just-as-long-32", java.time.Clock.systemUTC());
+        io.switchboard.security.ClientTokens tokens = new io.switchboard.security.ClientTokens(SECRET, java.time.Clock.systemUTC());
         for (String token : List.of(forger.mint("alice", System.currentTimeMillis() / 1000 + 600),
                 tokens.mint("alice", System.currentTimeMillis() / 1000 - 1), "garbage")) {
             assertThatThrownBy(() -> new TestClient(ws() + "?token=" + token, origin()))

@@ -22,10 +22,15 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
     private final WebSocket socket;
 
     TestClient(String uri, String origin) {
+        this(uri, origin, java.util.Map.of());
+    }
+
+    TestClient(String uri, String origin, java.util.Map<String, String> headers) {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
         if (origin != null) {
             builder.header("Origin", origin);
         }
+        headers.forEach(builder::header);
         socket = builder.buildAsync(URI.create(uri), this).join();
     }
 

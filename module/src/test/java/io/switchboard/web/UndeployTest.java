@@ -16,7 +16,7 @@ class UndeployTest {
     void undeployClosesSessionsWithGoingAwayAndStopsEveryThread() throws Exception {
         try (var redis = RedisProcessAccess.start()) {
             EmbeddedServer server = new EmbeddedServer(Map.of("switchboard.redis", redis.url(),
-                    "switchboard.api-token", "t", "switchboard.heartbeat", "1000"));
+                    "switchboard.api-token", "undeploy-test-api-token-of-32-bytes", "switchboard.heartbeat", "1000"));
             TestClient client = new TestClient("ws://127.0.0.1:" + server.port() + "/switchboard/ws", null);
             client.await(TestClient.op("welcome"));
             client.send("{\"op\":\"subscribe\",\"channel\":\"news\"}");

@@ -118,6 +118,12 @@ public final class Launcher {
             Console.info("the HTTP API token was generated for this run and is not shown; to publish through the API, "
                     + "start with --api-token <token> or SWITCHBOARD_API_TOKEN=<token>");
         }
+        String tokenSecret = options.secret().orElse(null);
+        if (tokenSecret == null) {
+            tokenSecret = randomToken();
+            Console.info("the client token secret was generated for this run and is not shown; to mint client tokens, "
+                    + "start with --token-secret <secret> or SWITCHBOARD_TOKEN_SECRET=<secret>");
+        }
 
         long started = System.nanoTime();
         List<CompletableFuture<Void>> healthy = new ArrayList<>();
@@ -128,7 +134,8 @@ public final class Launcher {
             HealthProbe probe = new HealthProbe(modulePrefix());
             // Secrets go through the environment (the module reads SWITCHBOARD_*), not the command line that
             // every user of the machine can read with ps.
-            Map<String, String> environment = Map.of("SWITCHBOARD_REDIS", redisUrl, "SWITCHBOARD_API_TOKEN", apiToken);
+            Map<String, String> environment = Map.of("SWITCHBOARD_REDIS", redisUrl, "SWITCHBOARD_API_TOKEN", apiToken,
+                    "SWITCHBOARD_TOKEN_SECRET", tokenSecret);
             for (int i = 0; i < options.nodes(); i++) {
                 String nodeId = "node-" + (i + 1);
                 int port = options.port() + i;
@@ -243,7 +250,8 @@ public final class Launcher {
 
     /** {@code -Dswitchboard.*} given to the launcher, for the module in every worker; not the per-run ones. */
     private static Stream<String> forwardedSwitchboardProperties() {
-        List<String> perRun = List.of("switchboard.redis", "switchboard.api-token", "switchboard.node-id");
+        List<String> perRun = List.of("switchboard.redis", "switchboard.api-token", "switchboard.token-secret",
+                "switchboard.node-id");
         return System.getProperties().stringPropertyNames().stream()
                 .filter(name -> name.startsWith("switchboard.") && !perRun.contains(name))
                 .sorted()

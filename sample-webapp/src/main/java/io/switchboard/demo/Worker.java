@@ -121,6 +121,9 @@ public final class Worker {
             tomcat.setAddDefaultWebXmlToWebapp(false);
             Context context = tomcat.addWebapp(tomcat.getHost(), "", docBase.toString());
             context.addLifecycleListener(new WebappDefaults());
+            // The sample's demo login (POST /login) authenticates against this realm; Tomcat keeps the
+            // login in the HTTP session and sets the user at every later request, WebSocket handshakes included.
+            context.setRealm(new DemoRealm());
             // Only WEB-INF/lib and WEB-INF/classes hold web application code; scanning the demo jar (all of
             // Tomcat and the Redis binaries) for annotations would only slow the start down.
             if (context.getJarScanner() instanceof StandardJarScanner scanner) {

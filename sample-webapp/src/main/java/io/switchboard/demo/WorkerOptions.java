@@ -12,27 +12,30 @@ import java.util.Set;
  * @param nodeId    the node id the module reports, or {@code null} for the module's default
  * @param redisUrl  becomes {@code switchboard.redis}, or {@code null} to leave the module's configuration alone
  * @param apiToken  becomes {@code switchboard.api-token}, or {@code null} likewise
+ * @param tokenSecret becomes {@code switchboard.token-secret}, or {@code null} likewise
  * @param watchPid  a process whose end stops this worker (the launcher), or 0
  * @param help      only print the usage
  */
-record WorkerOptions(int port, String nodeId, String redisUrl, String apiToken, long watchPid, boolean help) {
+record WorkerOptions(int port, String nodeId, String redisUrl, String apiToken, String tokenSecret, long watchPid,
+                     boolean help) {
 
     static final String USAGE = """
             Usage: java [-Dswitchboard.*=...] -cp switchboard-demo.jar io.switchboard.demo.Worker
-                        --port P [--node ID] [--redis URL] [--api-token T] [--watch-pid PID]
+                        --port P [--node ID] [--redis URL] [--api-token T] [--token-secret S] [--watch-pid PID]
 
             Serves the Switchboard sample web application at http://127.0.0.1:P/ with an embedded Tomcat.
               --port P         HTTP port on 127.0.0.1
               --node ID        node id (system property switchboard.node-id)
               --redis URL      Redis URL (system property switchboard.redis)
               --api-token T    HTTP API token (system property switchboard.api-token)
+              --token-secret S client token secret (system property switchboard.token-secret)
               --watch-pid PID  stop when process PID ends (the launcher passes its own pid)
             Prints "WORKER READY <port>" once serving; stops gracefully and exits 0 on SIGTERM.""";
 
     static WorkerOptions parse(String[] args) {
-        CommandLine line = CommandLine.parse(args, Set.of("port", "node", "redis", "api-token", "watch-pid"), Set.of("help"));
+        CommandLine line = CommandLine.parse(args, Set.of("port", "node", "redis", "api-token", "token-secret", "watch-pid"), Set.of("help"));
         if (line.has("help")) {
-            return new WorkerOptions(0, null, null, null, 0, true);
+            return new WorkerOptions(0, null, null, null, null, 0, true);
         }
         if (!line.has("port")) {
             throw new UsageException("--port is required");
@@ -40,7 +43,7 @@ record WorkerOptions(int port, String nodeId, String redisUrl, String apiToken, 
         int port = line.intValue("port", 0, 1, 65535);
         long watchPid = line.value("watch-pid").map(WorkerOptions::pid).orElse(0L);
         return new WorkerOptions(port, line.value("node").orElse(null), line.value("redis").orElse(null),
-                line.value("api-token").orElse(null), watchPid, false);
+                line.value("api-token").orElse(null), line.value("token-secret").orElse(null), watchPid, false);
     }
 
     /** Hands the given settings to the module, which reads them as system properties; absent ones are left alone. */
@@ -48,6 +51,7 @@ record WorkerOptions(int port, String nodeId, String redisUrl, String apiToken, 
         node().ifPresent(id -> systemProperties.setProperty("switchboard.node-id", id));
         Optional.ofNullable(redisUrl).ifPresent(url -> systemProperties.setProperty("switchboard.redis", url));
         Optional.ofNullable(apiToken).ifPresent(token -> systemProperties.setProperty("switchboard.api-token", token));
+        Optional.ofNullable(tokenSecret).ifPresent(secret -> systemProperties.setProperty("switchboard.token-secret", secret));
     }
 
     Optional<String> node() {
@@ -62,7 +66,8 @@ record WorkerOptions(int port, String nodeId, String redisUrl, String apiToken, 
     @Override
     public String toString() {
         return "WorkerOptions[port=" + port + ", node=" + nodeId + ", redis=" + (redisUrl == null ? "-" : "given")
-                + ", apiToken=" + (apiToken == null ? "-" : "given") + ", watchPid=" + watchPid + "]";
+                + ", apiToken=" + (apiToken == null ? "-" : "given") + ", tokenSecret=" + (tokenSecret == null ? "-" : "given")
+                + ", watchPid=" + watchPid + "]";
     }
 
     private static long pid(String text) {

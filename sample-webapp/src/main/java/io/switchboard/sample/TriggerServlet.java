@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * answers {@code 200 {"node":"node-2","offset":"E-7"}}. The event reaches every subscriber on every
  * node, which is the point of the demo.
  *
- * <p>Answers {@code 400} for a missing, blank or too long message, {@code 503} when the event was
- * published nowhere, {@code 405} for any method but POST. All answers are JSON.
+ * <p>Answers {@code 400} for a missing, blank or too long message, {@code 403} for a request sent
+ * by a page of another site ({@link CrossSite}), {@code 503} when the event was published nowhere,
+ * {@code 405} for any method but POST. All answers are JSON.
  *
  * <p>The request is asynchronous: the container thread is released while the bus confirms the
  * publish, and the answer is written on a container thread ({@link AsyncContext#start}) because
@@ -48,6 +49,13 @@ public final class TriggerServlet extends HttpServlet {
             response.setHeader("Allow", "POST");
             writeJson(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED,
                     error("method_not_allowed", request.getMethod() + " is not supported, use POST"));
+            return;
+        }
+        // Before anything else: a page on any other site can make the visitor's browser post this
+        // form, and publishing to every subscriber is exactly what it must not be able to do.
+        if (CrossSite.isCrossSite(request)) {
+            writeJson(response, HttpServletResponse.SC_FORBIDDEN,
+                    error("forbidden", "cross-site request refused: POST trigger only from this site's own pages"));
             return;
         }
         // Form fields are decoded as ISO-8859-1 unless the request names a charset: assume UTF-8.
@@ -153,14 +161,14 @@ public final class TriggerServlet extends HttpServlet {
         }
     }
 
-    private static Map<String, Object> error(String code, String message) {
+    static Map<String, Object> error(String code, String message) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", code);
         body.put("message", message);
         return body;
     }
 
-    private static void writeJson(HttpServletResponse response, int status, Map<String, Object> body) throws IOException {
+    static void writeJson(HttpServletResponse response, int status, Map<String, Object> body) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         response.setStatus(status);
         response.setContentType("application/json");

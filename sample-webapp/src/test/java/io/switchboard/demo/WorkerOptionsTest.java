@@ -12,7 +12,8 @@ class WorkerOptionsTest {
     @Test
     void workerTurnsItsOptionsIntoModuleSystemProperties() {
         WorkerOptions options = WorkerOptions.parse(
-                new String[] {"--port", "18081", "--node", "node-2", "--redis", "redis://127.0.0.1:7000", "--api-token", "t"});
+                new String[] {"--port", "18081", "--node", "node-2", "--redis", "redis://127.0.0.1:7000", "--api-token", "t",
+                        "--token-secret", "s"});
         Properties properties = new Properties();
 
         options.applyTo(properties);
@@ -20,7 +21,8 @@ class WorkerOptionsTest {
         assertThat(options.port()).isEqualTo(18081);
         assertThat(properties).containsEntry("switchboard.node-id", "node-2")
                 .containsEntry("switchboard.redis", "redis://127.0.0.1:7000")
-                .containsEntry("switchboard.api-token", "t");
+                .containsEntry("switchboard.api-token", "t")
+                .containsEntry("switchboard.token-secret", "s");
         assertThat(options.toString()).doesNotContain("redis://127.0.0.1:7000");
     }
 

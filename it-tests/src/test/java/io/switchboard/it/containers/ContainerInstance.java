@@ -29,6 +29,7 @@ abstract class ContainerInstance implements AutoCloseable {
         environment.put("JAVA_HOME", Distributions.javaHome());
         environment.put("SWITCHBOARD_REDIS", redisUrl);
         environment.put("SWITCHBOARD_API_TOKEN", apiToken);
+        environment.put("SWITCHBOARD_TOKEN_SECRET", DeployedSample.tokenSecretFor(apiToken));
         environment.put("SWITCHBOARD_NODE_ID", nodeId);
         return Map.copyOf(environment);
     }

@@ -90,9 +90,18 @@ final class DeployedSample {
         return connect(WsClient.to(base).prefix(CONTEXT + "/switchboard").token(clientToken));
     }
 
-    /** The API token this container was configured with, also the secret of client tokens. */
+    /** The API token this container was configured with. */
     String apiToken() {
         return apiToken;
+    }
+
+    /** The client token secret the container was configured with (derived from the API token, never equal to it). */
+    String tokenSecret() {
+        return tokenSecretFor(apiToken);
+    }
+
+    static String tokenSecretFor(String apiToken) {
+        return "client-tokens-" + apiToken;
     }
 
     private WsClient connect(WsClient.Connector connector) {

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * A standalone Tomcat as a user runs it: one {@code CATALINA_BASE} made from the unpacked distribution
  * ({@code CATALINA_HOME}), its own HTTP port on 127.0.0.1 and no shutdown port, the sample WAR copied
  * into {@code webapps/}, started with {@code bin/catalina.sh run} and configured through environment
- * variables only ({@code SWITCHBOARD_REDIS}, {@code SWITCHBOARD_API_TOKEN}, {@code SWITCHBOARD_NODE_ID}).
+ * variables only ({@code SWITCHBOARD_REDIS}, {@code SWITCHBOARD_API_TOKEN}, {@code SWITCHBOARD_TOKEN_SECRET}, {@code SWITCHBOARD_NODE_ID}).
  *
  * <p>{@code catalina.sh run} replaces itself with the JVM, so SIGTERM reaches Tomcat directly and it
  * stops its applications before exiting.

@@ -101,7 +101,7 @@ class WildFlyWithTomcatIT {
     @Test
     void eventForAUserPublishedOnTomcatReachesThatUsersSessionsOnWildFlyAndTomcat() {
         String user = "dana-" + Long.toHexString(System.nanoTime());
-        String token = ClientToken.mint(wildfly.apiToken(), user);
+        String token = ClientToken.mint(wildfly.tokenSecret(), user);
         try (WsClient onWildFly = wildfly.connectWithToken(token); WsClient onTomcat = tomcat.connectWithToken(token)) {
             assertThat(onWildFly.user()).isEqualTo(user);
             assertThat(onTomcat.user()).isEqualTo(user);

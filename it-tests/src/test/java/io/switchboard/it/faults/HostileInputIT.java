@@ -474,7 +474,7 @@ class HostileInputIT {
     @Test
     @Order(14)
     void handshakesWithForgedOrExpiredTokensAreUnauthorized() {
-        String secret = cluster.apiToken();
+        String secret = cluster.tokenSecret();
         String genuine = ClientToken.mint(secret, "alice");
         String bob = ClientToken.mint(secret, "bob");
         List<String> tokens = List.of(

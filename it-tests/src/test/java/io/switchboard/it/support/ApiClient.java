@@ -85,6 +85,29 @@ public final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(form, StandardCharsets.UTF_8)));
     }
 
+    /**
+     * A POST of a form with extra request headers (e.g. {@code Origin}, {@code Cookie}); the whole
+     * response, for tests that read its headers ({@code Set-Cookie}).
+     */
+    public HttpResponse<String> postForm(String path, Map<String, String> fields, Map<String, String> headers) {
+        String form = fields.entrySet().stream()
+                .map(field -> encode(field.getKey()) + "=" + encode(field.getValue()))
+                .collect(Collectors.joining("&"));
+        HttpRequest.Builder builder = request(path)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form, StandardCharsets.UTF_8));
+        headers.forEach(builder::header);
+        HttpRequest built = builder.build();
+        try {
+            return HTTP.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(built.method() + " " + built.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted during " + built.method() + " " + built.uri(), e);
+        }
+    }
+
     /** A GET of {@code path}. */
     public ApiResponse get(String path) {
         return send(request(path).GET());

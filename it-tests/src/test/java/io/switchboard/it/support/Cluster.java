@@ -23,10 +23,12 @@ public final class Cluster implements AutoCloseable {
 
     private final List<ServerNode> nodes;
     private final String apiToken;
+    private final String tokenSecret;
 
-    private Cluster(List<ServerNode> nodes, String apiToken) {
+    private Cluster(List<ServerNode> nodes, String apiToken, String tokenSecret) {
         this.nodes = nodes;
         this.apiToken = apiToken;
+        this.tokenSecret = tokenSecret;
     }
 
     /** {@code size} nodes on {@code redis}, with a fresh API token; logs {@code <name>-node-<i>.log}. */
@@ -52,14 +54,17 @@ public final class Cluster implements AutoCloseable {
         }
         Map<String, String> nodeProperties = properties.apply(
                 ports.stream().map(port -> URI.create("http://127.0.0.1:" + port)).collect(Collectors.toList()));
-        String apiToken = "it-token-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        // The module refuses secrets shorter than 32 bytes.
+        String apiToken = "it-api-token-" + randomHex();
+        String tokenSecret = "it-token-secret-" + randomHex();
         long started = System.nanoTime();
         List<ServerNode> nodes = new ArrayList<>();
-        Cluster cluster = new Cluster(nodes, apiToken);
+        Cluster cluster = new Cluster(nodes, apiToken, tokenSecret);
         try {
             for (int i = 1; i <= size; i++) {
                 String id = "node-" + i;
-                nodes.add(ServerNode.launch(name + "-" + id, id, ports.get(i - 1), redis.url(), apiToken, nodeProperties));
+                nodes.add(ServerNode.launch(name + "-" + id, id, ports.get(i - 1), redis.url(), apiToken, tokenSecret,
+                        nodeProperties));
             }
             for (ServerNode node : nodes) {
                 node.awaitHealthy(START_TIMEOUT);
@@ -85,9 +90,18 @@ public final class Cluster implements AutoCloseable {
         return nodes.size();
     }
 
-    /** The bearer token of the HTTP API, also the secret of client tokens. */
+    /** The bearer token of the HTTP API. */
     public String apiToken() {
         return apiToken;
+    }
+
+    /** The secret that signs client tokens ({@code switchboard.token-secret}). */
+    public String tokenSecret() {
+        return tokenSecret;
+    }
+
+    private static String randomHex() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(ThreadLocalRandom.current().nextLong());
     }
 
     /** Stops every node still running (SIGTERM, then SIGKILL if one lingers). */

@@ -33,12 +33,13 @@ public final class ServerNode implements AutoCloseable {
      *
      * @param properties extra {@code -Dswitchboard.*} (or other) system properties for the worker
      */
-    static ServerNode launch(String logName, String id, String redisUrl, String apiToken, Map<String, String> properties) {
-        return launch(logName, id, FreePorts.one(), redisUrl, apiToken, properties);
+    static ServerNode launch(String logName, String id, String redisUrl, String apiToken, String tokenSecret,
+                             Map<String, String> properties) {
+        return launch(logName, id, FreePorts.one(), redisUrl, apiToken, tokenSecret, properties);
     }
 
-    /** Like {@link #launch(String, String, String, String, Map)}, on a port chosen by the caller. */
-    static ServerNode launch(String logName, String id, int port, String redisUrl, String apiToken,
+    /** Like {@link #launch(String, String, String, String, String, Map)}, on a port chosen by the caller. */
+    static ServerNode launch(String logName, String id, int port, String redisUrl, String apiToken, String tokenSecret,
                              Map<String, String> properties) {
         List<String> command = new ArrayList<>(List.of(Artifacts.java(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -47,7 +48,8 @@ public final class ServerNode implements AutoCloseable {
                 "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED"));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-cp", Artifacts.demoJar().toString(), WORKER_MAIN,
-                "--port", Integer.toString(port), "--node", id, "--api-token", apiToken));
+                "--port", Integer.toString(port), "--node", id, "--api-token", apiToken,
+                "--token-secret", tokenSecret));
         if (redisUrl != null) {
             command.addAll(List.of("--redis", redisUrl));
         }

@@ -75,6 +75,7 @@ public final class WsClient implements AutoCloseable {
         private String prefix = "/switchboard";
         private String token;
         private String origin;
+        private String cookie;
 
         private Connector(URI httpBase) {
             this.httpBase = httpBase;
@@ -90,6 +91,12 @@ public final class WsClient implements AutoCloseable {
         /** The Origin header to send; by default the server's own {@code http://host:port}. */
         public Connector origin(String value) {
             this.origin = value;
+            return this;
+        }
+
+        /** A {@code Cookie} header, e.g. the session of a login ({@code JSESSIONID=...}). */
+        public Connector cookie(String value) {
+            this.cookie = value;
             return this;
         }
 
@@ -111,6 +118,9 @@ public final class WsClient implements AutoCloseable {
             WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
             if (origin != null) {
                 builder.header("Origin", origin);
+            }
+            if (cookie != null) {
+                builder.header("Cookie", cookie);
             }
             try {
                 builder.buildAsync(uri, client.receiver).get(15, TimeUnit.SECONDS);
