@@ -44,7 +44,7 @@ class RedisClusterFailoverIT extends FaultScenario {
                 + "replica promoted", cluster, channel, new DurabilityRun.Fault() {
             @Override
             public OptionalLong midStream() {
-                return lag(master, replica, meta);
+                return lag(master, replica, replica.readOnReplica("HGET", meta, "seq"));
             }
 
             @Override
@@ -76,10 +76,9 @@ class RedisClusterFailoverIT extends FaultScenario {
     /**
      * Pauses {@code replica} (SIGSTOP) and cuts its replication link on the master, so that nothing the master
      * writes from now on reaches it (not even through the socket buffers); returns the channel's sequence
-     * number the replica holds.
+     * number the replica holds ({@code seq}, read just before).
      */
-    static OptionalLong lag(RedisServerProcess master, RedisServerProcess replica, String meta) {
-        Object seq = replica.command("HGET", meta, "seq");
+    static OptionalLong lag(RedisServerProcess master, RedisServerProcess replica, Object seq) {
         replica.pause();
         master.command("CLIENT", "KILL", "TYPE", "replica");
         return OptionalLong.of(seq == null ? 0 : Long.parseLong(String.valueOf(seq)));

@@ -43,7 +43,7 @@ class RedisSentinelFailoverIT extends FaultScenario {
                 + "replica promoted", cluster, channel, new DurabilityRun.Fault() {
             @Override
             public OptionalLong midStream() {
-                return RedisClusterFailoverIT.lag(master, replica, meta);
+                return RedisClusterFailoverIT.lag(master, replica, replica.command("HGET", meta, "seq"));
             }
 
             @Override

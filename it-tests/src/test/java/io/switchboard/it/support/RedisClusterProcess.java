@@ -69,7 +69,7 @@ public final class RedisClusterProcess implements AutoCloseable {
     public void awaitHealthy() {
         Await.until("Redis Cluster ok with every replica in sync", READY_TIMEOUT, () -> nodes.stream()
                 .filter(RedisServerProcess::isAlive)
-                .allMatch(node -> "ok".equals(info(node, "cluster", "cluster_state"))
+                .allMatch(node -> clusterStateOk(node)
                         && ("master".equals(info(node, "replication", "role"))
                         || "up".equals(info(node, "replication", "master_link_status")))));
     }
@@ -126,6 +126,14 @@ public final class RedisClusterProcess implements AutoCloseable {
     /** The six servers. */
     public List<RedisServerProcess> nodes() {
         return List.copyOf(nodes);
+    }
+
+    private static boolean clusterStateOk(RedisServerProcess node) {
+        try {
+            return String.valueOf(node.command("CLUSTER", "INFO")).contains("cluster_state:ok");
+        } catch (UncheckedIOException e) {
+            return false;
+        }
     }
 
     private static String info(RedisServerProcess node, String section, String field) {

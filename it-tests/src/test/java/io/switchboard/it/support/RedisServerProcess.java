@@ -109,6 +109,15 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /** Sends one read command to a Redis Cluster replica ({@code READONLY} first, on the same connection). */
+    public Object readOnReplica(String... args) {
+        try {
+            return Resp.commands(HOST, port, List.of(new String[] {"READONLY"}, args));
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis READONLY; " + String.join(" ", args) + " on " + url(), e);
+        }
+    }
+
     /** {@code PUBSUB NUMSUB <channel>}: how many connections subscribe to {@code channel}. */
     public long subscriberCount(String channel) {
         List<?> reply = (List<?>) command("PUBSUB", "NUMSUB", channel);
