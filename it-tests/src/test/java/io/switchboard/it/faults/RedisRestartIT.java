@@ -2,7 +2,6 @@ package io.switchboard.it.faults;
 
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.FreePorts;
-import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.Resources;
 import org.junit.jupiter.api.AfterAll;
@@ -14,11 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import static io.switchboard.it.faults.DurabilityRun.assertAwayClientsTold;
-import static io.switchboard.it.faults.DurabilityRun.assertNewEpochContinuingFrom;
+import static io.switchboard.it.faults.DurabilityRun.assertFaultLostAcknowledgedWrites;
+import static io.switchboard.it.faults.DurabilityRun.assertNewEpochContinuing;
 import static io.switchboard.it.faults.DurabilityRun.assertNothingLostSilently;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,15 +57,11 @@ class RedisRestartIT extends FaultScenario {
     void redisWithoutPersistenceKilledAndRestartedEmptyStartsANewEpochAndTellsClientsBackWithSince() {
         DurabilityRun run = new DurabilityRun();
         DurabilityRun.Result result = run.run(this, "a1", "(a) Redis SIGKILLed mid-stream, no persistence",
-                restartWith(RedisServerProcess.noPersistence()), "restart.none", crash(OptionalLong::empty));
+                restartWith(RedisServerProcess.noPersistence()), "restart.none", crash(DurabilityRun.Kept::nothing));
 
         assertNothingLostSilently(result);
         assertAwayClientsTold(result, false);
-        assertNewEpochContinuingFrom(result, run, 0);
-        String lostEpoch = result.lastBeforeFault().epoch();
-        assertThat(result.acknowledged().values().stream().map(event -> Offset.parse(event.offset()))
-                .filter(offset -> !offset.epoch().equals(lostEpoch)).mapToLong(Offset::seq).min().orElseThrow())
-                .as("first seq after Redis lost the channel").isEqualTo(1);
+        assertNewEpochContinuing(result, run); // at seq 1
     }
 
     @Test
@@ -74,15 +70,15 @@ class RedisRestartIT extends FaultScenario {
         String channel = "restart.rdb";
         DurabilityRun.Result result = run.run(this, "a2", "(a) Redis SIGKILLed mid-stream, RDB snapshot taken mid-stream",
                 restartWith(RedisServerProcess.snapshots(DATA.resolve("rdb"))), channel, crash(() -> {
+                    long before = seq(channel);
                     redis.snapshot();
-                    return OptionalLong.of(seq(channel));
+                    return new DurabilityRun.Kept(before, seq(channel));
                 }));
 
-        assertThat(result.lastBeforeFault().seq()).as("acknowledged beyond the snapshot (which kept seq %s): the restart loses "
-                + "acknowledged events", result.preservedSeq()).isGreaterThan(result.preservedSeq().orElseThrow());
+        assertFaultLostAcknowledgedWrites(result);
         assertNothingLostSilently(result);
         assertAwayClientsTold(result, false);
-        assertNewEpochContinuingFrom(result, run, result.preservedSeq().orElseThrow());
+        assertNewEpochContinuing(result, run);
     }
 
     @Test
@@ -90,11 +86,11 @@ class RedisRestartIT extends FaultScenario {
         DurabilityRun run = new DurabilityRun();
         DurabilityRun.Result result = run.run(this, "a3", "(a) Redis SIGKILLed mid-stream, AOF appendfsync everysec",
                 restartWith(RedisServerProcess.appendOnlyFile(DATA.resolve("aof-everysec"), "everysec")), "restart.everysec",
-                crash(OptionalLong::empty));
+                crash(DurabilityRun.Kept::unknown));
 
         assertNothingLostSilently(result);
         assertAwayClientsTold(result, false);
-        assertNewEpochContinuingFrom(result, run, 0);
+        assertNewEpochContinuing(result, run);
     }
 
     @Test
@@ -102,15 +98,14 @@ class RedisRestartIT extends FaultScenario {
         DurabilityRun run = new DurabilityRun();
         DurabilityRun.Result result = run.run(this, "a4", "(a) Redis SIGKILLed mid-stream, AOF appendfsync always",
                 restartWith(RedisServerProcess.appendOnlyFile(DATA.resolve("aof-always"), "always")), "restart.always",
-                crash(OptionalLong::empty));
+                crash(DurabilityRun.Kept::unknown));
 
         assertNothingLostSilently(result);
         assertThat(result.total().lostAndTold()).as("acknowledged events lost (told or not): %s", result.total()).isZero();
         assertAwayClientsTold(result, true);
         // Nothing acknowledged was lost, so the new epoch goes on after the last acknowledged sequence number.
-        assertNewEpochContinuingFrom(result, run, result.lastBeforeFault().seq());
-        assertThat(result.afterFault(run.faultOverNanos()).stream().mapToLong(Offset::seq).min().orElseThrow())
-                .as("first seq after the restart").isGreaterThan(result.lastBeforeFault().seq());
+        assertNewEpochContinuing(result, run);
+        assertThat(result.firstSeqOfNewEpoch()).as("first seq after the restart").isGreaterThan(result.lastBeforeFault().seq());
     }
 
     /** Restarts the shared Redis (SIGKILL) with {@code settings} before a test, and waits until every node is healthy. */
@@ -121,10 +116,10 @@ class RedisRestartIT extends FaultScenario {
     }
 
     /** The fault of this class: SIGKILL, wait until every node says 503 and a publish was refused, start again. */
-    private DurabilityRun.Fault crash(java.util.function.Supplier<OptionalLong> midStream) {
+    private DurabilityRun.Fault crash(Supplier<DurabilityRun.Kept> midStream) {
         return new DurabilityRun.Fault() {
             @Override
-            public OptionalLong midStream() {
+            public DurabilityRun.Kept midStream() {
                 return midStream.get();
             }
 

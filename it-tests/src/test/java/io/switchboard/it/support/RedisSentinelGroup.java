@@ -37,9 +37,13 @@ public final class RedisSentinelGroup implements AutoCloseable {
         RedisSentinelGroup group = new RedisSentinelGroup(dir);
         try {
             Files.createDirectories(dir);
-            group.master = group.keep(RedisServerProcess.start(name + "-master", FreePorts.one(), RedisServerProcess.noPersistence()));
+            // Nothing persisted, but a replica's first sync still writes an RDB file: into the test's directory.
+            List<String> masterSettings = new ArrayList<>(RedisServerProcess.noPersistence());
+            masterSettings.addAll(List.of("--dir", Files.createDirectories(dir.resolve("master")).toAbsolutePath().toString()));
+            group.master = group.keep(RedisServerProcess.start(name + "-master", FreePorts.one(), masterSettings));
             List<String> replicaSettings = new ArrayList<>(RedisServerProcess.noPersistence());
-            replicaSettings.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(group.master.port())));
+            replicaSettings.addAll(List.of("--dir", Files.createDirectories(dir.resolve("replica")).toAbsolutePath().toString(),
+                    "--replicaof", "127.0.0.1", Integer.toString(group.master.port())));
             group.replica = group.keep(RedisServerProcess.start(name + "-replica", FreePorts.one(), replicaSettings));
             group.sentinelPort = FreePorts.one();
             Path conf = dir.resolve("sentinel.conf");
