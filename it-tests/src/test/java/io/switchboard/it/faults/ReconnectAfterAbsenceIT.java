@@ -115,7 +115,7 @@ class ReconnectAfterAbsenceIT extends FaultScenario {
             List<String> expected = publisher.acknowledged().values().stream()
                     .filter(offset -> Offset.parse(offset).seq() > from.seq()).collect(Collectors.toList());
             SubscriberGroup.awaitReceived(client, channel, expected, SHORT_WAIT);
-            total = total.plus(DeliveryTally.of(client + " " + channel, expected, client.received(channel)));
+            total = total.plus(DeliveryTally.of(client + " " + channel, expected, client.stream(channel)));
             published += publisher.published();
             acknowledgedCount += publisher.acknowledged().size();
             client.close();

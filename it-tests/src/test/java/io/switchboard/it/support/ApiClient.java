@@ -49,6 +49,17 @@ public final class ApiClient {
         return post("/switchboard/api/channels/" + channel + "/events", eventBody(event, data));
     }
 
+    /**
+     * {@code POST /switchboard/api/channels/{channel}/events} with an {@code Idempotency-Key} header: sent again
+     * with the same key after a refusal or a lost answer, the event is published at most once.
+     */
+    public ApiResponse publish(String channel, String event, Object data, String idempotencyKey) {
+        return send(request("/switchboard/api/channels/" + channel + "/events")
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofString(eventBody(event, data), StandardCharsets.UTF_8)));
+    }
+
     /** {@code POST /switchboard/api/users/{user}/events}. */
     public ApiResponse publishToUser(String user, String event, Object data) {
         return post("/switchboard/api/users/" + user + "/events", eventBody(event, data));

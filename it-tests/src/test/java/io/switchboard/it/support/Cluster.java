@@ -4,8 +4,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -48,6 +50,20 @@ public final class Cluster implements AutoCloseable {
      */
     public static Cluster start(String name, int size, RedisServerProcess redis,
                                 Function<List<URI>, Map<String, String>> properties) {
+        return start(name, size, redis.url(), properties);
+    }
+
+    /**
+     * {@code size} nodes that connect through a Redisson YAML file ({@code switchboard.redisson-config}: a
+     * Redis Cluster, a Sentinel-managed pair), with extra system properties for every node.
+     */
+    public static Cluster startWithRedissonConfig(String name, int size, Path redissonYaml, Map<String, String> properties) {
+        Map<String, String> all = new HashMap<>(properties);
+        all.put("switchboard.redisson-config", redissonYaml.toAbsolutePath().toString());
+        return start(name, size, (String) null, baseUris -> all);
+    }
+
+    private static Cluster start(String name, int size, String redisUrl, Function<List<URI>, Map<String, String>> properties) {
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             ports.add(FreePorts.one());
@@ -63,7 +79,7 @@ public final class Cluster implements AutoCloseable {
         try {
             for (int i = 1; i <= size; i++) {
                 String id = "node-" + i;
-                nodes.add(ServerNode.launch(name + "-" + id, id, ports.get(i - 1), redis.url(), apiToken, tokenSecret,
+                nodes.add(ServerNode.launch(name + "-" + id, id, ports.get(i - 1), redisUrl, apiToken, tokenSecret,
                         nodeProperties));
             }
             for (ServerNode node : nodes) {

@@ -25,10 +25,17 @@ public final class FaultReport {
 
     /**
      * One fault scenario. {@code key} orders the rows, e.g. {@code "a1"}; {@code timeToRecover} as it should
-     * read in the table, see {@link #recovery(Optional)}.
+     * read in the table, see {@link #recovery(Optional)}; {@code offsetsReused} offsets handed out for two
+     * different events (-1: not counted by this scenario).
      */
     public record Scenario(String key, String name, long published, long acknowledged, DeliveryTally tally,
-                           String timeToRecover, Duration testTime) {
+                           long offsetsReused, String timeToRecover, Duration testTime) {
+
+        /** A scenario that does not count reused offsets. */
+        public Scenario(String key, String name, long published, long acknowledged, DeliveryTally tally,
+                        String timeToRecover, Duration testTime) {
+            this(key, name, published, acknowledged, tally, -1, timeToRecover, testTime);
+        }
     }
 
     /** One kind of hostile input: how many were sent, the documented answer, how many got it. */
@@ -81,25 +88,33 @@ public final class FaultReport {
                 .append(". Real `redis-server` and worker JVMs on 127.0.0.1; every event carries a number `n`, ")
                 .append("and an event is *acknowledged* when its publish was answered `202` with an offset.\n\n");
         if (!SCENARIOS.isEmpty()) {
-            md.append("| scenario | published | acknowledged | expected deliveries | delivered | lost | duplicated | out of order | time to recover | test time |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("| scenario | published | acknowledged | expected deliveries | delivered | lost and told | LOST SILENTLY "
+                    + "| duplicated | out of order | offsets reused | time to recover | test time |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Scenario s : SCENARIOS.values()) {
                 md.append("| ").append(s.name())
                         .append(" | ").append(s.published())
                         .append(" | ").append(s.acknowledged())
                         .append(" | ").append(s.tally().expected())
                         .append(" | ").append(s.tally().delivered())
-                        .append(" | ").append(s.tally().lost())
+                        .append(" | ").append(s.tally().lostAndTold())
+                        .append(" | ").append(s.tally().lostSilently())
                         .append(" | ").append(s.tally().duplicated())
                         .append(" | ").append(s.tally().outOfOrder())
+                        .append(" | ").append(s.offsetsReused() < 0 ? "n/a" : Long.toString(s.offsetsReused()))
                         .append(" | ").append(s.timeToRecover())
                         .append(" | ").append(seconds(s.testTime()))
                         .append(" |\n");
             }
-            md.append("\n*expected deliveries*: acknowledged events times the subscribers owed them; *lost*: expected ")
-                    .append("and never received; *duplicated*: the same event received twice by one subscriber (same ")
-                    .append("offset, or same `n`), counted on raw frames across reconnects; *out of order*: received ")
-                    .append("after a later event of the channel. *time to recover*: from the end of the fault (Redis ")
+            md.append("\n*published*: events (each with its own `n` and idempotency key, retried until acknowledged); ")
+                    .append("*expected deliveries*: acknowledged events times the subscribers owed them (a subscriber ")
+                    .append("is owed every event whose first publish was sent after its first `subscribed`); *lost and ")
+                    .append("told*: owed, never received, and the subscriber got `recovered: false` where the event ")
+                    .append("would have been in its stream; *LOST SILENTLY*: owed, never received, not told; ")
+                    .append("*duplicated*: the same event (same `n`) received twice by one subscriber, counted on raw ")
+                    .append("frames across reconnects; *out of order*: received after a later event of the channel ")
+                    .append("(a newer epoch is later); *offsets reused*: offsets acknowledged or delivered for two ")
+                    .append("different events. *time to recover*: from the end of the fault (Redis ")
                     .append("answering again, the SIGKILL, the client coming back) until every affected client was ")
                     .append("served again (see each scenario's test); reported, not asserted.\n\n");
         }

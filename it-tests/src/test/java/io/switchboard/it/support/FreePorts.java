@@ -44,6 +44,20 @@ public final class FreePorts {
     }
 
     /**
+     * A free port whose Redis Cluster bus port ({@code port + 10000}) is free too; both are reserved. Both stay
+     * below the ephemeral range.
+     */
+    public static int withClusterBusPort() {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(LOWEST, HIGHEST - 10000);
+            if (isFree(port) && isFree(port + 10000) && reserve(List.of(port, port + 10000))) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port pair (port, port + 10000) between " + LOWEST + " and " + HIGHEST);
+    }
+
+    /**
      * An offset that moves every one of {@code ports} (a server's standard ports, e.g. WildFly's
      * {@code jboss.socket.binding.port-offset}) onto a free port of the range; the moved ports are reserved
      * like those of {@link #one()}.

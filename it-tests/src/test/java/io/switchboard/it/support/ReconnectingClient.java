@@ -41,8 +41,12 @@ import java.util.function.Function;
  */
 public final class ReconnectingClient implements AutoCloseable {
 
-    /** One event frame as received: its offset, the {@code n} of its data (-1 if none) and the connection number (1, 2, ...). */
-    public record Received(String channel, String epoch, long seq, long n, int connection) {
+    /**
+     * One event frame as received: its offset, the {@code n} of its data (-1 if none), the connection number
+     * (1, 2, ...), its place among every frame of this client ({@code index}, 0, 1, ... over all channels) and
+     * when it arrived ({@link System#nanoTime()}).
+     */
+    public record Received(String channel, String epoch, long seq, long n, int connection, int index, long atNanos) {
 
         public String offset() {
             return epoch + "-" + seq;
@@ -51,6 +55,21 @@ public final class ReconnectingClient implements AutoCloseable {
 
     /** One {@code subscribed} reply: on which connection, after which {@code since} (null: none). */
     public record Subscribed(String channel, String since, String offset, boolean recovered, int connection) {
+    }
+
+    /**
+     * One {@code subscribed} frame, a reply or unsolicited (no {@code id}: the node tells a connected client
+     * that its stream continues at {@code offset}, with {@code recovered:false} when events were lost). It
+     * speaks for the part of the stream between the event frames numbered {@code from} (the first to arrive
+     * after its request was sent; for an unsolicited one, after it arrived) and {@code to} (the first after it
+     * arrived): a reply follows the events it replayed.
+     */
+    public record Notice(String channel, String since, String offset, boolean recovered, boolean unsolicited,
+                         int connection, int from, int to, long atNanos) {
+    }
+
+    /** What one channel's stream brought a client: every event frame and every {@code subscribed} frame, in arrival order. */
+    public record Stream(String channel, List<Received> frames, List<Notice> notices) {
     }
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -73,8 +92,13 @@ public final class ReconnectingClient implements AutoCloseable {
     private final Map<String, String> lastOffset = new HashMap<>();
     private final Map<String, String> pendingSubscribes = new HashMap<>(); // request id -> channel
     private final Map<String, String> sinceOfRequest = new HashMap<>();
+    private final Map<String, Integer> fromOfRequest = new HashMap<>();
     private final List<Received> received = new ArrayList<>();
     private final List<Subscribed> subscribed = new ArrayList<>();
+    private final List<Notice> notices = new ArrayList<>();
+    private final Map<String, Long> firstSubscribedNanos = new HashMap<>();
+    /** Epochs in the order this client first saw them: a later one is newer (epochs follow each other in time). */
+    private final List<String> epochs = new ArrayList<>();
     private final List<String> closes = new ArrayList<>();
     private WebSocket current;
     private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
@@ -153,6 +177,22 @@ public final class ReconnectingClient implements AutoCloseable {
         return false;
     }
 
+    /** Every event and {@code subscribed} frame of {@code channel} so far, in arrival order. */
+    public synchronized Stream stream(String channel) {
+        return new Stream(channel, received(channel),
+                notices.stream().filter(notice -> notice.channel().equals(channel)).toList());
+    }
+
+    /** Every {@code subscribed} frame so far, replies and unsolicited ones, in order. */
+    public synchronized List<Notice> notices() {
+        return List.copyOf(notices);
+    }
+
+    /** When the first {@code subscribed} reply for {@code channel} arrived ({@link System#nanoTime()}), or null. */
+    public synchronized Long firstSubscribedNanos(String channel) {
+        return firstSubscribedNanos.get(channel);
+    }
+
     /** Every {@code subscribed} reply so far, in order. */
     public synchronized List<Subscribed> subscribedReplies() {
         return List.copyOf(subscribed);
@@ -224,9 +264,9 @@ public final class ReconnectingClient implements AutoCloseable {
     /** Everything a failure message needs: connections, closes, subscribed replies, events received. */
     public synchronized String describe() {
         StringBuilder text = new StringBuilder(toString()).append(": closes ").append(closes).append(", subscribed ");
-        subscribed.forEach(s -> text.append('[').append(s.channel()).append(" since ").append(s.since()).append(" -> ")
-                .append(s.offset()).append(s.recovered() ? " recovered" : " NOT recovered").append(" on connection ")
-                .append(s.connection()).append(']'));
+        notices.forEach(s -> text.append('[').append(s.channel()).append(s.unsolicited() ? " unsolicited" : " since " + s.since())
+                .append(" -> ").append(s.offset()).append(s.recovered() ? " recovered" : " NOT recovered")
+                .append(" on connection ").append(s.connection()).append(" at frame ").append(s.to()).append(']'));
         text.append(", ").append(received.size()).append(" event frames");
         if (!received.isEmpty()) {
             text.append(" (first ").append(received.get(0).offset()).append(", last ")
@@ -300,6 +340,8 @@ public final class ReconnectingClient implements AutoCloseable {
                 connections++;
                 currentNode = frame.path("node").asText();
                 pendingSubscribes.clear();
+                sinceOfRequest.clear();
+                fromOfRequest.clear();
                 for (String channel : channels) {
                     subscribe(ws, channel);
                 }
@@ -329,6 +371,7 @@ public final class ReconnectingClient implements AutoCloseable {
         }
         pendingSubscribes.put(id, channel);
         sinceOfRequest.put(id, since);
+        fromOfRequest.put(id, received.size());
         send(ws, frame);
     }
 
@@ -339,33 +382,58 @@ public final class ReconnectingClient implements AutoCloseable {
         }
         String offset = frame.path("offset").asText();
         Offset parsed = Offset.parse(offset);
-        received.add(new Received(channel, parsed.epoch(), parsed.seq(), frame.path("data").path("n").asLong(-1), connections));
-        // client.js hands the event to the application only if it is after the last one seen.
+        received.add(new Received(channel, parsed.epoch(), parsed.seq(), frame.path("data").path("n").asLong(-1), connections,
+                received.size(), System.nanoTime()));
+        advance(channel, offset);
+    }
+
+    /** client.js hands an event to the application, and keeps its offset for {@code since}, only if it is after the last one seen. */
+    private void advance(String channel, String offset) {
         if (isAfter(offset, lastOffset.get(channel))) {
             lastOffset.put(channel, offset);
+        }
+        String epoch = Offset.parse(offset).epoch();
+        if (!epochs.contains(epoch)) {
+            epochs.add(epoch);
         }
     }
 
     private void onSubscribed(JsonNode frame) {
+        String offset = frame.path("offset").asText();
+        boolean recovered = frame.path("recovered").asBoolean();
+        String channel;
+        if (!frame.has("id")) {
+            // Unsolicited: the node says this connection's stream goes on from offset (a new epoch).
+            channel = frame.path("channel").asText();
+            if (!channels.contains(channel)) {
+                return;
+            }
+            notices.add(new Notice(channel, null, offset, recovered, true, connections, received.size(), received.size(),
+                    System.nanoTime()));
+        } else {
+            String id = frame.path("id").asText();
+            channel = pendingSubscribes.remove(id);
+            if (channel == null) {
+                return;
+            }
+            String since = sinceOfRequest.remove(id);
+            subscribed.add(new Subscribed(channel, since, offset, recovered, connections));
+            notices.add(new Notice(channel, since, offset, recovered, false, connections, fromOfRequest.remove(id),
+                    received.size(), System.nanoTime()));
+            firstSubscribedNanos.putIfAbsent(channel, System.nanoTime());
+        }
+        // Only forward: live events may already have gone past the offset this frame reports.
+        advance(channel, offset);
+    }
+
+    private void onError(WebSocket ws, JsonNode frame) {
         String id = frame.path("id").asText();
         String channel = pendingSubscribes.remove(id);
         if (channel == null) {
             return;
         }
-        String offset = frame.path("offset").asText();
-        subscribed.add(new Subscribed(channel, sinceOfRequest.remove(id), offset, frame.path("recovered").asBoolean(),
-                connections));
-        // Only forward: live events may already have gone past the offset this reply reports.
-        if (isAfter(offset, lastOffset.get(channel))) {
-            lastOffset.put(channel, offset);
-        }
-    }
-
-    private void onError(WebSocket ws, JsonNode frame) {
-        String channel = pendingSubscribes.remove(frame.path("id").asText());
-        if (channel == null) {
-            return;
-        }
+        sinceOfRequest.remove(id);
+        fromOfRequest.remove(id);
         subscribeRefusals++;
         TIMERS.schedule(() -> {
             synchronized (this) {
@@ -396,14 +464,22 @@ public final class ReconnectingClient implements AutoCloseable {
         lastSend = lastSend.handle((ignored, error) -> null).thenCompose(sendIt);
     }
 
-    /** client.js's rule: a new epoch always wins; within an epoch, a greater sequence number. */
-    static boolean isAfter(String offset, String last) {
+    /**
+     * client.js's rule: a newer epoch wins, an older one never does; within an epoch, a greater sequence
+     * number. Epochs are ordered by time; this client orders them as it first saw them (one never seen is new).
+     * Holding this.
+     */
+    private boolean isAfter(String offset, String last) {
         if (last == null) {
             return true;
         }
         Offset a = Offset.parse(offset);
         Offset b = Offset.parse(last);
-        return !a.epoch().equals(b.epoch()) || a.seq() > b.seq();
+        if (a.epoch().equals(b.epoch())) {
+            return a.seq() > b.seq();
+        }
+        int rankA = epochs.indexOf(a.epoch());
+        return rankA < 0 || rankA > epochs.indexOf(b.epoch());
     }
 
     /** The JDK's callbacks for one connection attempt. */

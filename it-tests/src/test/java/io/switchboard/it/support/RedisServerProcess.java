@@ -15,8 +15,10 @@ import java.util.stream.Collectors;
 
 /**
  * A real {@code redis-server} process on a free port of 127.0.0.1, without persistence unless started
- * with an append-only file. Uses the binary on the PATH; only where there is none, the one bundled in
- * embedded-redis. Never touches a Redis the machine runs itself (6379).
+ * with snapshots or an append-only file. Uses the binary on the PATH; only where there is none, the one
+ * bundled in embedded-redis. Never touches a Redis the machine runs itself (6379).
+ *
+ * <p>Threading: driven by one test thread at a time.
  */
 public final class RedisServerProcess implements AutoCloseable {
 
@@ -26,7 +28,7 @@ public final class RedisServerProcess implements AutoCloseable {
     private final String name;
     private final int port;
     private final String executable;
-    private final List<String> persistence;
+    private List<String> persistence;
     private ChildProcess process;
 
     private RedisServerProcess(String name, int port, String executable, List<String> persistence) {
@@ -50,15 +52,43 @@ public final class RedisServerProcess implements AutoCloseable {
      * restart, see {@link #startAgain()}.
      */
     public static RedisServerProcess startWithAppendOnlyFile(String name, Path dir) {
+        return start(name, FreePorts.one(), appendOnlyFile(dir, "always"));
+    }
+
+    /**
+     * Starts a redis-server on {@code port} with {@code settings} (command-line options after port and bind,
+     * e.g. {@link #noPersistence()}, {@link #snapshots(Path)}, {@link #appendOnlyFile(Path, String)}, cluster options).
+     */
+    public static RedisServerProcess start(String name, int port, List<String> settings) {
+        RedisServerProcess redis = new RedisServerProcess(name, port, findExecutable(), List.copyOf(settings));
+        redis.launch();
+        return redis;
+    }
+
+    /** Nothing persisted: a restart comes back empty. */
+    public static List<String> noPersistence() {
+        return List.of("--save", "", "--appendonly", "no");
+    }
+
+    /**
+     * RDB snapshots in {@code dir}, only when asked ({@link #snapshot()}, or a shutdown): a restart after a
+     * SIGKILL comes back with the last snapshot.
+     */
+    public static List<String> snapshots(Path dir) {
+        return List.of("--save", "", "--appendonly", "no", "--dir", directory(dir), "--dbfilename", "dump.rdb");
+    }
+
+    /** An append-only file in {@code dir}, fsynced as {@code fsync} says ({@code always}, {@code everysec}). */
+    public static List<String> appendOnlyFile(Path dir, String fsync) {
+        return List.of("--save", "", "--appendonly", "yes", "--appendfsync", fsync, "--dir", directory(dir));
+    }
+
+    private static String directory(Path dir) {
         try {
-            Files.createDirectories(dir);
+            return Files.createDirectories(dir).toAbsolutePath().toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        RedisServerProcess redis = new RedisServerProcess(name, FreePorts.one(), findExecutable(),
-                List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toAbsolutePath().toString()));
-        redis.launch();
-        return redis;
     }
 
     /** {@code redis://127.0.0.1:<port>} */
@@ -76,6 +106,15 @@ public final class RedisServerProcess implements AutoCloseable {
             return Resp.command(HOST, port, args);
         } catch (IOException e) {
             throw new UncheckedIOException("redis " + String.join(" ", args) + " on " + url(), e);
+        }
+    }
+
+    /** Sends one read command to a Redis Cluster replica ({@code READONLY} first, on the same connection). */
+    public Object readOnReplica(String... args) {
+        try {
+            return Resp.commands(HOST, port, List.of(new String[] {"READONLY"}, args));
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis READONLY; " + String.join(" ", args) + " on " + url(), e);
         }
     }
 
@@ -97,10 +136,70 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    /** SIGKILL. */
+    /** SIGKILL: nothing is written on the way out. */
     public void kill() {
         if (process != null) {
             process.kill();
+        }
+    }
+
+    /** SIGKILL if it runs, then starts again on the same port with other {@code settings}. */
+    public void killAndStartWith(List<String> settings) {
+        kill();
+        persistence = List.copyOf(settings);
+        launch();
+    }
+
+    /** SIGSTOP: the process stays, answers nothing and does nothing (a replica stopped this way falls behind). */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.handle().pid()))
+                    .redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0) {
+                throw new AssertionError("kill -" + signal + " " + this + ": " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** {@code INFO <section>} as text. */
+    public String info(String section) {
+        return String.valueOf(command("INFO", section));
+    }
+
+    /** One field of {@code INFO <section>} (e.g. {@code rdb_saves}), or null. */
+    public String info(String section, String field) {
+        for (String line : info(section).split("\r?\n")) {
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    /** {@code BGSAVE}, and waits until the snapshot is on disk. */
+    public void snapshot() {
+        long saves = Long.parseLong(info("persistence", "rdb_saves"));
+        command("BGSAVE");
+        Await.until(name + " finished BGSAVE", START_TIMEOUT,
+                () -> Long.parseLong(info("persistence", "rdb_saves")) > saves
+                        && "0".equals(info("persistence", "rdb_bgsave_in_progress")));
+        if (!"ok".equals(info("persistence", "rdb_last_bgsave_status"))) {
+            throw new AssertionError(name + ": BGSAVE failed: " + info("persistence"));
         }
     }
 

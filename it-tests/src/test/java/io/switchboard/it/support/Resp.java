@@ -34,6 +34,23 @@ final class Resp {
         }
     }
 
+    /** Sends {@code commands} in order on one connection (e.g. {@code READONLY} first); returns the last reply. */
+    static Object commands(String host, int port, List<String[]> commands) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
+            socket.setSoTimeout(TIMEOUT_MILLIS);
+            OutputStream out = socket.getOutputStream();
+            BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+            Object reply = null;
+            for (String[] command : commands) {
+                out.write(encode(command));
+                out.flush();
+                reply = read(in);
+            }
+            return reply;
+        }
+    }
+
     private static byte[] encode(String... args) {
         StringBuilder request = new StringBuilder().append('*').append(args.length).append("\r\n");
         for (String arg : args) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -130,7 +131,7 @@ public final class SubscriberGroup implements AutoCloseable {
     /** Waits (up to {@code timeout}, without failing) until {@code client} received every offset of {@code expected} on {@code channel}. */
     public static void awaitReceived(ReconnectingClient client, String channel, Collection<String> expected, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (DeliveryTally.of(client.name(), expected, client.received(channel)).lost() > 0
+        while (DeliveryTally.of(client.name(), expected, client.stream(channel)).lost() > 0
                 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(50);
@@ -145,9 +146,37 @@ public final class SubscriberGroup implements AutoCloseable {
     public DeliveryTally tally(String channel, Collection<String> expected) {
         DeliveryTally sum = DeliveryTally.none();
         for (ReconnectingClient client : clients) {
-            sum = sum.plus(DeliveryTally.of(client + " " + channel, expected, client.received(channel)));
+            sum = sum.plus(DeliveryTally.of(client + " " + channel, expected, client.stream(channel)));
         }
         return sum;
+    }
+
+    /**
+     * The sum over all clients of what they received on {@code channel} against what each is owed
+     * ({@code owed}), offsets compared by {@code order}.
+     */
+    public DeliveryTally tally(String channel, Function<ReconnectingClient, Collection<DeliveryTally.Owed>> owed,
+                               EpochOrder order) {
+        DeliveryTally sum = DeliveryTally.none();
+        for (ReconnectingClient client : clients) {
+            sum = sum.plus(DeliveryTally.of(client + " " + channel, owed.apply(client), client.stream(channel), order));
+        }
+        return sum;
+    }
+
+    /** Every client's stream of {@code channel}. */
+    public List<ReconnectingClient.Stream> streams(String channel) {
+        return clients.stream().map(client -> client.stream(channel)).collect(Collectors.toList());
+    }
+
+    /** How many frames (events and {@code subscribed}) the clients received on {@code channel} so far. */
+    public long framesReceived(String channel) {
+        long frames = 0;
+        for (ReconnectingClient client : clients) {
+            ReconnectingClient.Stream stream = client.stream(channel);
+            frames += stream.frames().size() + stream.notices().size();
+        }
+        return frames;
     }
 
     @Override
