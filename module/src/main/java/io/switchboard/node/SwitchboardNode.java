@@ -90,7 +90,7 @@ public final class SwitchboardNode implements Switchboard {
     }
 
     private TopicDispatcher newDispatcher(Topic topic) {
-        return new TopicDispatcher(topic, registry, bus, stats, Math.max(1, config.historySize()));
+        return new TopicDispatcher(topic, registry, bus, stats, Math.max(1, config.historySize()), timer);
     }
 
     public void start() {

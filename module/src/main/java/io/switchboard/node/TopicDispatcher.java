@@ -21,6 +21,9 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -45,6 +48,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class TopicDispatcher {
     private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
+    /** History reads retried (a second apart, e.g. while Redis comes back) before what is missing is given up. */
+    private static final int MAX_FAILED_READS = 10;
+    private static final long RETRY_MILLIS = 1_000;
     /** Bytes of one history page this dispatcher reads: repairs never pull a whole large history at once. */
     private static final int PAGE_BYTES = 1 << 20;
 
@@ -53,6 +59,7 @@ final class TopicDispatcher {
     private final Bus bus;
     private final NodeStats stats;
     private final int pageLimit;
+    private final ScheduledExecutorService timer;
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     // Touched only by the thread draining the inbox:
@@ -63,9 +70,12 @@ final class TopicDispatcher {
     /** The newest epoch of the line delivered here, and the seq of the last event delivered. */
     private Offset last;
     private boolean fetching;
+    private int failedReads;
 
-    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int pageLimit) {
+    /** @param timer runs retries of failed history reads (the node's own timer thread) */
+    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int pageLimit, ScheduledExecutorService timer) {
         this.topic = topic;
+        this.timer = timer;
         this.registry = registry;
         this.bus = bus;
         this.stats = stats;
@@ -157,12 +167,25 @@ final class TopicDispatcher {
     private void fetched(Offset from, History history, Throwable error) {
         fetching = false;
         if (error != null) {
+            if (++failedReads <= MAX_FAILED_READS && retry(from)) {
+                return;
+            }
             log.warn("Topic {}: could not read history after {}: {}", topic, from, error.getMessage());
+            failedReads = 0;
             skipToHeld("history unreadable: " + error.getMessage());
             return;
         }
+        failedReads = 0;
         Lineage.Placement placement = history.placement();
         Offset current = history.current();
+        if (!placement.placed() && current.isMarker() && last.isMarker()) {
+            // No events then, none now: nothing this node could have delivered or missed.
+            last = current;
+            List<BusMessage> held = newer;
+            newer = new ArrayList<>();
+            held.forEach(this::accept);
+            return;
+        }
         if (!placement.placed()) {
             // The line was lost with Redis's data (or is too old to be known): start over at its beginning.
             log.warn("Topic {}: its history no longer knows {} (Redis lost it); delivering from the start of {}",
@@ -214,6 +237,23 @@ final class TopicDispatcher {
             }
         } else if (last.seq() < current.seq() && progressed && !fetching) {
             fetch(); // the page ended before the current offset
+        }
+    }
+
+    /** Reads again after a pause, on the node's timer; false if the timer no longer runs (the node stops). */
+    private boolean retry(Offset from) {
+        try {
+            fetching = true;
+            timer.schedule(() -> run(() -> {
+                fetching = false;
+                if (last.equals(from) || !waiting.isEmpty() || !newer.isEmpty()) {
+                    fetch(); // still needed: nothing delivered since, or events still wait on it
+                }
+            }), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException stopped) {
+            fetching = false;
+            return false;
         }
     }
 

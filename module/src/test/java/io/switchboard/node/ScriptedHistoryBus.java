@@ -15,9 +15,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** A bus that only answers history reads, with the answers a test scripted (the last one repeats). */
+/**
+ * A bus that only answers history reads, with the answers a test scripted (the last one repeats);
+ * a null answer is a failed read, as while Redis is down.
+ */
 final class ScriptedHistoryBus implements Bus {
     private final List<History> answers;
+    volatile int reads;
 
     ScriptedHistoryBus(History answer) {
         this(List.of(answer));
@@ -30,7 +34,10 @@ final class ScriptedHistoryBus implements Bus {
     @Override
     public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes) {
         History answer = answers.size() > 1 ? answers.remove(0) : answers.get(0);
-        return CompletableFuture.completedFuture(answer);
+        reads++;
+        return answer == null
+                ? CompletableFuture.failedFuture(new io.switchboard.bus.BusUnavailableException("Redis is down", null))
+                : CompletableFuture.completedFuture(answer);
     }
 
     @Override

@@ -19,10 +19,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Ordering, de-duplication and gap repair of one topic's events on a node. */
 class TopicDispatcherTest {
+    private static final java.util.concurrent.ScheduledExecutorService TIMER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "test-timer");
+                thread.setDaemon(true);
+                return thread;
+            });
     private final Topic topic = Topic.channel("news");
     private final LocalBus history = new LocalBus(100, java.time.Duration.ofHours(1));
-    private final List<Long> delivered = new ArrayList<>();
-    private final List<Offset> told = new ArrayList<>();
+    private final List<Long> delivered = new java.util.concurrent.CopyOnWriteArrayList<>(); // also written by the retry timer
+    private final List<Offset> told = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Registry registry = new Registry(new Registry.InterestListener() {
         @Override
         public void interested(Topic topic) {
@@ -32,7 +38,7 @@ class TopicDispatcherTest {
         public void uninterested(Topic topic) {
         }
     });
-    private final TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, history, new NodeStats(), 100);
+    private final TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, history, new NodeStats(), 100, TIMER);
 
     TopicDispatcherTest() {
         registry.add(topic, new io.switchboard.registry.Subscriber() {
@@ -83,7 +89,7 @@ class TopicDispatcherTest {
     @Test
     void aGapNoLongerInHistoryIsSkippedSoDeliveryGoesOn() {
         LocalBus shortHistory = new LocalBus(1, java.time.Duration.ofHours(1));
-        TopicDispatcher forgetful = new TopicDispatcher(topic, registry, shortHistory, new NodeStats(), 100);
+        TopicDispatcher forgetful = new TopicDispatcher(topic, registry, shortHistory, new NodeStats(), 100, TIMER);
         List<Offset> offsets = shortHistory.publish(List.of(
                 new Bus.Outgoing(topic, "{\"event\":\"e\",\"node\":\"n\"}"),
                 new Bus.Outgoing(topic, "{\"event\":\"e\",\"node\":\"n\"}"),
@@ -112,7 +118,7 @@ class TopicDispatcherTest {
 
     /** A dispatcher over a bus whose history always answers {@code answer}. */
     private TopicDispatcher over(History answer) {
-        return new TopicDispatcher(topic, registry, new ScriptedHistoryBus(answer), new NodeStats(), 100);
+        return new TopicDispatcher(topic, registry, new ScriptedHistoryBus(answer), new NodeStats(), 100, TIMER);
     }
 
     @Test
@@ -156,10 +162,28 @@ class TopicDispatcherTest {
         List<History> answers = new ArrayList<>(List.of(
                 new History(new Offset(E2, 2), false, List.of(), Lineage.Placement.NOWHERE),
                 new History(new Offset(E2, 2), true, List.of(message(E2, 1), message(E2, 2)), new Lineage.Placement(0, true, true))));
-        TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, new ScriptedHistoryBus(answers), new NodeStats(), 100);
+        TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, new ScriptedHistoryBus(answers), new NodeStats(), 100, TIMER);
         dispatcher.onMessage(message(E1, 7));
         dispatcher.onMessage(message(E2, 2));
         assertThat(delivered).containsExactly(7L, 1L, 2L);
         assertThat(told).containsExactly(new Offset(E2, 0));
+    }
+
+    @Test
+    void aHistoryReadThatFailsWhileRedisComesBackIsRetriedInsteadOfGivingUp() throws Exception {
+        List<History> answers = new ArrayList<>();
+        answers.add(null);
+        answers.add(new History(new Offset(E2, 21), true, List.of(message(E2, 21)), new Lineage.Placement(20, true, true)));
+        ScriptedHistoryBus bus = new ScriptedHistoryBus(answers);
+        TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, bus, new NodeStats(), 100, TIMER);
+        dispatcher.onMessage(message(E1, 20));
+        dispatcher.onMessage(message(E2, 21));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (delivered.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(delivered).containsExactly(20L, 21L);
+        assertThat(told).isEmpty();
+        assertThat(bus.reads).isEqualTo(2);
     }
 }
