@@ -55,7 +55,18 @@ public interface Bus extends AutoCloseable {
      * The retained events after {@code since} (at most {@code limit}), and the current offset.
      * Without {@code since}, only the current offset.
      */
-    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit);
+    default CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+        return history(topic, since, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * A page of the retained events after {@code since}: at most {@code limit} events, and no
+     * more once their bytes (wire text, {@link BusMessage#wire}) reach {@code maxBytes}, but
+     * always at least one if there is one; and the current offset. A page cut short is not
+     * {@link History#recovered} (it does not reach the current offset); the caller reads on from
+     * its last event. Without {@code since}, only the current offset.
+     */
+    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes);
 
     /** Completes normally when the bus answers a round trip. */
     CompletionStage<Void> ping();

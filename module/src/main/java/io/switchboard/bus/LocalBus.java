@@ -2,6 +2,7 @@ package io.switchboard.bus;
 
 import io.switchboard.protocol.Offset;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -114,10 +115,10 @@ public final class LocalBus implements Bus {
     }
 
     @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
         synchronized (lock) {
             return CompletableFuture.completedFuture(
-                    logs.computeIfAbsent(topic, t -> new TopicLog()).after(since, limit));
+                    logs.computeIfAbsent(topic, t -> new TopicLog()).after(since, limit, maxBytes));
         }
     }
 
@@ -194,7 +195,7 @@ public final class LocalBus implements Bus {
             }
         }
 
-        History after(Optional<Offset> since, int limit) {
+        History after(Optional<Offset> since, int limit, long maxBytes) {
             Offset current = new Offset(epoch, seq);
             if (since.isEmpty()) {
                 return new History(current, true, List.of());
@@ -206,9 +207,14 @@ public final class LocalBus implements Bus {
             dropExpired();
             long firstRetained = retained.isEmpty() ? seq + 1 : retained.peekFirst().message().offset().seq();
             List<BusMessage> events = new ArrayList<>();
+            long bytes = 0;
             for (Retained entry : retained) {
-                if (entry.message().offset().seq() > from.seq() && events.size() < limit) {
+                if (events.size() >= limit || bytes >= maxBytes) {
+                    break; // a page: bounded by count and by bytes (as history.lua measures them)
+                }
+                if (entry.message().offset().seq() > from.seq()) {
                     events.add(entry.message());
+                    bytes += entry.message().wire().getBytes(StandardCharsets.UTF_8).length;
                 }
             }
             boolean recovered = firstRetained <= from.seq() + 1

@@ -228,14 +228,14 @@ public final class RedisBus implements Bus {
     }
 
     @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
         List<Object> keys = List.of(topic.key(namespace, "meta"), topic.key(namespace, "history"),
                 topic.key(namespace, "history-times"));
         RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE,
                 HISTORY_SCRIPT, RScript.ReturnType.LIST, keys,
                 since.map(Offset::epoch).orElse(""), String.valueOf(since.map(Offset::seq).orElse(0L)),
                 String.valueOf(since.isPresent() ? limit : 0), Epochs.next(), String.valueOf(metaTtlSeconds),
-                String.valueOf(historyTtlSeconds));
+                String.valueOf(historyTtlSeconds), String.valueOf(maxBytes));
         return result.handle((reply, error) -> {
             if (error != null) {
                 throw new BusUnavailableException("Redis refused the history read: " + error.getMessage(), error);

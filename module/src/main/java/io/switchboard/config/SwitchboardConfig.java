@@ -33,7 +33,10 @@ public record SwitchboardConfig(
         int sendQueueFrames,
         int publishRatePerSecond,
         int historySize,
-        Duration historyTtl) {
+        Duration historyTtl,
+        int sendQueueBytes,
+        int subscribeRatePerSecond,
+        int replayBudgetBytes) {
 
     public static final String ENABLED = "switchboard.enabled";
     public static final String REDIS = "switchboard.redis";
@@ -55,6 +58,9 @@ public record SwitchboardConfig(
     public static final String PUBLISH_RATE = "switchboard.publish-rate";
     public static final String HISTORY_SIZE = "switchboard.history-size";
     public static final String HISTORY_TTL = "switchboard.history-ttl";
+    public static final String SEND_QUEUE_BYTES = "switchboard.send-queue-bytes";
+    public static final String SUBSCRIBE_RATE = "switchboard.subscribe-rate";
+    public static final String REPLAY_BUDGET = "switchboard.replay-budget";
 
     public static SwitchboardConfig load(ConfigSource source) {
         return new SwitchboardConfig(
@@ -77,7 +83,10 @@ public record SwitchboardConfig(
                 integer(source, SEND_QUEUE, 1024, 1),
                 integer(source, PUBLISH_RATE, 20, 1),
                 integer(source, HISTORY_SIZE, 1000, 0),
-                Duration.ofSeconds(integer(source, HISTORY_TTL, 86_400, 1)));
+                Duration.ofSeconds(integer(source, HISTORY_TTL, 86_400, 1)),
+                integer(source, SEND_QUEUE_BYTES, 1024 * 1024, 1024),
+                integer(source, SUBSCRIBE_RATE, 20, 1),
+                integer(source, REPLAY_BUDGET, 16 * 1024 * 1024, 1024));
     }
 
     /** The secret that signs client tokens: {@code token-secret}, else the API token. */

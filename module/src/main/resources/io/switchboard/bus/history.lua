@@ -3,7 +3,10 @@
 -- read never returns what the age bound no longer keeps, even on a channel with no new events.
 --
 -- KEYS: meta, history, times
--- ARGV: since_epoch ('' for none), since_seq, limit, new_epoch, meta_ttl_s, history_ttl_s
+-- ARGV: since_epoch ('' for none), since_seq, limit, new_epoch, meta_ttl_s, history_ttl_s, max_bytes
+-- The events returned are a page: at most limit of them, and no more once their bytes reach
+-- max_bytes (but at least one), so that no reply holds a whole large history; the caller reads
+-- the next page from the last offset it got.
 -- Returns: { epoch, seq, first_retained_seq, wire_1, wire_2, ... }
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
@@ -26,9 +29,27 @@ if ARGV[1] == epoch then
   end
   local limit = tonumber(ARGV[3])
   if limit > 0 and from <= seq then
-    local items = redis.call('LRANGE', KEYS[2], start, start + limit - 1)
-    for i = 1, #items do
-      result[3 + i] = items[i]
+    -- Read in small chunks, so that a page cut short by bytes never made Redis copy the rest.
+    local max_bytes = tonumber(ARGV[7])
+    local bytes = 0
+    local count = 0
+    local chunk = 16
+    while count < limit and bytes < max_bytes do
+      local items = redis.call('LRANGE', KEYS[2], start + count, start + math.min(count + chunk, limit) - 1)
+      if #items == 0 then
+        break
+      end
+      for i = 1, #items do
+        if bytes >= max_bytes then
+          break
+        end
+        count = count + 1
+        bytes = bytes + #items[i]
+        result[3 + count] = items[i]
+      end
+      if #items < chunk then
+        break
+      end
     end
   end
 end

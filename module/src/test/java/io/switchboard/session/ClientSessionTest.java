@@ -84,7 +84,7 @@ class ClientSessionTest {
     @Test
     void writesOneFrameAtATimeInQueueOrder() {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
         for (int i = 0; i < 5; i++) {
             session.send("f" + i);
         }
@@ -103,7 +103,7 @@ class ClientSessionTest {
     @Test
     void completionsOnTheCallingThreadContinueInALoopNotByRecursion() {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 10_000, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 10_000, Long.MAX_VALUE, Runnable::run);
         container.completeInline = true;
         for (int i = 0; i < 5_000; i++) {
             session.enqueue("f" + i);
@@ -118,7 +118,7 @@ class ClientSessionTest {
     @Test
     void completionsOnOtherThreadsKeepEveryFrameInOrder() throws Exception {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100_000, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 100_000, Long.MAX_VALUE, Runnable::run);
         ExecutorService completer = Executors.newSingleThreadExecutor();
         try {
             Thread producer = new Thread(() -> {
@@ -154,7 +154,7 @@ class ClientSessionTest {
     @Test
     void aFullQueueClosesTheClientWith1013() {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 3, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 3, Long.MAX_VALUE, Runnable::run);
         for (int i = 0; i < 4; i++) {
             session.send("f" + i); // f0 in flight, f1..f3 queued
         }
@@ -168,7 +168,7 @@ class ClientSessionTest {
     @Test
     void aSendTheContainerDoesNotCompleteCountsAsStalled() throws Exception {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 10, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 10, Long.MAX_VALUE, Runnable::run);
         assertThat(session.sendStalledFor(0)).isFalse();
         session.send("f0");
         Thread.sleep(5);
