@@ -182,4 +182,48 @@ class ClientSessionTest {
         assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
         assertThat(session.overflowed()).isTrue();
     }
+
+    @Test
+    void aClientThatDoesNotReadIsClosedWith1013OnceItsQueuedBytesExceedTheBudget() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 1_000, 10_000, Runnable::run);
+        String large = "x".repeat(3_000);
+        session.send(large); // in flight: no longer in the queue
+        for (int i = 0; i < 3; i++) {
+            session.send(large);
+        }
+        assertThat(session.queuedBytes()).isEqualTo(9_000);
+        assertThat(session.isOpen()).isTrue();
+        session.send(large); // 12,000 bytes would wait: far fewer than 1,000 frames, but over the bytes
+        assertThat(session.overflowed()).isTrue();
+        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(session.queuedBytes()).isZero();
+    }
+
+    @Test
+    void aFrameLargerThanTheByteBudgetStillGoesOutThroughAnEmptyQueue() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, 1_000, Runnable::run);
+        session.send("f0"); // in flight
+        session.send("y".repeat(5_000)); // alone in the queue: accepted
+        assertThat(session.isOpen()).isTrue();
+        session.send("f2"); // behind a queue already over its bytes
+        assertThat(session.overflowed()).isTrue();
+    }
+
+    @Test
+    void sentFramesGiveTheirBytesBackAndReplayPagesAreHalfTheByteBudget() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, 8_000, Runnable::run);
+        assertThat(session.replayByteRoom()).isEqualTo(4_000);
+        session.send("f0");
+        session.send("z".repeat(3_000));
+        assertThat(session.replayByteRoom()).isEqualTo(1_000);
+        List<String> ran = new ArrayList<>();
+        session.whenDrained(() -> ran.add("next page"));
+        assertThat(ran).isEmpty(); // 3,000 queued bytes is more than a quarter of 8,000
+        container.completeOne();
+        assertThat(session.queuedBytes()).isZero();
+        assertThat(ran).containsExactly("next page");
+    }
 }
