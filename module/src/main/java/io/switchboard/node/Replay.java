@@ -28,7 +28,9 @@ import java.util.function.Consumer;
  * (or the subscription ended), so all replays together hold at most that budget.
  *
  * <p><b>Where it ends.</b> At {@code target}, the topic's offset at the first read: live events
- * after it were held back by the subscription, which was registered before that read. The replay
+ * after it were held back by the subscription, which was registered before that read, so later
+ * pages leave them out and the {@code subscribed} frame comes right after the last event up to
+ * the offset it reports. The replay
  * is {@code recovered} if every page continued the one before (nothing trimmed in between) up to
  * the target; a single page keeps the bus's own verdict ({@link History#recovered}).
  *
@@ -128,6 +130,9 @@ final class Replay {
         List<Delivery> deliveries = new ArrayList<>(page.events().size());
         long bytes = 0;
         for (BusMessage message : page.events()) {
+            if (message.offset().sameEpoch(target) && message.offset().seq() > target.seq()) {
+                break; // published after the first read: the subscription holds it back as a live event
+            }
             Optional<Delivery> delivery = TopicDispatcher.toDelivery(message);
             if (delivery.isPresent()) {
                 deliveries.add(delivery.get());

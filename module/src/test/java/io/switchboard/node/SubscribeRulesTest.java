@@ -1,0 +1,85 @@
+package io.switchboard.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.switchboard.node.NodeHarness.await;
+import static io.switchboard.node.NodeHarness.has;
+import static io.switchboard.node.NodeHarness.ofOp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One subscription (and one replay) per channel and connection; subscribes are rate-limited. */
+class SubscribeRulesTest {
+
+    @Test
+    void subscribingAgainWhileReplayingIsRefusedAndStartsNoSecondReplay() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of("switchboard.send-queue-bytes", "65536",
+                "switchboard.history-size", "1000"))) {
+            String epoch = harness.publishLarge("log", 50, 4_000);
+            ScriptedContainer client = new ScriptedContainer("c");
+            Connection connection = harness.node.open(client.session(), null);
+            ReplayBudget budget = harness.node.replayBudget();
+            String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
+            connection.onText(subscribe.formatted(1));
+            await(() -> budget.available() < budget.capacity(), "the first page read");
+            long held = budget.capacity() - budget.available();
+
+            connection.onText(subscribe.formatted(2)); // the client reads nothing: still replaying
+            assertThat(budget.capacity() - budget.available()).isEqualTo(held);
+
+            client.readEverything();
+            await(() -> has(client.written(), "subscribed", 1), "the first subscribe answered");
+            List<JsonNode> frames = client.written();
+            JsonNode refused = frames.stream().filter(f -> f.path("id").asInt() == 2).findFirst().orElseThrow();
+            assertThat(refused.path("op").asText()).isEqualTo("error");
+            assertThat(refused.path("code").asText()).isEqualTo("bad_request");
+            assertThat(ofOp(frames, "event")).hasSize(50); // each replayed once
+            assertThat(ofOp(frames, "subscribed")).hasSize(1);
+        }
+    }
+
+    @Test
+    void subscribingALiveChannelAgainReplacesTheSubscription() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of())) {
+            ScriptedContainer client = new ScriptedContainer("c");
+            client.readEverything();
+            Connection connection = harness.node.open(client.session(), null);
+            connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":1}");
+            await(() -> has(client.written(), "subscribed", 1), "subscribed");
+            connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":2}");
+            await(() -> has(client.written(), "subscribed", 2), "subscribed again");
+            assertThat(harness.node.figures().get("subscriptions")).isEqualTo(1);
+
+            harness.node.publish("news", "e", 1).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            harness.node.publish("news", "e", 2).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            await(() -> ofOp(client.written(), "event").stream().anyMatch(f -> f.path("data").asInt() == 2), "events");
+            assertThat(ofOp(client.written(), "event")).extracting(f -> f.path("data").asInt()).containsExactly(1, 2);
+        }
+    }
+
+    @Test
+    void subscribesAndUnsubscribesBeyondTheRateAreRefusedAsRateLimited() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of("switchboard.subscribe-rate", "1",
+                "switchboard.max-subscriptions", "1"))) {
+            ScriptedContainer client = new ScriptedContainer("c");
+            client.readEverything();
+            Connection connection = harness.node.open(client.session(), null);
+            connection.onText("{\"op\":\"subscribe\",\"channel\":\"a\",\"id\":1}");
+            for (int i = 2; i <= 6; i++) {
+                connection.onText("{\"op\":\"" + (i % 2 == 0 ? "unsubscribe" : "subscribe") + "\",\"channel\":\"a\",\"id\":" + i + "}");
+            }
+            await(() -> has(client.written(), "subscribed", 1), "the first subscribe answered");
+            // A burst of one and one more per second: of five more requests at once, most are refused.
+            await(() -> client.written().stream().filter(f -> f.path("id").asInt() >= 2).count() == 5, "all answered");
+            List<JsonNode> limited = client.written().stream()
+                    .filter(f -> "error".equals(f.path("op").asText()) && "rate_limited".equals(f.path("code").asText()))
+                    .toList();
+            assertThat(limited).isNotEmpty();
+            assertThat(connection.session().isOpen()).isTrue();
+        }
+    }
+}
