@@ -73,6 +73,26 @@ public final class LogLimiter {
         }
     }
 
+    /**
+     * Text a client chose (a refused request's message, which may quote it), made safe for one
+     * log line: control characters escaped, at most {@code max} characters.
+     */
+    public static String clip(String text, int max) {
+        if (text == null) {
+            return "null";
+        }
+        String shortened = text.length() > max ? text.substring(0, max) + "..." : text;
+        StringBuilder clipped = new StringBuilder(shortened.length());
+        shortened.codePoints().forEach(cp -> {
+            if (Character.isISOControl(cp)) {
+                clipped.append(String.format("\\u%04x", cp));
+            } else {
+                clipped.appendCodePoint(cp);
+            }
+        });
+        return clipped.toString();
+    }
+
     private String line(String format, long suppressed) {
         if (suppressed == 0) {
             return format;

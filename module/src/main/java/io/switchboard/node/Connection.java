@@ -252,6 +252,8 @@ public final class Connection {
 
     private void refuse(ProtocolException e, JsonNode id) {
         node.stats().protocolError();
+        warnings.info("refused-frame", "Refused a client request ({}): {}", e.code().wireName(),
+                LogLimiter.clip(e.getMessage(), 200));
         session.send(Frames.error(e.code(), e.getMessage(), id));
     }
 }

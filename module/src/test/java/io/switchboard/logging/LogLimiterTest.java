@@ -63,4 +63,9 @@ class LogLimiterTest {
         assertThat(recorder.lines).containsExactly("History read failed: Redis timeout");
         assertThat(recorder.throwableLogged).isFalse();
     }
+
+    @Test
+    void clientTextIsClippedToOneLine() {
+        assertThat(LogLimiter.clip("a\nb" + "x".repeat(500), 10)).isEqualTo("a\\u000ab" + "x".repeat(7) + "...");
+    }
 }
