@@ -153,6 +153,11 @@ final class ChannelSubscription implements Subscriber {
         return true;
     }
 
+    /** Whether an unsubscribe waits for this subscription to go live: its replay should stop. */
+    synchronized boolean unsubscribing() {
+        return deferredUnsubscribe != null;
+    }
+
     /** Runs a deferred unsubscribe, if any; used once the subscription is live or has failed. */
     void runDeferredUnsubscribe() {
         Runnable unsubscribe;

@@ -34,6 +34,8 @@ public final class Connection {
     private final RateLimiter subscribeRate;
     private final LogLimiter warnings;
     private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
+    /** Unsubscribed while replaying: answered (and dropped) once the replay has stopped. */
+    private final Map<String, ChannelSubscription> leaving = new ConcurrentHashMap<>();
     private final ChannelSubscription userSubscription;
 
     Connection(SwitchboardNode node, ClientSession session, String user) {
@@ -91,6 +93,8 @@ public final class Connection {
         session.closed();
         subscriptions.values().forEach(this::drop);
         subscriptions.clear();
+        leaving.values().forEach(this::drop);
+        leaving.clear();
         if (userSubscription != null) {
             node.registry().remove(userSubscription.topic(), userSubscription);
         }
@@ -105,6 +109,11 @@ public final class Connection {
         if (sinceText != null) {
             since = Optional.of(Offset.parse(sinceText).orElseThrow(() -> new ProtocolException(
                     ErrorCode.BAD_REQUEST, "'since' must be an offset like 'abc123-42', was " + ChannelNames.quote(sinceText))));
+        }
+        if (leaving.containsKey(channel)) {
+            // Its replay stops at the next page; a new one meanwhile would interleave with it.
+            throw new ProtocolException(ErrorCode.UNAVAILABLE,
+                    "still ending the previous subscription to " + channel + "; retry shortly");
         }
         ChannelSubscription existing = subscriptions.get(channel);
         if (existing != null && existing.replaying()) {
@@ -168,11 +177,18 @@ public final class Connection {
         limitSubscribes();
         JsonNode id = request.id();
         ChannelSubscription subscription = subscriptions.remove(channel);
+        if (subscription != null) {
+            leaving.put(channel, subscription);
+        }
         if (subscription != null && subscription.deferUnsubscribe(() -> {
             drop(subscription);
+            leaving.remove(channel, subscription);
             session.send(Frames.unsubscribed(channel, id));
         })) {
-            return; // answered once the pending subscribe is
+            return; // answered once the pending subscribe is (its replay stops at the next page)
+        }
+        if (subscription != null) {
+            leaving.remove(channel, subscription);
         }
         if (subscription != null) {
             drop(subscription);

@@ -91,6 +91,10 @@ final class Replay {
 
     private void nextPage() {
         giveBack();
+        if (target != null && subscription.unsubscribing()) {
+            finish(target, false); // the client left the channel: no more pages, answer in order
+            return;
+        }
         long bytes = Math.min(session.replayByteRoom(), budget.capacity());
         int events = Math.min(historySize, session.replayRoom());
         budget.acquire(bytes).whenComplete((granted, refused) -> {

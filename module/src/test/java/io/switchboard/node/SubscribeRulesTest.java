@@ -43,6 +43,40 @@ class SubscribeRulesTest {
     }
 
     @Test
+    void unsubscribingDuringAReplayStopsItAtThePageAndANewSubscribeWaitsForThat() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of("switchboard.send-queue-bytes", "65536",
+                "switchboard.history-size", "1000"))) {
+            String epoch = harness.publishLarge("log", 50, 4_000);
+            ScriptedContainer client = new ScriptedContainer("c");
+            Connection connection = harness.node.open(client.session(), null);
+            ReplayBudget budget = harness.node.replayBudget();
+            String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
+            connection.onText(subscribe.formatted(1));
+            await(() -> budget.available() < budget.capacity(), "the first page read");
+            connection.onText("{\"op\":\"unsubscribe\",\"channel\":\"log\",\"id\":2}");
+            connection.onText(subscribe.formatted(3)); // the first replay has not stopped yet
+
+            client.readEverything();
+            await(() -> has(client.written(), "unsubscribed", 2), "the unsubscribe answered");
+            List<JsonNode> frames = client.written();
+            JsonNode subscribed = frames.stream().filter(f -> f.path("id").asInt() == 1).findFirst().orElseThrow();
+            assertThat(subscribed.path("op").asText()).isEqualTo("subscribed");
+            assertThat(subscribed.path("recovered").asBoolean()).isFalse(); // cut short by the unsubscribe
+            assertThat(frames.indexOf(subscribed)).isLessThan(frames.indexOf(
+                    frames.stream().filter(f -> f.path("id").asInt() == 2).findFirst().orElseThrow()));
+            JsonNode retry = frames.stream().filter(f -> f.path("id").asInt() == 3).findFirst().orElseThrow();
+            assertThat(retry.path("code").asText()).isEqualTo("unavailable"); // client.js retries these
+            assertThat(ofOp(frames, "event").size()).isLessThan(50);
+            await(() -> budget.available() == budget.capacity(), "the stopped replay's bytes given back");
+
+            connection.onText(subscribe.formatted(4));
+            await(() -> has(client.written(), "subscribed", 4), "the retried subscribe");
+            assertThat(client.written().stream().dropWhile(f -> f.path("id").asInt() != 3)
+                    .filter(f -> "event".equals(f.path("op").asText()))).hasSize(50);
+        }
+    }
+
+    @Test
     void subscribingALiveChannelAgainReplacesTheSubscription() throws Exception {
         try (NodeHarness harness = new NodeHarness(Map.of())) {
             ScriptedContainer client = new ScriptedContainer("c");
