@@ -103,7 +103,6 @@ public final class Connection {
     private void subscribe(ClientRequest request) throws ProtocolException {
         String channel = channel(request);
         authorize(channel);
-        limitSubscribes();
         String sinceText = request.optionalString("since");
         Optional<Offset> since = Optional.empty();
         if (sinceText != null) {
@@ -125,6 +124,10 @@ public final class Connection {
         if (existing == null && subscriptions.size() >= node.config().maxSubscriptions()) {
             throw new ProtocolException(ErrorCode.TOO_LARGE,
                     "at most " + node.config().maxSubscriptions() + " subscriptions per connection");
+        }
+        if (!subscribeRate.tryAcquire()) { // last: a refusal above costs the node nothing
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, "at most " + node.config().subscribeRatePerSecond()
+                    + " subscribes per second per connection");
         }
         Topic topic = Topic.channel(channel);
         ChannelSubscription subscription = new ChannelSubscription(topic, session, node.config().sendQueueFrames());
@@ -172,9 +175,12 @@ public final class Connection {
                 "cannot subscribe to " + channel + " now: the bus is unavailable", id));
     }
 
+    /**
+     * Never rate-limited: a client may always let go of what it holds, and an unsubscribe of
+     * nothing costs no more than a {@code ping}; churn is bounded by limiting subscribes.
+     */
     private void unsubscribe(ClientRequest request) throws ProtocolException {
         String channel = channel(request);
-        limitSubscribes();
         JsonNode id = request.id();
         ChannelSubscription subscription = subscriptions.remove(channel);
         if (subscription != null) {
@@ -224,14 +230,6 @@ public final class Connection {
                 session.send(Frames.error(ErrorCode.UNAVAILABLE, "not published: the bus is unavailable", id));
             }
         });
-    }
-
-    /** Subscribes and unsubscribes share one bucket: each costs bus, Redis and registry work. */
-    private void limitSubscribes() throws ProtocolException {
-        if (!subscribeRate.tryAcquire()) {
-            throw new ProtocolException(ErrorCode.RATE_LIMITED, "at most " + node.config().subscribeRatePerSecond()
-                    + " subscribes and unsubscribes per second per connection");
-        }
     }
 
     private String channel(ClientRequest request) throws ProtocolException {
