@@ -34,7 +34,11 @@ public final class Connection {
     private final RateLimiter subscribeRate;
     private final LogLimiter warnings;
     private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
-    /** Unsubscribed while replaying: answered (and dropped) once the replay has stopped. */
+    /**
+     * Unsubscribed while replaying: answered (and dropped) once the replay has stopped, at its next
+     * page. Bounded by the subscribe rate and by how long a replay may wait for a page to drain
+     * (a client that does not read is closed as stalled), and their pages by the replay budget.
+     */
     private final Map<String, ChannelSubscription> leaving = new ConcurrentHashMap<>();
     private final ChannelSubscription userSubscription;
 
@@ -195,8 +199,6 @@ public final class Connection {
         }
         if (subscription != null) {
             leaving.remove(channel, subscription);
-        }
-        if (subscription != null) {
             drop(subscription);
         }
         session.send(Frames.unsubscribed(channel, id));
