@@ -23,7 +23,9 @@ import java.util.function.Consumer;
  *
  * <p><b>Bounds.</b> A page holds at most what the session's queue has room for, by frames and by
  * bytes (half the queue, see {@link ClientSession#replayRoom}), so neither the Redis reply nor
- * this node holds a whole large history for one client. Each page's bytes are granted by the
+ * this node holds a whole large history for one client. A connection replaying several channels
+ * reads one page at a time ({@link ClientSession#awaitReplayTurn}), so their pages cannot
+ * together overflow the room each was sized for. Each page's bytes are granted by the
  * node's {@link ReplayBudget} before it is read and given back once the page has left the queue
  * (or the subscription ended), so all replays together hold at most that budget.
  *
@@ -86,13 +88,15 @@ final class Replay {
             });
             return;
         }
-        nextPage();
+        session.awaitReplayTurn(this::nextPage);
     }
 
+    /** Runs with this connection's replay turn, which every way out of it ends. */
     private void nextPage() {
         giveBack();
         if (target != null && subscription.unsubscribing()) {
             finish(target, false); // the client left the channel: no more pages, answer in order
+            session.endReplayTurn();
             return;
         }
         long bytes = Math.min(session.replayByteRoom(), budget.capacity());
@@ -100,16 +104,22 @@ final class Replay {
         budget.acquire(bytes).whenComplete((granted, refused) -> {
             if (refused != null) {
                 fail(refused);
+                session.endReplayTurn();
                 return;
             }
             if (!hold(granted)) {
+                session.endReplayTurn();
                 return; // the subscription ended while waiting
             }
             read(Optional.of(cursor), events, granted).whenComplete((history, error) -> {
-                if (error != null) {
-                    fail(error);
-                } else {
-                    onPage(history);
+                try {
+                    if (error != null) {
+                        fail(error);
+                    } else {
+                        onPage(history);
+                    }
+                } finally {
+                    session.endReplayTurn();
                 }
             });
         });
@@ -153,14 +163,17 @@ final class Replay {
         boolean more = !page.recovered() && progress && reached.seq() < target.seq() && target.sameEpoch(page.current());
         if (more) {
             cursor = reached;
-            session.whenDrained(this::nextPage);
+            session.awaitReplayTurn(this::nextPage); // after this turn ends and the page has drained
             return;
         }
         boolean recovered = first
                 ? page.recovered()
                 : !gap && (page.recovered() || reached != null && reached.sameEpoch(target) && reached.seq() >= target.seq());
         finish(target, recovered);
-        session.whenDrained(this::giveBack);
+        session.awaitReplayTurn(() -> {
+            giveBack(); // the last page has drained
+            session.endReplayTurn();
+        });
     }
 
     private void finish(Offset current, boolean recovered) {

@@ -59,6 +59,7 @@ public final class ClientSession {
     private volatile int queued; // queue.size(), written under lock, read anywhere
     private volatile long queuedBytes; // the characters of the frames in queue, written under lock, read anywhere
     private boolean sending; // guarded by lock: a sendText is in flight
+    private boolean replayTurnTaken; // guarded by lock: a replay is reading its next page (see awaitReplayTurn)
     private long sendNumber; // guarded by lock: counts sends, so a caller knows whether "its" send is still the current one
     private Thread sendingThread; // guarded by lock: the thread that called sendText for the send in flight
     private boolean sendReturned; // guarded by lock: that sendText call has returned
@@ -145,12 +146,16 @@ public final class ClientSession {
     }
 
     /**
-     * Runs {@code next} once the queue is at most a quarter full, by frames and by bytes (at once
-     * if it is already): how a long replay continues page by page instead of overflowing the
-     * queue. With pages of up to half the queue ({@link #replayRoom}, {@link #replayByteRoom}),
+     * Runs {@code next} once the queue is at most a quarter full, by frames and by bytes, and no
+     * other replay of this connection has its turn (at once if both hold): how long replays go
+     * out page by page instead of overflowing the queue. {@code next} gets the turn and must end
+     * it with {@link #endReplayTurn} once its page is queued (or it gave up), whether it does so
+     * on this thread or later on another: one page is read at a time per connection, so pages
+     * read concurrently for several channels cannot together exceed the room each was sized
+     * for. With pages of up to half the queue ({@link #replayRoom}, {@link #replayByteRoom}),
      * each page is at least a quarter of the queue.
      */
-    public void whenDrained(Runnable next) {
+    public void awaitReplayTurn(Runnable next) {
         Queue<Runnable> waiters = drainWaiters;
         if (waiters == null) {
             synchronized (lock) {
@@ -164,14 +169,28 @@ public final class ClientSession {
         runIfDrained();
     }
 
-    /** Lets waiting replays (one per channel being replayed) add pages while the queue has room. */
+    /** Ends the turn {@link #awaitReplayTurn} gave; the next waiting replay may go once the queue has drained. */
+    public void endReplayTurn() {
+        synchronized (lock) {
+            replayTurnTaken = false;
+        }
+        runIfDrained();
+    }
+
+    /** Gives the turn to the next waiting replay (one per channel being replayed) while the queue has room. */
     private void runIfDrained() {
         Queue<Runnable> waiters = drainWaiters;
         if (waiters == null) {
             return;
         }
-        Runnable next;
-        while (drained() && state.get() == State.OPEN && (next = waiters.poll()) != null) {
+        while (true) {
+            Runnable next;
+            synchronized (lock) {
+                if (replayTurnTaken || !drained() || state.get() != State.OPEN || (next = waiters.poll()) == null) {
+                    return;
+                }
+                replayTurnTaken = true;
+            }
             next.run();
         }
     }

@@ -78,6 +78,43 @@ class PagedReplayTest {
     }
 
     @Test
+    void replaysOfSeveralChannelsOnOneConnectionTakeTurnsAndNeverOverflowItsQueue() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of("switchboard.send-queue-bytes", String.valueOf(QUEUE_BYTES),
+                "switchboard.history-size", "1000"))) {
+            List<String> channels = List.of("a", "b", "c");
+            List<String> epochs = new ArrayList<>();
+            for (String channel : channels) {
+                epochs.add(harness.publishLarge(channel, 40, EVENT_DATA));
+            }
+            ScriptedContainer client = new ScriptedContainer("reader");
+            Connection connection = harness.node.open(client.session(), null);
+            for (int i = 0; i < channels.size(); i++) {
+                connection.onText("{\"op\":\"subscribe\",\"channel\":\"" + channels.get(i) + "\",\"since\":\""
+                        + epochs.get(i) + "-0\",\"id\":" + i + "}");
+            }
+            long maxQueued = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (ofOp(client.written(), "subscribed").size() < 3 && System.nanoTime() < deadline) {
+                maxQueued = Math.max(maxQueued, connection.session().queuedBytes());
+                if (!client.completeOne()) {
+                    Thread.sleep(1);
+                }
+            }
+            assertThat(connection.session().isOpen()).isTrue();
+            assertThat(maxQueued).isLessThanOrEqualTo(QUEUE_BYTES);
+            for (String channel : channels) {
+                List<Integer> numbers = ofOp(client.written(), "event").stream()
+                        .filter(frame -> channel.equals(frame.path("channel").asText()))
+                        .map(frame -> frame.path("data").path("i").asInt()).toList();
+                assertThat(numbers).as("events of %s", channel).hasSize(40);
+                for (int i = 0; i < numbers.size(); i++) {
+                    assertThat(numbers.get(i)).isEqualTo(i + 1);
+                }
+            }
+        }
+    }
+
+    @Test
     void whenTheNodeReplayBudgetIsSpentAReplayIsAnsweredUnavailableAndSucceedsOnceItIsFree() throws Exception {
         try (NodeHarness harness = new NodeHarness(Map.of("switchboard.send-queue-bytes", String.valueOf(QUEUE_BYTES),
                 "switchboard.history-size", "1000", "switchboard.replay-budget", "16384"))) {

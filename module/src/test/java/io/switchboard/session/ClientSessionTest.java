@@ -220,7 +220,7 @@ class ClientSessionTest {
         session.send("z".repeat(3_000));
         assertThat(session.replayByteRoom()).isEqualTo(1_000);
         List<String> ran = new ArrayList<>();
-        session.whenDrained(() -> ran.add("next page"));
+        session.awaitReplayTurn(() -> ran.add("next page"));
         assertThat(ran).isEmpty(); // 3,000 queued bytes is more than a quarter of 8,000
         container.completeOne();
         assertThat(session.queuedBytes()).isZero();
