@@ -209,7 +209,7 @@ public final class LocalBus implements Bus {
             List<BusMessage> events = new ArrayList<>();
             long bytes = 0;
             for (Retained entry : retained) {
-                if (events.size() >= limit || bytes >= maxBytes) {
+                if (events.size() >= limit || !events.isEmpty() && bytes >= maxBytes) {
                     break; // a page: bounded by count and by bytes (as history.lua measures them)
                 }
                 if (entry.message().offset().seq() > from.seq()) {

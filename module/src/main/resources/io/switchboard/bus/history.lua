@@ -34,13 +34,13 @@ if ARGV[1] == epoch then
     local bytes = 0
     local count = 0
     local chunk = 16
-    while count < limit and bytes < max_bytes do
+    while count < limit and (count == 0 or bytes < max_bytes) do
       local items = redis.call('LRANGE', KEYS[2], start + count, start + math.min(count + chunk, limit) - 1)
       if #items == 0 then
         break
       end
       for i = 1, #items do
-        if bytes >= max_bytes then
+        if count > 0 and bytes >= max_bytes then
           break
         end
         count = count + 1
