@@ -32,12 +32,13 @@ import java.util.function.Consumer;
  * <p><b>Where it ends.</b> At {@code target}, the topic's offset at the first read: live events
  * after it were held back by the subscription, which was registered before that read, so later
  * pages leave them out and the {@code subscribed} frame comes right after the last event up to
- * the offset it reports. The replay
- * is {@code recovered} if every page continued the one before (nothing trimmed in between) up to
- * the target; a single page keeps the bus's own verdict ({@link History#recovered}).
+ * the offset it reports. The replay is {@code recovered} if every page continued the one before
+ * (nothing trimmed in between) up to the target; a single page keeps the bus's own verdict
+ * ({@link History#recovered}). An unsubscribe stops it at the next page ({@code recovered: false}).
  *
  * <p><b>Threading.</b> Steps run one after another (a page is read only after the previous one
- * was queued), on bus threads, the container's send-completion threads or the node's timer.
+ * was queued, each with the connection's replay turn, which every way out of a step ends), on
+ * bus threads, the container's send-completion threads or the node's timer.
  * {@code held} is guarded by {@code this}; the other mutable fields are touched by one step at
  * a time, each step starting after the previous one's completion.
  */

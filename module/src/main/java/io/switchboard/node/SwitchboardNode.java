@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +63,7 @@ public final class SwitchboardNode implements Switchboard {
     /** How many replays may wait for the budget at once; more are told to retry at once. */
     private static final int REPLAYS_WAITING = 256;
     /** At most one line per kind of client-caused warning per this interval. */
-    private static final java.time.Duration WARNING_INTERVAL = java.time.Duration.ofSeconds(60);
+    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(60);
 
     private final SwitchboardConfig config;
     private final Bus bus;
@@ -130,7 +131,7 @@ public final class SwitchboardNode implements Switchboard {
         bus.close();
         closer.shutdownNow();
         awaitTermination(timer, interestWorker, closer);
-        OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), java.time.Duration.ofSeconds(5));
+        OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());
     }
 
