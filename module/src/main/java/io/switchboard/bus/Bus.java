@@ -51,9 +51,9 @@ public interface Bus extends AutoCloseable {
     /** Stops receiving {@code topic}'s messages. */
     CompletionStage<Void> unsubscribe(Topic topic);
 
-    /** Like {@link #history(Topic, Optional, int, int)} with no byte bound. */
+    /** Like {@link #history(Topic, Optional, int, long)} with no byte bound. */
     default CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
-        return history(topic, since, limit, Integer.MAX_VALUE);
+        return history(topic, since, limit, Long.MAX_VALUE);
     }
 
     /**
@@ -62,7 +62,7 @@ public interface Bus extends AutoCloseable {
      * line of offsets, and the current offset (see {@link History}). Without {@code since}, only
      * the current offset. Reading creates nothing in the bus for a topic that has no events.
      */
-    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes);
+    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes);
 
     /** Completes normally when the bus answers a round trip. */
     CompletionStage<Void> ping();

@@ -2,6 +2,7 @@ package io.switchboard.bus;
 
 import io.switchboard.protocol.Offset;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -123,7 +124,7 @@ public final class LocalBus implements Bus {
     }
 
     @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes) {
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
         synchronized (lock) {
             TopicLog log = logs.get(topic);
             if (log == null) {
@@ -216,7 +217,7 @@ public final class LocalBus implements Bus {
             }
         }
 
-        History after(Optional<Offset> since, int limit, int maxBytes) {
+        History after(Optional<Offset> since, int limit, long maxBytes) {
             dropExpired();
             Lineage lineage = new Lineage(epoch, seq, List.of(), born);
             long firstRetained = retained.isEmpty() ? seq + 1 : retained.peekFirst().message().offset().seq();
@@ -224,12 +225,12 @@ public final class LocalBus implements Bus {
             List<BusMessage> events = new ArrayList<>();
             long pageBytes = 0;
             for (Retained entry : retained) {
-                if (events.size() >= limit || pageBytes >= maxBytes) {
-                    break;
+                if (events.size() >= limit || !events.isEmpty() && pageBytes >= maxBytes) {
+                    break; // a page: bounded by count and by bytes (as history.lua measures them)
                 }
                 if (after >= 0 && entry.message().offset().seq() > after) {
                     events.add(entry.message());
-                    pageBytes += entry.message().envelope().length();
+                    pageBytes += entry.message().wire().getBytes(StandardCharsets.UTF_8).length;
                 }
             }
             return History.of(since, lineage, System.currentTimeMillis(), started, Long.MAX_VALUE, firstRetained, events);

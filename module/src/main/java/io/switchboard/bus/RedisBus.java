@@ -2,6 +2,7 @@ package io.switchboard.bus;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.switchboard.lifecycle.OwnedThreads;
+import io.switchboard.logging.LogLimiter;
 import io.switchboard.protocol.Json;
 import io.switchboard.protocol.Offset;
 import org.redisson.api.RFuture;
@@ -75,6 +76,9 @@ public final class RedisBus implements Bus {
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration NODE_FIGURES_TTL = Duration.ofSeconds(30);
     private static final Duration DURABILITY_CHECK_INTERVAL = Duration.ofSeconds(2);
+
+    /** Per-topic warnings: with many topics (which clients choose), one line per kind per minute. */
+    private static final LogLimiter warnings = new LogLimiter(log, Duration.ofMinutes(1));
 
     private final RedissonClient redisson;
     private final String namespace;
@@ -247,7 +251,7 @@ public final class RedisBus implements Bus {
     }
 
     @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes) {
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
         List<Object> keys = List.of(topic.key(namespace, "meta"), topic.key(namespace, "history"),
                 topic.key(namespace, "history-times"));
         RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE,
@@ -468,8 +472,8 @@ public final class RedisBus implements Bus {
                         }
                         if (!warned) {
                             warned = true;
-                            log.warn("Could not subscribe to {} ({}); retrying every {} s until Redis answers",
-                                    channel, error.getMessage(), SUBSCRIBE_RETRY.toSeconds());
+                            warnings.warn("subscribe-retry", "Could not subscribe to {} ({}); retrying every {} s "
+                                    + "until Redis answers", channel, error.getMessage(), SUBSCRIBE_RETRY.toSeconds());
                         }
                         try {
                             scheduler.schedule(this::register, SUBSCRIBE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
@@ -527,7 +531,8 @@ public final class RedisBus implements Bus {
             }
             BusMessage.parse(topic, wire).ifPresentOrElse(
                     message -> listener.onMessage(message),
-                    () -> log.warn("Ignored a message on {} that is not in Switchboard's format", channel));
+                    () -> warnings.warn("foreign-message", "Ignored a message on {} that is not in Switchboard's format",
+                            channel));
         }
 
         void attempt() {
@@ -569,8 +574,8 @@ public final class RedisBus implements Bus {
                 return; // heard, replaced by a newer check, or no longer wanted
             }
             awaitedCheck = null;
-            log.warn("Channel {} did not hear its own check message within {} s after Redis came back; "
-                    + "subscribing to it anew", registration.channel, CHECK_TIMEOUT.toSeconds());
+            warnings.warn("check-missed", "Channel {} did not hear its own check message within {} s after Redis "
+                    + "came back; subscribing to it anew", registration.channel, CHECK_TIMEOUT.toSeconds());
             renewing = true;
             registration.renew();
         }

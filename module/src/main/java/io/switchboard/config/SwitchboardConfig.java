@@ -35,7 +35,10 @@ public record SwitchboardConfig(
         int publishRatePerSecond,
         int historySize,
         int historyBytes,
-        Duration historyTtl) {
+        Duration historyTtl,
+        int sendQueueBytes,
+        int subscribeRatePerSecond,
+        int replayBudgetBytes) {
 
     public static final String ENABLED = "switchboard.enabled";
     public static final String REDIS = "switchboard.redis";
@@ -59,6 +62,9 @@ public record SwitchboardConfig(
     public static final String HISTORY_SIZE = "switchboard.history-size";
     public static final String HISTORY_BYTES = "switchboard.history-bytes";
     public static final String HISTORY_TTL = "switchboard.history-ttl";
+    public static final String SEND_QUEUE_BYTES = "switchboard.send-queue-bytes";
+    public static final String SUBSCRIBE_RATE = "switchboard.subscribe-rate";
+    public static final String REPLAY_BUDGET = "switchboard.replay-budget";
 
     /** The shortest API token or token secret accepted, in UTF-8 bytes (a guessable secret is no secret). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -86,7 +92,10 @@ public record SwitchboardConfig(
                 integer(source, PUBLISH_RATE, 20, 1),
                 integer(source, HISTORY_SIZE, 1000, 0),
                 integer(source, HISTORY_BYTES, 1024 * 1024, 1024),
-                Duration.ofSeconds(integer(source, HISTORY_TTL, 86_400, 1)));
+                Duration.ofSeconds(integer(source, HISTORY_TTL, 86_400, 1)),
+                integer(source, SEND_QUEUE_BYTES, 1024 * 1024, 1024),
+                integer(source, SUBSCRIBE_RATE, 20, 1),
+                integer(source, REPLAY_BUDGET, 16 * 1024 * 1024, 1024));
     }
 
     /**

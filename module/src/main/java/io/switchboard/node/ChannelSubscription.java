@@ -1,6 +1,5 @@
 package io.switchboard.node;
 
-import io.switchboard.bus.History;
 import io.switchboard.bus.Topic;
 import io.switchboard.protocol.ChannelNames;
 import io.switchboard.protocol.CloseCodes;
@@ -10,7 +9,6 @@ import io.switchboard.registry.Delivery;
 import io.switchboard.registry.Subscriber;
 import io.switchboard.session.ClientSession;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,9 +16,10 @@ import java.util.List;
  * A client's subscription to one topic, including the seam between history and live events.
  *
  * <p>It is registered (and so receives live events) <em>before</em> the history is read. Until
- * {@link #goLive} it holds live events back; {@code goLive} sends the replayed events, then the
- * held-back events that come after them, so the client sees every event once, in order, whatever
- * the timing between the history read and live traffic.
+ * {@link #goLive} it holds live events back; the replay ({@link Replay}) queues its pages with
+ * {@link #replayPage}, then {@code goLive} sends the held-back events that come after them, so
+ * the client sees every event once, in order, whatever the timing between the history reads and
+ * live traffic.
  *
  * <p>Guarded by {@code this}: frames are queued under the lock, which keeps their order between
  * the dispatcher's thread and the thread completing the history read, and written to the socket
@@ -35,8 +34,7 @@ final class ChannelSubscription implements Subscriber {
     private boolean live;
     private boolean cancelled;
     private Runnable deferredUnsubscribe;
-    private ArrayDeque<Delivery> replaying; // the rest of a replay being sent page by page
-    private String subscribedFrame;
+    private Runnable cancelHook; // gives back what the replay holds (see Replay)
     private Offset lostWhileSubscribing; // a lost notice that came before this subscription was live
 
     ChannelSubscription(Topic topic, ClientSession session, int maxHeldBack) {
@@ -111,56 +109,71 @@ final class ChannelSubscription implements Subscriber {
     }
 
     /**
-     * Sends the replayed events and the {@code subscribed} frame, then what arrived meanwhile.
-     * A long replay goes out page by page as the session's queue drains, so catching up never
-     * overflows the queue; live events wait in {@code heldBack} until it is done.
+     * Queues one page of a replay (read after the subscription was registered) in order; live
+     * events keep waiting in {@code heldBack} until {@link #goLive}.
      *
-     * @param replay     the history read after the subscription was registered
-     * @param subscribed the {@code subscribed} frame to send after the replay
+     * @return false if the subscription was cancelled meanwhile: the replay should stop
      */
-    void goLive(History replay, List<Delivery> replayed, String subscribed) {
+    boolean replayPage(List<Delivery> page) {
         synchronized (this) {
             if (cancelled) {
-                return;
+                return false;
             }
-            last = replay.current();
-            replaying = new ArrayDeque<>(replayed);
-            subscribedFrame = subscribed;
-        }
-        continueReplay();
-    }
-
-    private void continueReplay() {
-        boolean done;
-        synchronized (this) {
-            if (cancelled) {
-                return;
-            }
-            for (int room = session.replayRoom(); room > 0 && !replaying.isEmpty(); room--) {
-                session.enqueue(replaying.poll().frame());
-            }
-            done = replaying.isEmpty();
-            if (done) {
-                session.enqueue(subscribedFrame);
-                live = true;
-                if (lostWhileSubscribing != null) {
-                    tellLost(lostWhileSubscribing);
-                    lostWhileSubscribing = null;
+            for (Delivery delivery : page) {
+                last = delivery.offset();
+                if (!session.enqueue(delivery.frame())) {
+                    break; // the session closed (its queue overflowed): nothing more goes out
                 }
-                for (Delivery delivery : heldBack) {
-                    enqueueIfNew(delivery);
-                }
-                heldBack = null;
-                replaying = null;
-                subscribedFrame = null;
             }
         }
         session.flush();
-        if (done) {
-            runDeferredUnsubscribe();
-        } else {
-            session.whenDrained(this::continueReplay);
+        return true;
+    }
+
+    /**
+     * Ends the replay: queues the {@code subscribed} frame, then the events that arrived meanwhile
+     * and come after what was replayed, and delivers live from now on.
+     *
+     * @param current the topic's offset when the replay began: every event up to it was replayed
+     *                or is no longer in history, so held-back events up to it are not sent again
+     */
+    void goLive(Offset current, String subscribed) {
+        synchronized (this) {
+            if (cancelled) {
+                return;
+            }
+            if (last == null || current.isAfter(last)) {
+                last = current;
+            }
+            session.enqueue(subscribed);
+            live = true;
+            if (lostWhileSubscribing != null) {
+                tellLost(lostWhileSubscribing);
+                lostWhileSubscribing = null;
+            }
+            for (Delivery delivery : heldBack) {
+                enqueueIfNew(delivery);
+            }
+            heldBack = null;
         }
+        session.flush();
+        runDeferredUnsubscribe();
+    }
+
+    /** Whether the subscription is still replaying: neither live nor cancelled. */
+    synchronized boolean replaying() {
+        return !live && !cancelled;
+    }
+
+    /** Runs {@code hook} when the subscription is cancelled (at once if it is already). */
+    void whenCancelled(Runnable hook) {
+        synchronized (this) {
+            if (!cancelled) {
+                cancelHook = hook;
+                return;
+            }
+        }
+        hook.run();
     }
 
     /**
@@ -179,6 +192,11 @@ final class ChannelSubscription implements Subscriber {
         return true;
     }
 
+    /** Whether an unsubscribe waits for this subscription to go live: its replay should stop. */
+    synchronized boolean unsubscribing() {
+        return deferredUnsubscribe != null;
+    }
+
     /** Runs a deferred unsubscribe, if any; used once the subscription is live or has failed. */
     void runDeferredUnsubscribe() {
         Runnable unsubscribe;
@@ -191,9 +209,17 @@ final class ChannelSubscription implements Subscriber {
         }
     }
 
-    synchronized void cancel() {
-        cancelled = true;
-        heldBack = null;
+    void cancel() {
+        Runnable hook;
+        synchronized (this) {
+            cancelled = true;
+            heldBack = null;
+            hook = cancelHook;
+            cancelHook = null;
+        }
+        if (hook != null) {
+            hook.run();
+        }
     }
 
     private boolean enqueueIfNew(Delivery delivery) {

@@ -1,10 +1,9 @@
 package io.switchboard.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.bus.BusMessage;
-import io.switchboard.bus.History;
 import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.bus.Topic;
+import io.switchboard.logging.LogLimiter;
 import io.switchboard.protocol.ChannelNames;
 import io.switchboard.protocol.ClientRequest;
 import io.switchboard.protocol.ErrorCode;
@@ -15,10 +14,9 @@ import io.switchboard.registry.Delivery;
 import io.switchboard.security.ClientTokens;
 import io.switchboard.session.ClientSession;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -35,7 +33,15 @@ public final class Connection {
     private final ClientSession session;
     private final String user;
     private final RateLimiter publishRate;
+    private final RateLimiter subscribeRate;
+    private final LogLimiter warnings;
     private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
+    /**
+     * Unsubscribed while replaying: answered (and dropped) once the replay has stopped, at its next
+     * page. Bounded by the subscribe rate and by how long a replay may wait for a page to drain
+     * (a client that does not read is closed as stalled), and their pages by the replay budget.
+     */
+    private final Map<String, ChannelSubscription> leaving = new ConcurrentHashMap<>();
     private final ChannelSubscription userSubscription;
     /**
      * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
@@ -50,6 +56,10 @@ public final class Connection {
         this.user = identity.user();
         this.tokenExpiry = identity.tokenExpiry();
         this.publishRate = new RateLimiter(node.config().publishRatePerSecond());
+        // A reconnecting client re-subscribes all its channels at once: the burst allows that.
+        this.subscribeRate = new RateLimiter(node.config().subscribeRatePerSecond(),
+                Math.max(node.config().subscribeRatePerSecond(), node.config().maxSubscriptions()));
+        this.warnings = node.warnings();
         this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
     }
 
@@ -97,6 +107,8 @@ public final class Connection {
         session.closed();
         subscriptions.values().forEach(this::drop);
         subscriptions.clear();
+        leaving.values().forEach(this::drop);
+        leaving.clear();
         if (userSubscription != null) {
             node.registry().remove(userSubscription.topic(), userSubscription);
         }
@@ -138,61 +150,92 @@ public final class Connection {
             since = Optional.of(Offset.parse(sinceText).orElseThrow(() -> new ProtocolException(
                     ErrorCode.BAD_REQUEST, "'since' must be an offset like 'abc123-42', was " + ChannelNames.quote(sinceText))));
         }
-        if (!subscriptions.containsKey(channel) && subscriptions.size() >= node.config().maxSubscriptions()) {
+        if (leaving.containsKey(channel)) {
+            // Its replay stops at the next page; a new one meanwhile would interleave with it.
+            throw new ProtocolException(ErrorCode.UNAVAILABLE,
+                    "still ending the previous subscription to " + channel + "; retry shortly");
+        }
+        ChannelSubscription existing = subscriptions.get(channel);
+        if (existing != null && existing.replaying()) {
+            // One replay per channel at a time: a second would race the first for the queue and
+            // the budget, and repeating it would multiply the history reads.
+            throw new ProtocolException(ErrorCode.BAD_REQUEST,
+                    "already subscribing to " + channel + "; wait for 'subscribed' before subscribing again");
+        }
+        if (existing == null && subscriptions.size() >= node.config().maxSubscriptions()) {
             throw new ProtocolException(ErrorCode.TOO_LARGE,
                     "at most " + node.config().maxSubscriptions() + " subscriptions per connection");
+        }
+        if (!subscribeRate.tryAcquire()) { // last: a refusal above costs the node nothing
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, "at most " + node.config().subscribeRatePerSecond()
+                    + " subscribes per second per connection");
         }
         Topic topic = Topic.channel(channel);
         ChannelSubscription subscription = new ChannelSubscription(topic, session, node.config().sendQueueFrames());
         ChannelSubscription previous = subscriptions.put(channel, subscription);
         if (previous != null) {
-            drop(previous); // a re-subscribe (e.g. with a new 'since') replaces the old one
+            drop(previous); // a re-subscribe once live (e.g. with a new 'since') replaces the old one
         }
         node.registry().add(topic, subscription);
         if (ChannelNames.isPresence(channel)) {
             node.presence().join(channel, user); // authorize() guarantees a user here
         }
         JsonNode id = request.id();
-        Optional<Offset> from = since;
-        node.liveTopic(topic, node.config().heartbeat().toMillis())
-                .thenCompose(ignored -> node.bus().history(topic, from, node.config().historySize()))
-                .whenComplete((history, error) -> {
-                    if (error != null) {
-                        // Only if this subscription is still the current one: an unsubscribe or a
-                        // newer subscribe that replaced it has answered for the channel already.
-                        if (subscriptions.remove(channel, subscription)) {
-                            drop(subscription);
-                            session.send(Frames.error(ErrorCode.UNAVAILABLE,
-                                    "cannot subscribe to " + channel + " now: the bus is unavailable", id));
-                        } else {
-                            subscription.runDeferredUnsubscribe();
-                        }
-                        return;
-                    }
-                    subscription.goLive(history, replayed(history),
-                            Frames.subscribed(channel, history.current(), from.isEmpty() || history.recovered(), id));
-                });
+        Replay replay = new Replay(node.bus(), topic, session, subscription, node.replayBudget(),
+                node.config().historySize(), since,
+                (current, recovered) -> Frames.subscribed(channel, current, recovered, id),
+                error -> subscribeFailed(channel, subscription, error, id));
+        node.liveTopic(topic, node.config().heartbeat().toMillis()).whenComplete((ignored, error) -> {
+            if (error != null) {
+                subscribeFailed(channel, subscription, error, id);
+            } else {
+                replay.start();
+            }
+        });
     }
 
-    private static List<Delivery> replayed(History history) {
-        List<Delivery> deliveries = new ArrayList<>(history.events().size());
-        for (BusMessage message : history.events()) {
-            TopicDispatcher.toDelivery(message).ifPresent(deliveries::add);
+    private void subscribeFailed(String channel, ChannelSubscription subscription, Throwable error, JsonNode id) {
+        // Only if this subscription is still the current one: an unsubscribe or a newer subscribe
+        // that replaced it has answered for the channel already.
+        if (!subscriptions.remove(channel, subscription)) {
+            subscription.runDeferredUnsubscribe();
+            return;
         }
-        return deliveries;
+        drop(subscription);
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ReplayBudget.Exhausted) {
+            node.stats().replayRefused();
+            warnings.info("replay-budget", "Refused a replay: the node's replay budget ({} bytes) is spent",
+                    node.config().replayBudgetBytes());
+            session.send(Frames.error(ErrorCode.UNAVAILABLE, "cannot replay " + channel + " now: "
+                    + cause.getMessage(), id));
+            return;
+        }
+        warnings.warn("subscribe-failed", "Could not subscribe a client to {}: {}", channel, cause);
+        session.send(Frames.error(ErrorCode.UNAVAILABLE,
+                "cannot subscribe to " + channel + " now: the bus is unavailable", id));
     }
 
+    /**
+     * Never rate-limited: a client may always let go of what it holds, and an unsubscribe of
+     * nothing costs no more than a {@code ping}; churn is bounded by limiting subscribes.
+     */
     private void unsubscribe(ClientRequest request) throws ProtocolException {
         String channel = channel(request);
         JsonNode id = request.id();
         ChannelSubscription subscription = subscriptions.remove(channel);
+        if (subscription != null) {
+            leaving.put(channel, subscription);
+        }
         if (subscription != null && subscription.deferUnsubscribe(() -> {
             drop(subscription);
+            leaving.remove(channel, subscription);
             session.send(Frames.unsubscribed(channel, id));
         })) {
-            return; // answered once the pending subscribe is
+            return; // answered once the pending subscribe is (its replay stops at the next page)
         }
         if (subscription != null) {
+            leaving.remove(channel, subscription);
             drop(subscription);
         }
         session.send(Frames.unsubscribed(channel, id));
@@ -262,6 +305,8 @@ public final class Connection {
 
     private void refuse(ProtocolException e, JsonNode id) {
         node.stats().protocolError();
+        warnings.info("refused-frame", "Refused a client request ({}): {}", e.code().wireName(),
+                LogLimiter.clip(e.getMessage(), 200));
         session.send(Frames.error(e.code(), e.getMessage(), id));
     }
 }

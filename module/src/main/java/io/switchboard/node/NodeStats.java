@@ -13,6 +13,7 @@ final class NodeStats {
     private final LongAdder connectionsOpened = new LongAdder();
     private final LongAdder slowConsumersClosed = new LongAdder();
     private final LongAdder protocolErrors = new LongAdder();
+    private final LongAdder replaysRefused = new LongAdder();
     private final AtomicLong lostOnBus = new AtomicLong();
     private final long startedAt = System.currentTimeMillis();
 
@@ -40,6 +41,10 @@ final class NodeStats {
         protocolErrors.increment();
     }
 
+    void replayRefused() {
+        replaysRefused.increment();
+    }
+
     void lostOnBus(long events) {
         lostOnBus.addAndGet(events);
     }
@@ -53,6 +58,7 @@ final class NodeStats {
         figures.put("connectionsOpened", connectionsOpened.sum());
         figures.put("slowConsumersClosed", slowConsumersClosed.sum());
         figures.put("protocolErrors", protocolErrors.sum());
+        figures.put("replaysRefused", replaysRefused.sum());
         figures.put("lostOnBus", lostOnBus.get());
         return figures;
     }

@@ -1,7 +1,8 @@
 package io.switchboard.node;
 
 /**
- * A token bucket: {@code ratePerSecond} permits per second, bursts up to one second's worth.
+ * A token bucket: {@code ratePerSecond} permits per second, bursts up to one second's worth (or
+ * {@code burst}).
  * Used by one connection's thread at a time (JSR-356 does not call a session's handler concurrently).
  */
 final class RateLimiter {
@@ -11,9 +12,14 @@ final class RateLimiter {
     private long lastNanos = System.nanoTime();
 
     RateLimiter(int ratePerSecond) {
+        this(ratePerSecond, ratePerSecond);
+    }
+
+    /** With a burst other than one second's worth. */
+    RateLimiter(int ratePerSecond, int burst) {
         this.ratePerNano = ratePerSecond / 1e9;
-        this.capacity = ratePerSecond;
-        this.tokens = ratePerSecond;
+        this.capacity = burst;
+        this.tokens = burst;
     }
 
     synchronized boolean tryAcquire() {

@@ -13,6 +13,7 @@ import io.switchboard.bus.NettyThreadLocals;
 import io.switchboard.bus.Topic;
 import io.switchboard.config.SwitchboardConfig;
 import io.switchboard.lifecycle.OwnedThreads;
+import io.switchboard.logging.LogLimiter;
 import io.switchboard.protocol.ChannelNames;
 import io.switchboard.protocol.CloseCodes;
 import io.switchboard.protocol.EventEnvelope;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +62,12 @@ public final class SwitchboardNode implements Switchboard {
     private static final long SEND_TIMEOUT_MILLIS = 30_000;
     /** {@code {"event":"","data":,"node":""}}: what an envelope adds around its three values. */
     private static final int ENVELOPE_OVERHEAD = 32;
+    /** How long a replay waits for the node's replay budget before the client is told to retry. */
+    private static final long REPLAY_WAIT_MILLIS = 2_000;
+    /** How many replays may wait for the budget at once; more are told to retry at once. */
+    private static final int REPLAYS_WAITING = 256;
+    /** At most one line per kind of client-caused warning per this interval. */
+    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(60);
 
     private final SwitchboardConfig config;
     private final Bus bus;
@@ -72,6 +80,8 @@ public final class SwitchboardNode implements Switchboard {
     private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
     private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
     private final Optional<ClientTokens> clientTokens;
+    private final ReplayBudget replayBudget;
+    private final LogLimiter warnings = new LogLimiter(log, WARNING_INTERVAL);
     private volatile ChannelAuthorizer authorizer = new DefaultChannelAuthorizer();
     private volatile boolean stopping;
 
@@ -87,6 +97,7 @@ public final class SwitchboardNode implements Switchboard {
         this.interest = new BusInterest(bus, interestWorker, this::newDispatcher);
         this.registry = new Registry(interest);
         this.presence = new PresenceTracker(bus, config.nodeId());
+        this.replayBudget = new ReplayBudget(config.replayBudgetBytes(), REPLAYS_WAITING, REPLAY_WAIT_MILLIS, timer);
     }
 
     private TopicDispatcher newDispatcher(Topic topic) {
@@ -135,7 +146,7 @@ public final class SwitchboardNode implements Switchboard {
         bus.close();
         closer.shutdownNow();
         awaitTermination(timer, interestWorker, closer);
-        OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), java.time.Duration.ofSeconds(5));
+        OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());
     }
 
@@ -143,7 +154,7 @@ public final class SwitchboardNode implements Switchboard {
 
     /** A new WebSocket connection, after the handshake was accepted. */
     public Connection open(Session session, Identity identity) {
-        ClientSession clientSession = new ClientSession(session, config.sendQueueFrames(), closer);
+        ClientSession clientSession = new ClientSession(session, config.sendQueueFrames(), config.sendQueueBytes(), closer);
         Connection connection = new Connection(this, clientSession, identity);
         if (stopping) {
             clientSession.close(CloseCodes.GOING_AWAY, "server shutting down");
@@ -159,6 +170,8 @@ public final class SwitchboardNode implements Switchboard {
         connections.remove(connection.session().id());
         if (connection.session().overflowed()) {
             stats.slowConsumerClosed();
+            warnings.info("slow-consumer", "Closed a client that did not read fast enough (1013): send queue "
+                    + "of {} frames / {} bytes full or a send stalled", config.sendQueueFrames(), config.sendQueueBytes());
         }
         connection.closed();
     }
@@ -348,6 +361,15 @@ public final class SwitchboardNode implements Switchboard {
 
     PresenceTracker presence() {
         return presence;
+    }
+
+    ReplayBudget replayBudget() {
+        return replayBudget;
+    }
+
+    /** For warnings a client can cause: at most one line per kind per minute. */
+    LogLimiter warnings() {
+        return warnings;
     }
 
     NodeStats stats() {

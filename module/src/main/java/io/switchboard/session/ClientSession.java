@@ -26,9 +26,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * which is what JSR-356 allows for a session. The queue and the in-flight state are guarded by
  * {@code lock}, which is held only to move a frame in or out, never while calling the container.
  *
- * <p><b>Overflow policy.</b> When {@code maxQueued} frames wait, the client is not keeping up:
- * it is closed with 1013 (try again later) rather than buffering without bound or slowing down
- * the bus. A client that reconnects with {@code since} gets what it missed from history. A send
+ * <p><b>Overflow policy.</b> When {@code maxQueued} frames, or {@code maxQueuedBytes} of them, wait,
+ * the client is not keeping up: it is closed with 1013 (try again later) rather than buffering
+ * without bound or slowing down the bus. The byte bound is what makes the queue's memory bounded
+ * whatever the frame sizes (large events, long echoed {@code id}s); a single frame larger than it
+ * is still accepted into an empty queue, so no frame is undeliverable. Frames are measured in
+ * characters, which is their size on the wire and on the heap for the ASCII JSON the node writes. A client that reconnects with {@code since} gets what it missed from history. A send
  * that the container has not completed after a while means the same ({@link #sendStalledFor}); the
  * node checks that for all sessions on one timer instead of giving each send its own timeout,
  * which in Tomcat costs a synchronized registration per write.
@@ -42,6 +45,7 @@ public final class ClientSession {
     private final Session session;
     private final RemoteEndpoint.Async remote;
     private final int maxQueued;
+    private final long maxQueuedBytes;
     private final Executor closer;
     private final SendHandler onSent = this::onSent;
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
@@ -53,7 +57,9 @@ public final class ClientSession {
     private final Object lock = new Object();
     private final ArrayDeque<String> queue = new ArrayDeque<>(8); // guarded by lock
     private volatile int queued; // queue.size(), written under lock, read anywhere
+    private volatile long queuedBytes; // the characters of the frames in queue, written under lock, read anywhere
     private boolean sending; // guarded by lock: a sendText is in flight
+    private boolean replayTurnTaken; // guarded by lock: a replay is reading its next page (see awaitReplayTurn)
     private long sendNumber; // guarded by lock: counts sends, so a caller knows whether "its" send is still the current one
     private Thread sendingThread; // guarded by lock: the thread that called sendText for the send in flight
     private boolean sendReturned; // guarded by lock: that sendText call has returned
@@ -65,10 +71,11 @@ public final class ClientSession {
      * @param closer runs the blocking part of a close (the container writes the close frame), so
      *               that a bus thread never waits on a client's socket
      */
-    public ClientSession(Session session, int maxQueued, Executor closer) {
+    public ClientSession(Session session, int maxQueued, long maxQueuedBytes, Executor closer) {
         this.session = session;
         this.remote = session.getAsyncRemote();
         this.maxQueued = maxQueued;
+        this.maxQueuedBytes = maxQueuedBytes;
         this.closer = closer;
     }
 
@@ -94,7 +101,7 @@ public final class ClientSession {
     /**
      * Queues a frame without writing: for callers that must keep frames in order under their own
      * lock and write ({@link #flush}) after releasing it. Closes the session with 1013 if its
-     * queue is full.
+     * queue is full, by frames or by bytes.
      *
      * @return whether the frame was queued
      */
@@ -103,9 +110,11 @@ public final class ClientSession {
             if (state.get() != State.OPEN) {
                 return false;
             }
-            if (queue.size() < maxQueued) {
+            boolean bytesFit = queue.isEmpty() || queuedBytes + frame.length() <= maxQueuedBytes;
+            if (queue.size() < maxQueued && bytesFit) {
                 queue.add(frame);
                 queued = queue.size();
+                queuedBytes += frame.length();
                 return true;
             }
         }
@@ -128,11 +137,25 @@ public final class ClientSession {
     }
 
     /**
-     * Runs {@code next} once the queue is at most a quarter full (at once if it is already): how a
-     * long replay continues page by page instead of overflowing the queue. With pages of up to
-     * half the queue ({@link #replayRoom}), each page is at least a quarter of the queue.
+     * How many bytes of frames may be queued now while leaving half the byte budget to live
+     * traffic: the byte bound of a replay's next page (at least one byte: a page always holds
+     * at least one event).
      */
-    public void whenDrained(Runnable next) {
+    public long replayByteRoom() {
+        return Math.max(1, maxQueuedBytes / 2 - queuedBytes);
+    }
+
+    /**
+     * Runs {@code next} once the queue is at most a quarter full, by frames and by bytes, and no
+     * other replay of this connection has its turn (at once if both hold): how long replays go
+     * out page by page instead of overflowing the queue. {@code next} gets the turn and must end
+     * it with {@link #endReplayTurn} once its page is queued (or it gave up), whether it does so
+     * on this thread or later on another: one page is read at a time per connection, so pages
+     * read concurrently for several channels cannot together exceed the room each was sized
+     * for. With pages of up to half the queue ({@link #replayRoom}, {@link #replayByteRoom}),
+     * each page is at least a quarter of the queue.
+     */
+    public void awaitReplayTurn(Runnable next) {
         Queue<Runnable> waiters = drainWaiters;
         if (waiters == null) {
             synchronized (lock) {
@@ -146,16 +169,34 @@ public final class ClientSession {
         runIfDrained();
     }
 
-    /** Lets waiting replays (one per channel being replayed) add pages while the queue has room. */
+    /** Ends the turn {@link #awaitReplayTurn} gave; the next waiting replay may go once the queue has drained. */
+    public void endReplayTurn() {
+        synchronized (lock) {
+            replayTurnTaken = false;
+        }
+        runIfDrained();
+    }
+
+    /** Gives the turn to the next waiting replay (one per channel being replayed) while the queue has room. */
     private void runIfDrained() {
         Queue<Runnable> waiters = drainWaiters;
         if (waiters == null) {
             return;
         }
-        Runnable next;
-        while (queued <= maxQueued / 4 && state.get() == State.OPEN && (next = waiters.poll()) != null) {
+        while (true) {
+            Runnable next;
+            synchronized (lock) {
+                if (replayTurnTaken || !drained() || state.get() != State.OPEN || (next = waiters.poll()) == null) {
+                    return;
+                }
+                replayTurnTaken = true;
+            }
             next.run();
         }
+    }
+
+    private boolean drained() {
+        return queued <= maxQueued / 4 && queuedBytes <= maxQueuedBytes / 4;
     }
 
     /** Records inbound traffic (any frame) for the heartbeat. */
@@ -202,6 +243,10 @@ public final class ClientSession {
         return queued;
     }
 
+    public long queuedBytes() {
+        return queuedBytes;
+    }
+
     public int sentFrames() {
         return sentFrames;
     }
@@ -246,6 +291,7 @@ public final class ClientSession {
         synchronized (lock) {
             queue.clear();
             queued = 0;
+            queuedBytes = 0;
         }
     }
 
@@ -269,6 +315,7 @@ public final class ClientSession {
                     return;
                 }
                 queued = queue.size();
+                queuedBytes -= frame.length();
                 sending = true;
                 mine = ++sendNumber;
                 sendingThread = Thread.currentThread();

@@ -58,13 +58,22 @@ result[8] = tostring(from)
 local limit = tonumber(ARGV[3])
 local max_bytes = tonumber(ARGV[7])
 if limit > 0 and from <= seq then
+  -- Read in small chunks, so that a page cut short by bytes never made Redis copy the rest.
   local start = math.max(0, from - first)
-  local items = redis.call('LRANGE', KEYS[2], start, start + limit - 1)
   local bytes = 0
-  for i = 1, #items do
-    result[8 + i] = items[i]
-    bytes = bytes + #items[i]
-    if bytes >= max_bytes then
+  local count = 0
+  local chunk = 16
+  while count < limit and bytes < max_bytes do
+    local items = redis.call('LRANGE', KEYS[2], start + count, start + math.min(count + chunk, limit) - 1)
+    for i = 1, #items do
+      if bytes >= max_bytes then
+        break
+      end
+      count = count + 1
+      bytes = bytes + #items[i]
+      result[8 + count] = items[i]
+    end
+    if #items < chunk then
       break
     end
   end

@@ -56,4 +56,31 @@ class LocalBusTest {
             bus.close();
         }
     }
+
+    @Test
+    void historyIsReadInPagesBoundedByBytesLikeTheRedisBus() throws Exception {
+        LocalBus bus = new LocalBus(100, Duration.ofHours(1));
+        try {
+            Topic topic = Topic.channel("large");
+            String envelope = "{\"event\":\"e\",\"data\":\"" + "x".repeat(1_000) + "\",\"node\":\"n\"}";
+            List<Offset> offsets = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                offsets.add(bus.publish(List.of(new Bus.Outgoing(topic, envelope))).toCompletableFuture().get(5, TimeUnit.SECONDS).get(0));
+            }
+            Offset start = new Offset(offsets.get(0).epoch(), 0);
+            History first = bus.history(topic, Optional.of(start), 100, 4_500).toCompletableFuture().get();
+            assertThat(first.events()).extracting(BusMessage::offset).containsExactlyElementsOf(offsets.subList(0, 5));
+            assertThat(first.recovered()).isTrue(); // history holds all that follows; more pages bring it
+            assertThat(first.gapless()).isTrue();
+
+            History next = bus.history(topic, Optional.of(offsets.get(4)), 100, 1).toCompletableFuture().get();
+            assertThat(next.events()).extracting(BusMessage::offset).containsExactly(offsets.get(5));
+
+            History rest = bus.history(topic, Optional.of(offsets.get(5)), 100, Long.MAX_VALUE).toCompletableFuture().get();
+            assertThat(rest.events()).hasSize(14);
+            assertThat(rest.recovered()).isTrue();
+        } finally {
+            bus.close();
+        }
+    }
 }

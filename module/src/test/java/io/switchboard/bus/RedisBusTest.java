@@ -87,6 +87,47 @@ class RedisBusTest {
     }
 
     @Test
+    void historyIsReadInPagesBoundedByBytesThatFollowOnFromTheLastOffset() throws Exception {
+        RedisBus paged = new RedisBus(RedisClients.fromUrl(redis.url(), "test-pages"), "pages", 100, Duration.ofHours(1));
+        try {
+            paged.start(message -> { });
+            Topic topic = Topic.channel("large");
+            String data = "x".repeat(1_000);
+            List<Bus.Outgoing> events = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":\"" + data + "\",\"node\":\"" + i + "\"}"));
+            }
+            List<Offset> offsets = paged.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            int wireBytes = new BusMessage(topic, offsets.get(0), events.get(0).envelope()).wire().length();
+            Offset start = new Offset(offsets.get(0).epoch(), 0);
+
+            // 4,500 bytes: the page stops at the event that reaches the budget (the 5th of ~1,040 bytes).
+            History first = paged.history(topic, Optional.of(start), 100, 4_500).toCompletableFuture().get();
+            assertThat(first.events()).extracting(BusMessage::offset).containsExactlyElementsOf(offsets.subList(0, 5));
+            assertThat(first.events().size() * (long) wireBytes).isLessThan(4_500 + wireBytes);
+            assertThat(first.recovered()).isTrue(); // history holds all that follows; more pages bring it
+            assertThat(first.gapless()).isTrue();
+            assertThat(first.current()).isEqualTo(offsets.get(39));
+
+            // The next page follows on from the last offset of the first; the count bound still holds.
+            History second = paged.history(topic, Optional.of(offsets.get(4)), 3, 1_000_000).toCompletableFuture().get();
+            assertThat(second.events()).extracting(BusMessage::offset).containsExactlyElementsOf(offsets.subList(5, 8));
+            assertThat(second.gapless()).isTrue();
+
+            // An event larger than the budget still comes, alone: a page is never empty while events remain.
+            History tiny = paged.history(topic, Optional.of(offsets.get(9)), 100, 1).toCompletableFuture().get();
+            assertThat(tiny.events()).extracting(BusMessage::offset).containsExactly(offsets.get(10));
+
+            // The last page reaches the current offset: recovered.
+            History last = paged.history(topic, Optional.of(offsets.get(35)), 100, 1_000_000).toCompletableFuture().get();
+            assertThat(last.events()).hasSize(4);
+            assertThat(last.recovered()).isTrue();
+        } finally {
+            paged.close();
+        }
+    }
+
+    @Test
     void historyDropsEventsOlderThanItsAgeLimitAlsoWithoutNewPublishes() throws Exception {
         RedisBus shortLived = new RedisBus(RedisClients.fromUrl(redis.url(), "test-age"), "age", 100, Duration.ofSeconds(1));
         try {

@@ -32,6 +32,9 @@ class SwitchboardConfigTest {
         assertThat(config.maxBodyBytes()).isEqualTo(1048576);
         assertThat(config.maxSubscriptions()).isEqualTo(100);
         assertThat(config.maxBatch()).isEqualTo(100);
+        assertThat(config.sendQueueBytes()).isEqualTo(1048576);
+        assertThat(config.subscribeRatePerSecond()).isEqualTo(20);
+        assertThat(config.replayBudgetBytes()).isEqualTo(16777216);
         assertThat(config.redisUrl()).isEmpty();
         assertThat(config.apiToken()).isEmpty();
     }

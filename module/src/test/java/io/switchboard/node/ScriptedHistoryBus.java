@@ -32,7 +32,7 @@ final class ScriptedHistoryBus implements Bus {
     }
 
     @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, int maxBytes) {
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
         History answer = answers.size() > 1 ? answers.remove(0) : answers.get(0);
         reads++;
         return answer == null

@@ -84,7 +84,7 @@ class ClientSessionTest {
     @Test
     void writesOneFrameAtATimeInQueueOrder() {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
         for (int i = 0; i < 5; i++) {
             session.send("f" + i);
         }
@@ -103,7 +103,7 @@ class ClientSessionTest {
     @Test
     void completionsOnTheCallingThreadContinueInALoopNotByRecursion() {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 10_000, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 10_000, Long.MAX_VALUE, Runnable::run);
         container.completeInline = true;
         for (int i = 0; i < 5_000; i++) {
             session.enqueue("f" + i);
@@ -118,7 +118,7 @@ class ClientSessionTest {
     @Test
     void completionsOnOtherThreadsKeepEveryFrameInOrder() throws Exception {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100_000, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 100_000, Long.MAX_VALUE, Runnable::run);
         ExecutorService completer = Executors.newSingleThreadExecutor();
         try {
             Thread producer = new Thread(() -> {
@@ -154,7 +154,7 @@ class ClientSessionTest {
     @Test
     void aFullQueueClosesTheClientWith1013() {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 3, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 3, Long.MAX_VALUE, Runnable::run);
         for (int i = 0; i < 4; i++) {
             session.send("f" + i); // f0 in flight, f1..f3 queued
         }
@@ -168,7 +168,7 @@ class ClientSessionTest {
     @Test
     void aSendTheContainerDoesNotCompleteCountsAsStalled() throws Exception {
         FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 10, Runnable::run);
+        ClientSession session = new ClientSession(container.session(), 10, Long.MAX_VALUE, Runnable::run);
         assertThat(session.sendStalledFor(0)).isFalse();
         session.send("f0");
         Thread.sleep(5);
@@ -181,5 +181,49 @@ class ClientSessionTest {
         session.closeStalled("stalled");
         assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
         assertThat(session.overflowed()).isTrue();
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsClosedWith1013OnceItsQueuedBytesExceedTheBudget() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 1_000, 10_000, Runnable::run);
+        String large = "x".repeat(3_000);
+        session.send(large); // in flight: no longer in the queue
+        for (int i = 0; i < 3; i++) {
+            session.send(large);
+        }
+        assertThat(session.queuedBytes()).isEqualTo(9_000);
+        assertThat(session.isOpen()).isTrue();
+        session.send(large); // 12,000 bytes would wait: far fewer than 1,000 frames, but over the bytes
+        assertThat(session.overflowed()).isTrue();
+        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(session.queuedBytes()).isZero();
+    }
+
+    @Test
+    void aFrameLargerThanTheByteBudgetStillGoesOutThroughAnEmptyQueue() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, 1_000, Runnable::run);
+        session.send("f0"); // in flight
+        session.send("y".repeat(5_000)); // alone in the queue: accepted
+        assertThat(session.isOpen()).isTrue();
+        session.send("f2"); // behind a queue already over its bytes
+        assertThat(session.overflowed()).isTrue();
+    }
+
+    @Test
+    void sentFramesGiveTheirBytesBackAndReplayPagesAreHalfTheByteBudget() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, 8_000, Runnable::run);
+        assertThat(session.replayByteRoom()).isEqualTo(4_000);
+        session.send("f0");
+        session.send("z".repeat(3_000));
+        assertThat(session.replayByteRoom()).isEqualTo(1_000);
+        List<String> ran = new ArrayList<>();
+        session.awaitReplayTurn(() -> ran.add("next page"));
+        assertThat(ran).isEmpty(); // 3,000 queued bytes is more than a quarter of 8,000
+        container.completeOne();
+        assertThat(session.queuedBytes()).isZero();
+        assertThat(ran).containsExactly("next page");
     }
 }

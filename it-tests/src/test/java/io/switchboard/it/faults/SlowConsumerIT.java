@@ -50,7 +50,10 @@ class SlowConsumerIT extends FaultScenario {
     void clientThatStopsReadingIsClosedWithTryAgainLaterWhileTheOthersGetEveryEventAndTheHeapStaysBounded() throws IOException {
         long testStart = System.nanoTime();
         RedisServerProcess redis = keep(RedisServerProcess.start("SlowConsumerIT-redis"));
-        Cluster cluster = keep(Cluster.start("SlowConsumerIT", 1, redis));
+        // This scenario is about the frame bound (1024): the ballast (160 events of 60 KiB, published before the
+        // client reads them) must fit the byte bound, which is 1 MiB by default.
+        Cluster cluster = keep(Cluster.start("SlowConsumerIT", 1, redis,
+                Map.of("switchboard.send-queue-bytes", String.valueOf(16 * 1024 * 1024))));
         ServerNode node = cluster.node(1);
         String stream = "slow.stream";
         String ballast = "slow.ballast";

@@ -1,0 +1,119 @@
+package io.switchboard.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.switchboard.node.NodeHarness.await;
+import static io.switchboard.node.NodeHarness.has;
+import static io.switchboard.node.NodeHarness.ofOp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One subscription (and one replay) per channel and connection; subscribes are rate-limited. */
+class SubscribeRulesTest {
+
+    @Test
+    void subscribingAgainWhileReplayingIsRefusedAndStartsNoSecondReplay() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of("switchboard.send-queue-bytes", "65536",
+                "switchboard.history-size", "1000"))) {
+            String epoch = harness.publishLarge("log", 50, 4_000);
+            ScriptedContainer client = new ScriptedContainer("c");
+            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            ReplayBudget budget = harness.node.replayBudget();
+            String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
+            connection.onText(subscribe.formatted(1));
+            await(() -> connection.session().queuedBytes() > 0, "the first page queued");
+            long held = budget.capacity() - budget.available();
+
+            connection.onText(subscribe.formatted(2)); // the client reads nothing: still replaying
+            assertThat(budget.capacity() - budget.available()).isEqualTo(held);
+
+            client.readEverything();
+            await(() -> has(client.written(), "subscribed", 1), "the first subscribe answered");
+            List<JsonNode> frames = client.written();
+            JsonNode refused = frames.stream().filter(f -> f.path("id").asInt() == 2).findFirst().orElseThrow();
+            assertThat(refused.path("op").asText()).isEqualTo("error");
+            assertThat(refused.path("code").asText()).isEqualTo("bad_request");
+            assertThat(ofOp(frames, "event")).hasSize(50); // each replayed once
+            assertThat(ofOp(frames, "subscribed")).hasSize(1);
+        }
+    }
+
+    @Test
+    void unsubscribingDuringAReplayStopsItAtThePageAndANewSubscribeWaitsForThat() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of("switchboard.send-queue-bytes", "65536",
+                "switchboard.history-size", "1000"))) {
+            String epoch = harness.publishLarge("log", 50, 4_000);
+            ScriptedContainer client = new ScriptedContainer("c");
+            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            ReplayBudget budget = harness.node.replayBudget();
+            String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
+            connection.onText(subscribe.formatted(1));
+            await(() -> connection.session().queuedBytes() > 0, "the first page queued");
+            connection.onText("{\"op\":\"unsubscribe\",\"channel\":\"log\",\"id\":2}");
+            connection.onText(subscribe.formatted(3)); // the first replay has not stopped yet
+
+            client.readEverything();
+            await(() -> has(client.written(), "unsubscribed", 2), "the unsubscribe answered");
+            List<JsonNode> frames = client.written();
+            JsonNode subscribed = frames.stream().filter(f -> f.path("id").asInt() == 1).findFirst().orElseThrow();
+            assertThat(subscribed.path("op").asText()).isEqualTo("subscribed");
+            assertThat(subscribed.path("recovered").asBoolean()).isFalse(); // cut short by the unsubscribe
+            assertThat(frames.indexOf(subscribed)).isLessThan(frames.indexOf(
+                    frames.stream().filter(f -> f.path("id").asInt() == 2).findFirst().orElseThrow()));
+            JsonNode retry = frames.stream().filter(f -> f.path("id").asInt() == 3).findFirst().orElseThrow();
+            assertThat(retry.path("code").asText()).isEqualTo("unavailable"); // client.js retries these
+            assertThat(ofOp(frames, "event").size()).isLessThan(50);
+            await(() -> budget.available() == budget.capacity(), "the stopped replay's bytes given back");
+
+            connection.onText(subscribe.formatted(4));
+            await(() -> has(client.written(), "subscribed", 4), "the retried subscribe");
+            assertThat(client.written().stream().dropWhile(f -> f.path("id").asInt() != 2)
+                    .filter(f -> "event".equals(f.path("op").asText()))).hasSize(50);
+        }
+    }
+
+    @Test
+    void subscribingALiveChannelAgainReplacesTheSubscription() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of())) {
+            ScriptedContainer client = new ScriptedContainer("c");
+            client.readEverything();
+            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":1}");
+            await(() -> has(client.written(), "subscribed", 1), "subscribed");
+            connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":2}");
+            await(() -> has(client.written(), "subscribed", 2), "subscribed again");
+            assertThat(harness.node.figures().get("subscriptions")).isEqualTo(1);
+
+            harness.node.publish("news", "e", 1).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            harness.node.publish("news", "e", 2).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            await(() -> ofOp(client.written(), "event").stream().anyMatch(f -> f.path("data").asInt() == 2), "events");
+            assertThat(ofOp(client.written(), "event")).extracting(f -> f.path("data").asInt()).containsExactly(1, 2);
+        }
+    }
+
+    @Test
+    void subscribesBeyondTheRateAreRateLimitedWhileUnsubscribesAreAlwaysAnswered() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of("switchboard.subscribe-rate", "1",
+                "switchboard.max-subscriptions", "1"))) {
+            ScriptedContainer client = new ScriptedContainer("c");
+            client.readEverything();
+            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            for (int i = 1; i <= 6; i++) { // subscribe (odd ids) and unsubscribe (even ids), as fast as they go
+                connection.onText("{\"op\":\"" + (i % 2 == 1 ? "subscribe" : "unsubscribe") + "\",\"channel\":\"a\",\"id\":" + i + "}");
+            }
+            await(() -> client.written().stream().filter(f -> f.path("id").asInt() >= 1).count() == 6, "all answered");
+            List<JsonNode> answers = client.written().stream().filter(f -> f.path("id").asInt() >= 1).toList();
+            assertThat(answers.stream().filter(f -> f.path("id").asInt() == 1)).allMatch(f -> "subscribed".equals(f.path("op").asText()));
+            // A burst of one and one more per second: of the two further subscribes at once, one at least is refused.
+            assertThat(answers.stream().filter(f -> f.path("id").asInt() % 2 == 1))
+                    .anyMatch(f -> "rate_limited".equals(f.path("code").asText()));
+            assertThat(answers.stream().filter(f -> f.path("id").asInt() % 2 == 0))
+                    .allMatch(f -> "unsubscribed".equals(f.path("op").asText()));
+            assertThat(connection.session().isOpen()).isTrue();
+        }
+    }
+}
