@@ -12,9 +12,11 @@ import io.switchboard.protocol.Offset;
 import io.switchboard.registry.Delivery;
 import io.switchboard.registry.Registry;
 import io.switchboard.registry.Subscriber;
+import io.switchboard.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +50,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class TopicDispatcher {
     private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
+    /** Topics are named by clients: what happens per topic is logged at most once a minute per kind. */
+    private static final LogLimiter warnings = new LogLimiter(log, Duration.ofMinutes(1));
     /** History reads retried (a second apart, e.g. while Redis comes back) before what is missing is given up. */
     private static final int MAX_FAILED_READS = 10;
     private static final long RETRY_MILLIS = 1_000;
@@ -170,7 +174,7 @@ final class TopicDispatcher {
             if (++failedReads <= MAX_FAILED_READS && retry(from)) {
                 return;
             }
-            log.warn("Topic {}: could not read history after {}: {}", topic, from, error.getMessage());
+            warnings.warn("history-unreadable", "Topic {}: could not read history after {}: {}", topic, from, error.getMessage());
             failedReads = 0;
             skipToHeld("history unreadable: " + error.getMessage());
             return;
@@ -188,7 +192,7 @@ final class TopicDispatcher {
         }
         if (!placement.placed()) {
             // The line was lost with Redis's data (or is too old to be known): start over at its beginning.
-            log.warn("Topic {}: its history no longer knows {} (Redis lost it); delivering from the start of {}",
+            warnings.warn("line-lost", "Topic {}: its history no longer knows {} (Redis lost it); delivering from the start of {}",
                     topic, from, current.epoch());
             tell(new Offset(current.epoch(), 0));
             refetchIfBehind(current);
@@ -197,7 +201,7 @@ final class TopicDispatcher {
         if (current.isAfter(last) && !current.sameEpoch(last) && !current.isMarker()) {
             if (!placement.onLine()) {
                 Offset fork = new Offset(current.epoch(), placement.after());
-                log.warn("Topic {}: Redis went back to {} after this node delivered up to {}; continuing from {}",
+                warnings.warn("line-diverged", "Topic {}: Redis went back to {} after this node delivered up to {}; continuing from {}",
                         topic, fork, from, fork);
                 waiting.clear();
                 tell(fork);
@@ -259,7 +263,8 @@ final class TopicDispatcher {
 
     /** After a lost line: read the new one from its start if this node has not caught up with it. */
     private void refetchIfBehind(Offset current) {
-        last = Offset.marker(0);
+        // Before the new line's first event: its events of any seq follow (a marker, if it has none yet).
+        last = current.isMarker() ? current : new Offset(current.epoch(), 0);
         waiting.clear();
         List<BusMessage> held = newer;
         newer = new ArrayList<>();
@@ -288,7 +293,7 @@ final class TopicDispatcher {
     private void lostBetween(long delivered, long next, String why) {
         long lost = next - delivered - 1;
         stats.lostOnBus(lost);
-        log.warn("Topic {}: {} event(s) after seq {} are not in history ({}); telling subscribers and delivering what follows",
+        warnings.warn("events-gone", "Topic {}: {} event(s) after seq {} are not in history ({}); telling subscribers and delivering what follows",
                 topic, lost, delivered, why);
         tell(new Offset(last.epoch(), next - 1));
     }
@@ -323,7 +328,7 @@ final class TopicDispatcher {
             String frame = Frames.event(channel, envelope.event(), envelope.data(), message.offset());
             return Optional.of(new Delivery(message.topic(), message.offset(), envelope, frame));
         } catch (IllegalArgumentException e) {
-            log.warn("Skipped event {} on {}: {}", message.offset(), message.topic(), e.getMessage());
+            warnings.warn("foreign-event", "Skipped event {} on {}: {}", message.offset(), message.topic(), e.getMessage());
             return Optional.empty();
         }
     }

@@ -101,14 +101,6 @@ class TopicDispatcherTest {
         assertThat(shortHistory.history(topic, Optional.of(offsets.get(0)), 10).toCompletableFuture().join().recovered()).isFalse();
     }
 
-    @Test
-    void aNewEpochIsDeliveredAndRestartsTheSequence() {
-        dispatcher.onMessage(new BusMessage(topic, new Offset("old", 41), "{\"event\":\"e\",\"node\":\"n\"}"));
-        dispatcher.onMessage(new BusMessage(topic, new Offset("new", 1), "{\"event\":\"e\",\"node\":\"n\"}"));
-        dispatcher.onMessage(new BusMessage(topic, new Offset("new", 2), "{\"event\":\"e\",\"node\":\"n\"}"));
-        assertThat(delivered).containsExactly(41L, 1L, 2L);
-    }
-
     private static final String E1 = Offset.epochAt(1_000_000, "AAAA");
     private static final String E2 = Offset.epochAt(2_000_000, "BBBB");
 
