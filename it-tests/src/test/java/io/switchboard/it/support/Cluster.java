@@ -21,12 +21,19 @@ public final class Cluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+    private final String name;
     private final List<ServerNode> nodes;
     private final String apiToken;
+    private final String redisUrl;
+    private final Map<String, String> properties;
+    private int replacements;
 
-    private Cluster(List<ServerNode> nodes, String apiToken) {
+    private Cluster(String name, List<ServerNode> nodes, String apiToken, String redisUrl, Map<String, String> properties) {
+        this.name = name;
         this.nodes = nodes;
         this.apiToken = apiToken;
+        this.redisUrl = redisUrl;
+        this.properties = properties;
     }
 
     /** {@code size} nodes on {@code redis}, with a fresh API token; logs {@code <name>-node-<i>.log}. */
@@ -52,10 +59,12 @@ public final class Cluster implements AutoCloseable {
         }
         Map<String, String> nodeProperties = properties.apply(
                 ports.stream().map(port -> URI.create("http://127.0.0.1:" + port)).collect(Collectors.toList()));
-        String apiToken = "it-token-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        // 32 bytes or more: shorter secrets are no longer accepted as HMAC keys.
+        String apiToken = String.format("it-token-%016x%016x",
+                ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong());
         long started = System.nanoTime();
         List<ServerNode> nodes = new ArrayList<>();
-        Cluster cluster = new Cluster(nodes, apiToken);
+        Cluster cluster = new Cluster(name, nodes, apiToken, redis.url(), nodeProperties);
         try {
             for (int i = 1; i <= size; i++) {
                 String id = "node-" + i;
@@ -70,6 +79,21 @@ public final class Cluster implements AutoCloseable {
         }
         LOG.info("{}: {} nodes healthy in {} ms: {}", name, size, (System.nanoTime() - started) / 1_000_000, nodes);
         return cluster;
+    }
+
+    /**
+     * Stops node {@code i} if it still runs and starts a new JVM in its place (same id, port and settings, a log
+     * of its own), e.g. after a scenario killed it, so that the next scenario finds the cluster whole again.
+     */
+    public ServerNode replace(int i) {
+        ServerNode old = nodes.get(i - 1);
+        old.close();
+        replacements++;
+        ServerNode fresh = ServerNode.launch(name + "-" + old.id() + "-replacement-" + replacements, old.id(), old.port(),
+                redisUrl, apiToken, properties);
+        nodes.set(i - 1, fresh);
+        fresh.awaitHealthy(START_TIMEOUT);
+        return fresh;
     }
 
     /** Node {@code i}, counting from 1 like the node ids. */

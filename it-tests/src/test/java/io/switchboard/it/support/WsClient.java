@@ -11,7 +11,9 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -75,6 +77,7 @@ public final class WsClient implements AutoCloseable {
         private String prefix = "/switchboard";
         private String token;
         private String origin;
+        private final Map<String, String> headers = new LinkedHashMap<>();
 
         private Connector(URI httpBase) {
             this.httpBase = httpBase;
@@ -90,6 +93,12 @@ public final class WsClient implements AutoCloseable {
         /** The Origin header to send; by default the server's own {@code http://host:port}. */
         public Connector origin(String value) {
             this.origin = value;
+            return this;
+        }
+
+        /** An extra header of the handshake request, e.g. the {@code Cookie} of a logged-in HTTP session. */
+        public Connector header(String name, String value) {
+            headers.put(name, value);
             return this;
         }
 
@@ -112,6 +121,7 @@ public final class WsClient implements AutoCloseable {
             if (origin != null) {
                 builder.header("Origin", origin);
             }
+            headers.forEach(builder::header);
             try {
                 builder.buildAsync(uri, client.receiver).get(15, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
