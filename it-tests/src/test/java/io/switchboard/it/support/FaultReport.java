@@ -40,6 +40,7 @@ public final class FaultReport {
      * what it cost the worker and Redis, and what the well-behaved client received meanwhile.
      *
      * @param workerRestarts  workers that exited or stopped answering health during the scenario and had to be replaced
+     * @param unhealthyAnswers health checks sampled during the scenario that did not answer 200
      * @param peakHeap        highest heap in use sampled on the worker, bytes
      * @param peakHeapAfterGc highest heap still in use after a collection, bytes
      * @param peakDirect      highest direct buffer memory, bytes
@@ -48,7 +49,7 @@ public final class FaultReport {
      * @param logLines        lines the worker wrote to its log during the scenario
      */
     public record Exhaustion(String key, String name, long sent, long answeredAsExpected, int workerRestarts,
-                             long peakHeap, long peakHeapAfterGc, long peakDirect, long redisKeysAdded,
+                             long unhealthyAnswers, long peakHeap, long peakHeapAfterGc, long peakDirect, long redisKeysAdded,
                              long redisMemoryAdded, long logLines, DeliveryTally tally, Duration testTime) {
     }
 
@@ -136,14 +137,15 @@ public final class FaultReport {
             md.append('\n');
         }
         if (!EXHAUSTION.isEmpty()) {
-            md.append("| resource attack | sent | answered as expected | worker restarts | peak heap (after GC) | peak direct | ")
+            md.append("| resource attack | sent | answered as expected | worker restarts | health not 200 | peak heap (after GC) | peak direct | ")
                     .append("Redis keys added | Redis memory added | log lines | client lost / duplicated / out of order | test time |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Exhaustion e : EXHAUSTION.values()) {
                 md.append("| ").append(e.name())
                         .append(" | ").append(e.sent())
-                        .append(" | ").append(e.answeredAsExpected())
+                        .append(" | ").append(e.answeredAsExpected() < 0 ? "not read" : Long.toString(e.answeredAsExpected()))
                         .append(" | ").append(e.workerRestarts())
+                        .append(" | ").append(e.unhealthyAnswers())
                         .append(" | ").append(mebibytes(e.peakHeap())).append(" (").append(mebibytes(e.peakHeapAfterGc())).append(')')
                         .append(" | ").append(mebibytes(e.peakDirect()))
                         .append(" | ").append(e.redisKeysAdded())
@@ -156,7 +158,8 @@ public final class FaultReport {
             }
             md.append("\n*sent*: hostile requests (frames, connections or HTTP calls) of the attack; *answered as ")
                     .append("expected*: those that got their documented answer (for an attack whose point is not to ")
-                    .append("read, the requests the node took in without failing); *peak heap*: highest heap in use ")
+                    .append("read, *not read*); *health not 200*: health checks every 0.5 s during the scenario that ")
+                    .append("answered otherwise or not at all; *peak heap*: highest heap in use ")
                     .append("sampled on the worker (-Xmx256m) during the scenario, in brackets the highest still in ")
                     .append("use after a collection; *peak direct*: direct buffer memory; *Redis keys / memory added*: ")
                     .append("`DBSIZE` and `used_memory` after the scenario minus before; *log lines*: written by the ")

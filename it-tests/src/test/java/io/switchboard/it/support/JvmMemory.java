@@ -67,6 +67,18 @@ public final class JvmMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * A full collection in the child ({@code MemoryMXBean.gc()}): afterwards the heap still in use after the last
+     * collection is the child's present state, not left over from earlier work.
+     */
+    public void collect() {
+        try {
+            memory.gc();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot run a collection in JVM " + pid + ": " + e, e);
+        }
+    }
+
     /** One reading. */
     public record Sample(long heapUsed, long heapAfterGc, long heapMax, long direct) {
     }

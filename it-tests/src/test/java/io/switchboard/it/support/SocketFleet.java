@@ -122,12 +122,12 @@ public final class SocketFleet implements AutoCloseable {
 
     /** Waits until {@code condition} holds; fails with the fleet's counts, or at once if the fleet thread failed. */
     public void await(String what, Duration timeout, BooleanSupplier condition) {
-        Await.until(what + " (fleet counts: " + counts() + ")", timeout, () -> {
+        Await.until(what + " (last value: the fleet's counts)", timeout, () -> {
             if (failure != null) {
                 throw new AssertionError("the socket fleet failed", failure);
             }
-            return condition.getAsBoolean();
-        });
+            return condition.getAsBoolean() ? null : counts();
+        }, counts -> counts == null);
     }
 
     /** Runs {@code task} on the fleet's thread. */
