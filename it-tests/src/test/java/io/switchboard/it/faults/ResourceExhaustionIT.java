@@ -59,9 +59,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * creates, and the worker's log must stay short (rate-limited warnings, no stack traces). Each scenario adds a row
  * to the fault report with what it cost.
  *
- * <p>One worker and one Redis serve every scenario of the class; a scenario that kills the worker is counted as a
- * restart in its row and the worker is replaced before the next one. Every loop is bounded in count and, through
- * its wait, in time.
+ * <p>One worker and one Redis serve every scenario of the class; a scenario after which the worker has exited or does
+ * not answer health 200 again within 30 s counts a restart in its row, and the worker is replaced before the next
+ * one. Every loop is bounded in count and, through its wait, in time. Heap and direct memory are sampled over JMX
+ * (see {@link JvmMemory}), health every 0.5 s.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ResourceExhaustionIT {
@@ -86,6 +87,8 @@ class ResourceExhaustionIT {
     private static final int STREAM_AFTER_ATTACK = 100;
     /** Per scenario; warnings are rate-limited, so a flood of one kind is a few lines. */
     private static final int MAX_LOG_LINES = 200;
+    /** A worker whose log grows more than this during one scenario is killed (and counted as a restart). */
+    private static final long MAX_LOG_GROWTH = 256L << 20;
     /** Keys a published channel holds (meta, history, history times), plus slack for presence and the like. */
     private static final int KEYS_PER_PUBLISHED_CHANNEL = 3;
     private static final int KEY_SLACK = 4;
@@ -112,7 +115,7 @@ class ResourceExhaustionIT {
         memory = JvmMemory.attach(node().handle().pid());
     }
 
-    /** A scenario that killed the worker has said so in its row; the next one gets a fresh worker. */
+    /** A scenario that broke the worker has said so in its row; the next one gets a fresh worker. */
     @BeforeEach
     void wholeWorker() {
         if (!node().isAlive() || Faults.health(node()) != 200) {
@@ -491,11 +494,11 @@ class ResourceExhaustionIT {
         private final ServerNode node = node();
         private final long keysBefore = redis.keyCount();
         private final long redisMemoryBefore = redis.usedMemory();
-        private final long logMark = node.log().mark();
+        private final long logMark = node.log().size();
         private final SubscriberGroup client;
         private final StreamPublisher publisher;
         private final JvmMemory.Sampling sampling;
-        private final HealthWatch health;
+        private final HealthWatch healthWatch;
 
         private Measurement(String key) {
             this.key = key;
@@ -505,7 +508,7 @@ class ResourceExhaustionIT {
             this.publisher.awaitMoreAcknowledged(10, TIMEOUT);
             memory.collect(); // the peak after a collection is then this scenario's own
             this.sampling = memory.startSampling(Duration.ofMillis(250));
-            this.health = HealthWatch.start(node, Duration.ofMillis(500));
+            this.healthWatch = HealthWatch.start(node, Duration.ofMillis(500), logMark + MAX_LOG_GROWTH);
         }
 
         /**
@@ -518,16 +521,17 @@ class ResourceExhaustionIT {
          */
         Outcome finish(String name, long sent, long answeredAsExpected, SocketFleet attack, int publishedChannels) {
             String channel = "steady." + run + "." + key;
+            Duration wait = node.isAlive() ? TIMEOUT : Duration.ZERO; // nothing more will come from a dead worker
             boolean delivering = true;
             try {
-                publisher.awaitMoreAcknowledged(STREAM_AFTER_ATTACK, TIMEOUT);
+                publisher.awaitMoreAcknowledged(STREAM_AFTER_ATTACK, wait);
             } catch (AssertionError e) {
                 delivering = false;
             }
             publisher.stop();
-            DeliveryTally tally = client.awaitDelivery(channel, publisher.acknowledged().values(), TIMEOUT);
+            DeliveryTally tally = client.awaitDelivery(channel, publisher.acknowledged().values(), wait);
             JvmMemory.Peaks peaks = sampling.stop();
-            Map<Integer, Long> healthAnswers = health.stop();
+            Map<Integer, Long> healthAnswers = healthWatch.stop();
             long unhealthy = healthAnswers.entrySet().stream().filter(entry -> entry.getKey() != 200)
                     .mapToLong(Map.Entry::getValue).sum();
             if (attack != null) {
@@ -540,15 +544,15 @@ class ResourceExhaustionIT {
             // Releasing what the attack held (e.g. unsubscribing thousands of channels) is part of it, and so are
             // the log lines the worker writes while it settles.
             long keysAdded = steady(redis::keyCount) - keysBefore;
-            steady(() -> node.log().path().toFile().length());
+            steady(() -> node.log().size());
             long redisMemoryAdded = redis.usedMemory() - redisMemoryBefore;
-            String log = node.log().textSince(logMark);
-            long logLines = log.lines().count();
+            LogFile.Excerpt log = node.log().excerptSince(logMark);
+            long logLines = log.lines();
             FaultReport.record(new FaultReport.Exhaustion(key, name, sent, answeredAsExpected, restarts, unhealthy, peaks.heapUsed(),
                     peaks.heapAfterGc(), peaks.direct(), keysAdded, redisMemoryAdded, logLines, tally, Faults.since(start)));
             return new Outcome(name, node, restarts, health, healthAnswers, delivering, publisher.refusals(), tally,
                     client.clients().get(0).connections(), peaks, keysAdded,
-                    (long) publishedChannels * KEYS_PER_PUBLISHED_CHANNEL + KEY_SLACK, logLines, log);
+                    (long) publishedChannels * KEYS_PER_PUBLISHED_CHANNEL + KEY_SLACK, log, healthWatch.killedForLog());
         }
     }
 
@@ -556,12 +560,13 @@ class ResourceExhaustionIT {
     private record Outcome(String name, ServerNode node, int restarts, int health, Map<Integer, Long> healthAnswers,
                            boolean delivering,
                            Map<String, Long> refusals, DeliveryTally tally, int connections, JvmMemory.Peaks peaks,
-                           long keysAdded, long keysBound, long logLines, String log) {
+                           long keysAdded, long keysBound, LogFile.Excerpt log, boolean killedForLog) {
 
         void assertBounded() {
             String context = name + " (log " + node.log() + ")";
-            assertThat(restarts).as("worker restarts in %s: alive %s, health %d; log tail:%n%s", context,
-                    node.isAlive(), health, tail(log)).isZero();
+            assertThat(restarts).as("worker restarts in %s: alive %s, health %d, killed because its log grew by more "
+                    + "than %d MiB: %s; log tail:%n%s", context, node.isAlive(), health, MAX_LOG_GROWTH >> 20, killedForLog,
+                    String.join("\n", log.tail())).isZero();
             assertThat(healthAnswers.keySet()).as("health answers during %s (-1: none), with counts: %s", context,
                     healthAnswers).containsOnly(200);
             assertThat(delivering).as("the stream went on after the attack in %s (refusals %s)", context, refusals).isTrue();
@@ -573,26 +578,31 @@ class ResourceExhaustionIT {
             assertThat(peaks.heapAfterGc()).as("peak heap after GC in %s, -Xmx %d", context, peaks.heapMax())
                     .isLessThan(peaks.heapMax());
             assertThat(keysAdded).as("Redis keys added in %s", context).isLessThanOrEqualTo(keysBound);
-            assertThat(logLines).as("log lines written in %s:%n%s", context, tail(log)).isLessThan(MAX_LOG_LINES);
-            assertThat(LogFile.troubleLines(log)).as("stack traces and errors logged in %s", context).isEmpty();
-        }
-
-        private static String tail(String log) {
-            List<String> lines = log.lines().collect(Collectors.toList());
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+            assertThat(log.lines()).as("log lines written in %s, the last ones:%n%s", context, String.join("\n", log.tail()))
+                    .isLessThan(MAX_LOG_LINES);
+            assertThat(log.trouble()).as("stack traces and errors logged in %s", context).isEmpty();
         }
     }
 
-    /** Asks the worker's health every {@code period} in a daemon thread and counts the answers by status (-1: none). */
+    /**
+     * Asks the worker's health every {@code period} in a daemon thread and counts the answers by status (-1: none).
+     * Kills the worker if its log grows past {@code logLimit} bytes: a node logging without bound would fill the
+     * disk under the rest of the suite.
+     */
     private static final class HealthWatch {
         private final Map<Integer, Long> answers = new ConcurrentSkipListMap<>();
         private final Thread thread;
         private volatile boolean stopped;
+        private volatile boolean killedForLog;
 
-        private HealthWatch(ServerNode node, Duration period) {
+        private HealthWatch(ServerNode node, Duration period, long logLimit) {
             thread = new Thread(() -> {
                 while (!stopped) {
                     answers.merge(Faults.health(node), 1L, Long::sum);
+                    if (!killedForLog && node.log().size() > logLimit) {
+                        killedForLog = true;
+                        node.kill();
+                    }
                     try {
                         Thread.sleep(period.toMillis());
                     } catch (InterruptedException e) {
@@ -603,8 +613,8 @@ class ResourceExhaustionIT {
             thread.setDaemon(true);
         }
 
-        static HealthWatch start(ServerNode node, Duration period) {
-            HealthWatch watch = new HealthWatch(node, period);
+        static HealthWatch start(ServerNode node, Duration period, long logLimit) {
+            HealthWatch watch = new HealthWatch(node, period, logLimit);
             watch.thread.start();
             return watch;
         }
@@ -618,6 +628,10 @@ class ResourceExhaustionIT {
                 Thread.currentThread().interrupt();
             }
             return new TreeMap<>(answers);
+        }
+
+        boolean killedForLog() {
+            return killedForLog;
         }
     }
 
