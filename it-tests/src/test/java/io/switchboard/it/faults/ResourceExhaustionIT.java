@@ -450,8 +450,9 @@ class ResourceExhaustionIT {
             return request("subscribe", foreign < others ? "private-" + other : "private-" + other + ".inbox");
         }, true, (connection, request, answer) -> {
             String channel = request.path("channel").asText();
-            boolean mine = channel.startsWith("presence-") || channel.equals("private-p" + connection)
-                    || channel.startsWith("private-p" + connection + ".");
+            String user = "p" + connection.index();
+            boolean mine = channel.startsWith("presence-") || channel.equals("private-" + user)
+                    || channel.startsWith("private-" + user + ".");
             String expected = mine ? "subscribed" : "error:forbidden";
             String got = "error".equals(answer.path("op").asText()) ? "error:" + answer.path("code").asText()
                     : answer.path("op").asText();
