@@ -4,19 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.Cluster;
-import io.switchboard.it.support.DeliveryTally;
 import io.switchboard.it.support.FaultReport;
 import io.switchboard.it.support.Json;
 import io.switchboard.it.support.JvmMemory;
-import io.switchboard.it.support.LogFile;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.PacedRequests;
 import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.Resources;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.SocketFleet;
-import io.switchboard.it.support.StreamPublisher;
-import io.switchboard.it.support.SubscriberGroup;
 import io.switchboard.it.support.WsClient;
 import io.switchboard.it.support.WsClients;
 import org.junit.jupiter.api.AfterAll;
@@ -40,13 +36,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,7 +60,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ResourceExhaustionIT {
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration LONG_TIMEOUT = Duration.ofSeconds(240);
     /** The client token secret: 32 bytes or more, as the module requires. */
@@ -83,21 +75,9 @@ class ResourceExhaustionIT {
      */
     private static final int MAX_SUBSCRIPTIONS = 25;
     private static final int HISTORY_SIZE = 1000;
-    /** Events of the steady stream published after an attack, proof that the node still delivers. */
-    private static final int STREAM_AFTER_ATTACK = 100;
-    /** Per scenario; warnings are rate-limited, so a flood of one kind is a few lines. */
-    private static final int MAX_LOG_LINES = 200;
-    /** A worker whose log grows more than this during one scenario is killed (and counted as a restart). */
-    private static final long MAX_LOG_GROWTH = 256L << 20;
-    /** Keys a published channel holds (meta, history, history times), plus slack for presence and the like. */
-    private static final int KEYS_PER_PUBLISHED_CHANNEL = 3;
-    private static final int KEY_SLACK = 4;
     /** Small, so that a client that stops reading stalls the node's writes soon. */
     private static final int TINY_RECEIVE_BUFFER = 4096;
-    private static final Duration STEADY_FOR = Duration.ofSeconds(1);
     private static final Duration MIN_WAIT = Duration.ofMillis(100);
-    /** How long a worker may take to answer health 200 again after an attack before it counts as a restart. */
-    private static final Duration RECOVERY_GRACE = Duration.ofSeconds(30);
 
     private final String run = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     private final Resources perTest = new Resources();
@@ -160,7 +140,7 @@ class ResourceExhaustionIT {
         int attackers = 8;
         int subscribesEach = 40;
         String channel = "chat.replay-" + run;
-        Measurement measurement = measure("f1");
+        AttackMeasurement measurement = measure("f1");
         String filler = "x".repeat(60_000);
         Queue<String> offsets = new ConcurrentLinkedQueue<>();
         PacedRequests publishing = new PacedRequests(publishers, (connection, step) -> step * publishers + connection < events
@@ -189,7 +169,7 @@ class ResourceExhaustionIT {
         attack.awaitWelcomed(TIMEOUT);
         attack.await("every subscribe with since handed to the node", TIMEOUT, () -> attack.unsent() == 0);
 
-        Outcome outcome = measurement.finish("replay amplification: " + events + " events of 60 KB in " + channel
+        AttackMeasurement.Outcome outcome = measurement.finish("replay amplification: " + events + " events of 60 KB in " + channel
                         + " (history " + HISTORY_SIZE + "), then " + attackers + " clients that never read send "
                         + subscribesEach + " subscribes each with since = the oldest offset",
                 (long) attackers * subscribesEach, -1, attack, 2);
@@ -205,7 +185,7 @@ class ResourceExhaustionIT {
     void churnOfFreshChannelNamesAddsNoRedisKeys() {
         int names = 100_000;
         int connections = 200;
-        Measurement measurement = measure("f2");
+        AttackMeasurement measurement = measure("f2");
         PacedRequests churn = new PacedRequests(connections, (connection, step) -> {
             int name = connection + connections * (step / 2);
             if (name >= names) {
@@ -218,7 +198,7 @@ class ResourceExhaustionIT {
         long expected = fleet.count("subscribed") + fleet.count("unsubscribed") + fleet.count("error:rate_limited");
         fleet.close();
 
-        Outcome outcome = measurement.finish("channel churn: " + names + " fresh names subscribed and unsubscribed over "
+        AttackMeasurement.Outcome outcome = measurement.finish("channel churn: " + names + " fresh names subscribed and unsubscribed over "
                 + connections + " connections", churn.sent(), expected, fleet, 1);
         assertThat(expected).as("answers subscribed / unsubscribed / rate_limited: %s", fleet.counts())
                 .isEqualTo(2L * names);
@@ -236,7 +216,7 @@ class ResourceExhaustionIT {
     void hugeEchoedIdsFromClientsThatNeverReadStayWithinTheByteBudget() {
         int connections = 20;
         int pingsEach = 200;
-        Measurement measurement = measure("f3");
+        AttackMeasurement measurement = measure("f3");
         byte[] ping = SocketFleet.encode(("{\"op\":\"ping\",\"id\":\"" + "i".repeat(60_000) + "\"}")
                 .getBytes(StandardCharsets.UTF_8));
         SocketFleet attack = perTest.keep(SocketFleet.open(node(), connections, i -> "/switchboard/ws", TINY_RECEIVE_BUFFER,
@@ -249,7 +229,7 @@ class ResourceExhaustionIT {
         attack.awaitWelcomed(TIMEOUT);
         attack.await("every ping handed to the node or its connection closed", LONG_TIMEOUT, () -> attack.unsent() == 0);
 
-        Outcome outcome = measurement.finish("huge echoed ids: " + connections + " clients that never read send "
+        AttackMeasurement.Outcome outcome = measurement.finish("huge echoed ids: " + connections + " clients that never read send "
                 + pingsEach + " pings with a 60,000-character id", (long) connections * pingsEach, -1, attack, 1);
         outcome.assertBounded();
     }
@@ -263,7 +243,7 @@ class ResourceExhaustionIT {
     void thousandsOfConnectionsAtTheSubscriptionCapOnFreshChannels() {
         int connections = 2000;
         int sharing = 10;
-        Measurement measurement = measure("f4");
+        AttackMeasurement measurement = measure("f4");
         PacedRequests subscribing = new PacedRequests(connections, (connection, step) -> step <= MAX_SUBSCRIPTIONS
                 ? request("subscribe", "cap." + run + "." + (connection / sharing) + "." + step)
                 : null, true);
@@ -272,7 +252,7 @@ class ResourceExhaustionIT {
         long subscribed = fleet.count("subscribed");
         long refused = fleet.count("error:too_large");
         long open = connections - fleet.ended();
-        Outcome outcome = measurement.finish("subscription cap: " + connections + " connections subscribe to "
+        AttackMeasurement.Outcome outcome = measurement.finish("subscription cap: " + connections + " connections subscribe to "
                         + (MAX_SUBSCRIPTIONS + 1) + " fresh channels each (cap " + MAX_SUBSCRIPTIONS + "), "
                         + connections / sharing * (MAX_SUBSCRIPTIONS + 1) + " channels in all",
                 (long) connections * (MAX_SUBSCRIPTIONS + 1), subscribed + refused, fleet, 1);
@@ -292,7 +272,7 @@ class ResourceExhaustionIT {
     void subscribeAndUnsubscribeFloodsAreEachAnsweredOrRateLimited() {
         int connections = 20;
         int framesEach = 2000;
-        Measurement measurement = measure("f5");
+        AttackMeasurement measurement = measure("f5");
         List<byte[]> frames = new ArrayList<>();
         for (int i = 0; i < framesEach; i++) {
             // subscribe, subscribe again, unsubscribe, on five channels in turn
@@ -311,12 +291,12 @@ class ResourceExhaustionIT {
         // request; answers that need Redis may still be on their way, so the count is taken once it holds still.
         flood.await("the last ping of every flooding connection answered, or a connection closed", LONG_TIMEOUT,
                 () -> flood.count("pong") >= connections || flood.ended() > 0);
-        steady(() -> answers(flood));
+        AttackMeasurement.steady(() -> answers(flood));
         long expected = flood.count("subscribed") + flood.count("unsubscribed") + flood.count("error:rate_limited");
         long closed = flood.ended();
         flood.close();
 
-        Outcome outcome = measurement.finish("subscribe/unsubscribe flood: " + connections + " connections send "
+        AttackMeasurement.Outcome outcome = measurement.finish("subscribe/unsubscribe flood: " + connections + " connections send "
                 + framesEach + " frames each without waiting", total, expected, flood, 1);
         assertThat(closed).as("flooding connections closed by the node: %s", flood.counts()).isZero();
         assertThat(expected).as("answers subscribed / unsubscribed / rate_limited: %s", flood.counts()).isEqualTo(total);
@@ -333,7 +313,7 @@ class ResourceExhaustionIT {
     @Test
     void socketsAreClosedWith4401WhenTheirTokenExpiresUnlessRefreshed() {
         int each = 15;
-        Measurement measurement = measure("f6");
+        AttackMeasurement measurement = measure("f6");
         WsClients clients = perTest.keep(new WsClients());
         Instant expiry = Instant.now().plusSeconds(8);
         List<WsClient> expiring = new ArrayList<>();
@@ -377,7 +357,7 @@ class ResourceExhaustionIT {
             }
         }).count();
 
-        Outcome outcome = measurement.finish("expired client tokens: " + 3 * each + " identified sockets, a third refresh "
+        AttackMeasurement.Outcome outcome = measurement.finish("expired client tokens: " + 3 * each + " identified sockets, a third refresh "
                 + "in time, a third with another user's token", 3L * each, closedWith4401 + stillServed, null, 1);
         assertThat(closedWith4401).as("sockets closed with 4401 when their token expired; other ends: %s", otherEnds)
                 .isEqualTo(mustClose.size());
@@ -394,7 +374,7 @@ class ResourceExhaustionIT {
     @Test
     void loggingOutClosesTheSocketsOfThatHttpSessionWith4401() throws IOException, InterruptedException {
         int users = 5;
-        Measurement measurement = measure("f7");
+        AttackMeasurement measurement = measure("f7");
         WsClients clients = perTest.keep(new WsClients());
         List<WsClient> loggedOut = new ArrayList<>();
         List<WsClient> kept = new ArrayList<>();
@@ -419,7 +399,7 @@ class ResourceExhaustionIT {
         long closedWith4401 = loggedOut.stream().filter(client -> closeCode(client, TIMEOUT) == 4401).count();
         long stillServed = kept.stream().filter(WsClient::isOpen).count();
 
-        Outcome outcome = measurement.finish("logout: " + users + " users log out one of their two HTTP sessions, "
+        AttackMeasurement.Outcome outcome = measurement.finish("logout: " + users + " users log out one of their two HTTP sessions, "
                 + "2 sockets each", (long) loggedOut.size() + kept.size(), closedWith4401 + stillServed, null, 1);
         assertThat(closedWith4401).as("sockets of the logged-out sessions closed with 4401").isEqualTo(loggedOut.size());
         assertThat(stillServed).as("sockets of the other sessions still open").isEqualTo(kept.size());
@@ -433,7 +413,7 @@ class ResourceExhaustionIT {
     @Test
     void privateChannelsOfOtherUsersAreForbiddenByTheDefaultAuthorizer() {
         int users = 20;
-        Measurement measurement = measure("f8");
+        AttackMeasurement measurement = measure("f8");
         List<String> own = List.of("private-%s", "private-%s.inbox", "presence-lobby." + run);
         AtomicLong asExpected = new AtomicLong();
         PacedRequests attempts = new PacedRequests(users, (connection, step) -> {
@@ -468,7 +448,7 @@ class ResourceExhaustionIT {
         fleet.close();
 
         long foreign = (long) users * 2 * (users - 1);
-        Outcome outcome = measurement.finish("private channels of other users: " + users + " identified users try "
+        AttackMeasurement.Outcome outcome = measurement.finish("private channels of other users: " + users + " identified users try "
                         + 2 * (users - 1) + " foreign private channels and " + own.size() + " of their own",
                 foreign + (long) users * own.size(), asExpected.get(), fleet, 1);
         assertThat(forbidden).as("foreign private channels refused with forbidden: %s", fleet.counts()).isEqualTo(foreign);
@@ -484,156 +464,8 @@ class ResourceExhaustionIT {
     }
 
     /** Starts the steady stream and the well-behaved client, and notes where Redis, the log and the heap stand. */
-    private Measurement measure(String key) {
-        return new Measurement(key);
-    }
-
-    /** One scenario's measurement, from before the attack to after it. */
-    private final class Measurement {
-        private final String key;
-        private final long start = System.nanoTime();
-        private final ServerNode node = node();
-        private final long keysBefore = redis.keyCount();
-        private final long redisMemoryBefore = redis.usedMemory();
-        private final long logMark = node.log().size();
-        private final SubscriberGroup client;
-        private final StreamPublisher publisher;
-        private final JvmMemory.Sampling sampling;
-        private final HealthWatch healthWatch;
-
-        private Measurement(String key) {
-            this.key = key;
-            String channel = "steady." + run + "." + key;
-            this.client = perTest.keep(SubscriberGroup.start("steady-" + key, List.of(node), 0, 1, channel, START_TIMEOUT));
-            this.publisher = perTest.keep(StreamPublisher.start(channel, List.of(node), 1, Duration.ofMillis(20)));
-            this.publisher.awaitMoreAcknowledged(10, TIMEOUT);
-            memory.collect(); // the peak after a collection is then this scenario's own
-            this.sampling = memory.startSampling(Duration.ofMillis(250));
-            this.healthWatch = HealthWatch.start(node, Duration.ofMillis(500), logMark + MAX_LOG_GROWTH);
-        }
-
-        /**
-         * The attack is over (its connections may still be open): the stream goes on a little longer, then stops,
-         * and what everything cost is recorded.
-         *
-         * @param answeredAsExpected -1 when the attack never reads its answers
-         * @param attack             its connections are closed before Redis is measured (null: none)
-         * @param publishedChannels  channels published to during the scenario, the steady stream's included
-         */
-        Outcome finish(String name, long sent, long answeredAsExpected, SocketFleet attack, int publishedChannels) {
-            String channel = "steady." + run + "." + key;
-            Duration wait = node.isAlive() ? TIMEOUT : Duration.ZERO; // nothing more will come from a dead worker
-            boolean delivering = true;
-            try {
-                publisher.awaitMoreAcknowledged(STREAM_AFTER_ATTACK, wait);
-            } catch (AssertionError e) {
-                delivering = false;
-            }
-            publisher.stop();
-            DeliveryTally tally = client.awaitDelivery(channel, publisher.acknowledged().values(), wait);
-            JvmMemory.Peaks peaks = sampling.stop();
-            Map<Integer, Long> healthAnswers = healthWatch.stop();
-            long unhealthy = healthAnswers.entrySet().stream().filter(entry -> entry.getKey() != 200)
-                    .mapToLong(Map.Entry::getValue).sum();
-            if (attack != null) {
-                attack.close();
-            }
-            // A worker that exited, or that does not answer health 200 again soon, is replaced before the next
-            // scenario: a restart. A passing outage shows in the health column.
-            int health = healthWithin(node, RECOVERY_GRACE);
-            int restarts = node.isAlive() && health == 200 ? 0 : 1;
-            // Releasing what the attack held (e.g. unsubscribing thousands of channels) is part of it, and so are
-            // the log lines the worker writes while it settles.
-            long keysAdded = steady(redis::keyCount) - keysBefore;
-            steady(() -> node.log().size());
-            long redisMemoryAdded = redis.usedMemory() - redisMemoryBefore;
-            LogFile.Excerpt log = node.log().excerptSince(logMark);
-            long logLines = log.lines();
-            FaultReport.record(new FaultReport.Exhaustion(key, name, sent, answeredAsExpected, restarts, unhealthy, peaks.heapUsed(),
-                    peaks.heapAfterGc(), peaks.direct(), keysAdded, redisMemoryAdded, logLines, tally, Faults.since(start)));
-            return new Outcome(name, node, restarts, health, healthAnswers, delivering, publisher.refusals(), tally,
-                    client.clients().get(0).connections(), peaks, keysAdded,
-                    (long) publishedChannels * KEYS_PER_PUBLISHED_CHANNEL + KEY_SLACK, log, healthWatch.killedForLog());
-        }
-    }
-
-    /** What one scenario cost and how the well-behaved client fared; {@link #assertBounded()} checks the bounds. */
-    private record Outcome(String name, ServerNode node, int restarts, int health, Map<Integer, Long> healthAnswers,
-                           boolean delivering,
-                           Map<String, Long> refusals, DeliveryTally tally, int connections, JvmMemory.Peaks peaks,
-                           long keysAdded, long keysBound, LogFile.Excerpt log, boolean killedForLog) {
-
-        void assertBounded() {
-            String context = name + " (log " + node.log() + ")";
-            assertThat(restarts).as("worker restarts in %s: alive %s, health %d, killed because its log grew by more "
-                    + "than %d MiB: %s; log tail:%n%s", context, node.isAlive(), health, MAX_LOG_GROWTH >> 20, killedForLog,
-                    String.join("\n", log.tail())).isZero();
-            assertThat(healthAnswers.keySet()).as("health answers during %s (-1: none), with counts: %s", context,
-                    healthAnswers).containsOnly(200);
-            assertThat(delivering).as("the stream went on after the attack in %s (refusals %s)", context, refusals).isTrue();
-            assertThat(tally.lost()).as("events lost by the well-behaved client in %s: %s", context, tally).isZero();
-            assertThat(tally.duplicated()).as("events duplicated: %s", tally).isZero();
-            assertThat(tally.outOfOrder()).as("events out of order: %s", tally).isZero();
-            assertThat(connections).as("connections of the well-behaved client in %s", context).isEqualTo(1);
-            assertThat(peaks.failure()).as("memory sampling of the worker in %s", context).isNull();
-            assertThat(peaks.heapAfterGc()).as("peak heap after GC in %s, -Xmx %d", context, peaks.heapMax())
-                    .isLessThan(peaks.heapMax());
-            assertThat(keysAdded).as("Redis keys added in %s", context).isLessThanOrEqualTo(keysBound);
-            assertThat(log.lines()).as("log lines written in %s, the last ones:%n%s", context, String.join("\n", log.tail()))
-                    .isLessThan(MAX_LOG_LINES);
-            assertThat(log.trouble()).as("stack traces and errors logged in %s", context).isEmpty();
-        }
-    }
-
-    /**
-     * Asks the worker's health every {@code period} in a daemon thread and counts the answers by status (-1: none).
-     * Kills the worker if its log grows past {@code logLimit} bytes: a node logging without bound would fill the
-     * disk under the rest of the suite.
-     */
-    private static final class HealthWatch {
-        private final Map<Integer, Long> answers = new ConcurrentSkipListMap<>();
-        private final Thread thread;
-        private volatile boolean stopped;
-        private volatile boolean killedForLog;
-
-        private HealthWatch(ServerNode node, Duration period, long logLimit) {
-            thread = new Thread(() -> {
-                while (!stopped) {
-                    answers.merge(Faults.health(node), 1L, Long::sum);
-                    if (!killedForLog && node.log().size() > logLimit) {
-                        killedForLog = true;
-                        node.kill();
-                    }
-                    try {
-                        Thread.sleep(period.toMillis());
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "health-watch-" + node.id());
-            thread.setDaemon(true);
-        }
-
-        static HealthWatch start(ServerNode node, Duration period, long logLimit) {
-            HealthWatch watch = new HealthWatch(node, period, logLimit);
-            watch.thread.start();
-            return watch;
-        }
-
-        Map<Integer, Long> stop() {
-            stopped = true;
-            thread.interrupt();
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return new TreeMap<>(answers);
-        }
-
-        boolean killedForLog() {
-            return killedForLog;
-        }
+    private AttackMeasurement measure(String key) {
+        return AttackMeasurement.start(key, "steady." + run + "." + key, node(), redis, memory, perTest);
     }
 
     // ---- small helpers -------------------------------------------------------------------------------
@@ -668,46 +500,6 @@ class ResourceExhaustionIT {
             return client.awaitClose(timeout.compareTo(MIN_WAIT) < 0 ? MIN_WAIT : timeout).code();
         } catch (AssertionError e) {
             return client.isOpen() ? 0 : -1;
-        }
-    }
-
-    /**
-     * Waits until {@code figure} holds still for a second (e.g. Redis's key count while a closed connection's
-     * channels are unsubscribed, answers that need a Redis round trip, a log being written) and returns it; after
-     * {@link #TIMEOUT} returns it as it is, for the assertions to judge.
-     */
-    private static long steady(LongSupplier figure) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        long last = figure.getAsLong();
-        long since = System.nanoTime();
-        while (System.nanoTime() - since < STEADY_FOR.toNanos() && System.nanoTime() - deadline < 0) {
-            pause();
-            long now = figure.getAsLong();
-            if (now != last) {
-                last = now;
-                since = System.nanoTime();
-            }
-        }
-        return last;
-    }
-
-    /** The worker's health status once it is 200, or the last one seen after {@code grace}. */
-    private static int healthWithin(ServerNode node, Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
-        int status = Faults.health(node);
-        while (status != 200 && node.isAlive() && System.nanoTime() - deadline < 0) {
-            pause();
-            status = Faults.health(node);
-        }
-        return status;
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         }
     }
 
