@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The memory of a child JVM read from outside while it works: heap in use, heap still in use after the last
  * collection (what is really retained) and direct buffers ({@code java.nio:type=BufferPool,name=direct}, where
- * Redisson's Netty buffers and the JDK's temporary socket buffers are counted). The JDK's attach mechanism starts the child's local
- * JMX agent, so nothing has to be configured when the child is started; each sample is a few MBean reads over
- * a local connection, cheap enough to take several times a second.
+ * Redisson's Netty buffers and the JDK's temporary socket buffers are counted). The JDK's attach mechanism
+ * starts the child's local JMX agent, so nothing has to be configured when the child is started; each sample is
+ * a few MBean reads over a local connection, cheap enough to take several times a second.
  *
  * <p>{@link #startSampling} keeps the peaks in a daemon thread until {@link Sampling#stop()}.
  */
