@@ -26,11 +26,19 @@ public final class Cluster implements AutoCloseable {
     private final List<ServerNode> nodes;
     private final String apiToken;
     private final String tokenSecret;
+    private final String name;
+    private final String redisUrl;
+    private final Map<String, String> properties;
+    private int replacements;
 
-    private Cluster(List<ServerNode> nodes, String apiToken, String tokenSecret) {
+    private Cluster(String name, List<ServerNode> nodes, String apiToken, String tokenSecret, String redisUrl,
+                    Map<String, String> properties) {
+        this.name = name;
         this.nodes = nodes;
         this.apiToken = apiToken;
         this.tokenSecret = tokenSecret;
+        this.redisUrl = redisUrl;
+        this.properties = properties;
     }
 
     /** {@code size} nodes on {@code redis}, with a fresh API token; logs {@code <name>-node-<i>.log}. */
@@ -75,7 +83,7 @@ public final class Cluster implements AutoCloseable {
         String tokenSecret = "it-token-secret-" + randomHex();
         long started = System.nanoTime();
         List<ServerNode> nodes = new ArrayList<>();
-        Cluster cluster = new Cluster(nodes, apiToken, tokenSecret);
+        Cluster cluster = new Cluster(name, nodes, apiToken, tokenSecret, redisUrl, nodeProperties);
         try {
             for (int i = 1; i <= size; i++) {
                 String id = "node-" + i;
@@ -104,6 +112,21 @@ public final class Cluster implements AutoCloseable {
 
     public int size() {
         return nodes.size();
+    }
+
+    /**
+     * Stops node {@code i} if it still runs and starts a new JVM in its place (same id, port and settings, a log
+     * of its own), e.g. after a scenario killed it, so that the next scenario finds the cluster whole again.
+     */
+    public ServerNode replace(int i) {
+        ServerNode old = nodes.get(i - 1);
+        old.close();
+        replacements++;
+        ServerNode fresh = ServerNode.launch(name + "-" + old.id() + "-replacement-" + replacements, old.id(), old.port(),
+                redisUrl, apiToken, tokenSecret, properties);
+        nodes.set(i - 1, fresh);
+        fresh.awaitHealthy(START_TIMEOUT);
+        return fresh;
     }
 
     /** The bearer token of the HTTP API. */

@@ -42,7 +42,26 @@ public final class FaultReport {
     public record HostileInput(String key, String input, long sent, String expected, long answeredAsExpected) {
     }
 
+    /**
+     * One resource-exhaustion scenario: the attack (how many hostile requests, how many got an expected answer),
+     * what it cost the worker and Redis, and what the well-behaved client received meanwhile.
+     *
+     * @param workerRestarts  workers that exited or stopped answering health during the scenario and had to be replaced
+     * @param unhealthyAnswers health checks sampled during the scenario that did not answer 200
+     * @param peakHeap        highest heap in use sampled on the worker, bytes
+     * @param peakHeapAfterGc highest heap still in use after a collection, bytes
+     * @param peakDirect      highest direct buffer memory, bytes
+     * @param redisKeysAdded  {@code DBSIZE} after minus before
+     * @param redisMemoryAdded {@code used_memory} after minus before, bytes (may be negative)
+     * @param logLines        lines the worker wrote to its log during the scenario
+     */
+    public record Exhaustion(String key, String name, long sent, long answeredAsExpected, int workerRestarts,
+                             long unhealthyAnswers, long peakHeap, long peakHeapAfterGc, long peakDirect, long redisKeysAdded,
+                             long redisMemoryAdded, long logLines, DeliveryTally tally, Duration testTime) {
+    }
+
     private static final Map<String, Scenario> SCENARIOS = new TreeMap<>();
+    private static final Map<String, Exhaustion> EXHAUSTION = new TreeMap<>();
     private static final Map<String, HostileInput> HOSTILE = new TreeMap<>();
     private static final Map<String, String> NOTES = new TreeMap<>();
 
@@ -56,6 +75,11 @@ public final class FaultReport {
 
     public static synchronized void record(HostileInput input) {
         HOSTILE.put(input.key(), input);
+        write();
+    }
+
+    public static synchronized void record(Exhaustion exhaustion) {
+        EXHAUSTION.put(exhaustion.key(), exhaustion);
         write();
     }
 
@@ -127,8 +151,42 @@ public final class FaultReport {
             }
             md.append('\n');
         }
+        if (!EXHAUSTION.isEmpty()) {
+            md.append("| resource attack | sent | answered as expected | worker restarts | health not 200 | peak heap (after GC) | peak direct | ")
+                    .append("Redis keys added | Redis memory added | log lines | client lost / duplicated / out of order | test time |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (Exhaustion e : EXHAUSTION.values()) {
+                md.append("| ").append(e.name())
+                        .append(" | ").append(e.sent())
+                        .append(" | ").append(e.answeredAsExpected() < 0 ? "not read" : Long.toString(e.answeredAsExpected()))
+                        .append(" | ").append(e.workerRestarts())
+                        .append(" | ").append(e.unhealthyAnswers())
+                        .append(" | ").append(mebibytes(e.peakHeap())).append(" (").append(mebibytes(e.peakHeapAfterGc())).append(')')
+                        .append(" | ").append(mebibytes(e.peakDirect()))
+                        .append(" | ").append(e.redisKeysAdded())
+                        .append(" | ").append(mebibytes(e.redisMemoryAdded()))
+                        .append(" | ").append(e.logLines())
+                        .append(" | ").append(e.tally().lost()).append(" / ").append(e.tally().duplicated())
+                        .append(" / ").append(e.tally().outOfOrder())
+                        .append(" | ").append(seconds(e.testTime()))
+                        .append(" |\n");
+            }
+            md.append("\n*sent*: hostile requests (frames, connections or HTTP calls) of the attack; *answered as ")
+                    .append("expected*: those that got their documented answer (for an attack whose point is not to ")
+                    .append("read, *not read*); *health not 200*: health checks every 0.5 s during the scenario that ")
+                    .append("answered otherwise or not at all; *peak heap*: highest heap in use ")
+                    .append("sampled on the worker (-Xmx256m) during the scenario, in brackets the highest still in ")
+                    .append("use after a collection; *peak direct*: direct buffer memory; *Redis keys / memory added*: ")
+                    .append("`DBSIZE` and `used_memory` after the scenario minus before; *log lines*: written by the ")
+                    .append("worker during the scenario; the last column is the well-behaved client's counts for the ")
+                    .append("stream it received throughout.\n\n");
+        }
         NOTES.values().forEach(note -> md.append("- ").append(note).append('\n'));
         return md.toString();
+    }
+
+    private static String mebibytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     private static String seconds(Duration duration) {

@@ -1,11 +1,17 @@
 package io.switchboard.it.support;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -58,6 +64,80 @@ public final class LogFile {
     public String textSince(long mark) {
         String text = text();
         return mark >= text.length() ? "" : text.substring((int) mark);
+    }
+
+    /** The log's length in bytes: a position for {@link #excerptSince(long)}. */
+    public long size() {
+        try {
+            return Files.exists(path) ? Files.size(path) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * What was written after byte position {@code mark}: how many lines, the first trouble lines (stack trace
+     * frames, ERROR / SEVERE records) and the last lines, each line cut to {@value #EXCERPT_LINE} characters.
+     */
+    public record Excerpt(long lines, List<String> trouble, List<String> tail) {
+    }
+
+    private static final int EXCERPT_LINE = 300;
+    private static final int EXCERPT_LINES = 40;
+
+    /**
+     * Reads what was written after byte position {@code mark} in one streaming pass, holding only a bounded
+     * excerpt: a log that grew by gigabytes (or has single lines of megabytes) can be measured without reading it
+     * into memory.
+     */
+    public Excerpt excerptSince(long mark) {
+        long lines = 0;
+        List<String> trouble = new ArrayList<>();
+        ArrayDeque<String> tail = new ArrayDeque<>();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        try (FileChannel channel = FileChannel.open(path)) {
+            channel.position(Math.min(mark, channel.size()));
+            ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            boolean pending = false;
+            while (channel.read(buffer) > 0) {
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    byte b = buffer.get();
+                    if (b == '\n') {
+                        lines++;
+                        take(line, trouble, tail);
+                        pending = false;
+                    } else {
+                        pending = true;
+                        if (line.size() < EXCERPT_LINE) {
+                            line.write(b);
+                        }
+                    }
+                }
+                buffer.clear();
+            }
+            if (pending) {
+                lines++;
+                take(line, trouble, tail);
+            }
+        } catch (NoSuchFileException e) {
+            return new Excerpt(0, List.of(), List.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Excerpt(lines, List.copyOf(trouble), List.copyOf(tail));
+    }
+
+    private static void take(ByteArrayOutputStream line, List<String> trouble, ArrayDeque<String> tail) {
+        String text = line.toString(StandardCharsets.UTF_8);
+        line.reset();
+        if (trouble.size() < EXCERPT_LINES && TROUBLE.matcher(text).find()) {
+            trouble.add(text);
+        }
+        tail.addLast(text);
+        if (tail.size() > EXCERPT_LINES) {
+            tail.removeFirst();
+        }
     }
 
     /** The last {@code lines} lines, for failure messages. */

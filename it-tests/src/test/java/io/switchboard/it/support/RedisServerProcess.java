@@ -118,6 +118,19 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /** {@code DBSIZE}: how many keys the database holds. */
+    public long keyCount() {
+        return (Long) command("DBSIZE");
+    }
+
+    /** {@code used_memory} of {@code INFO memory}: the bytes Redis has allocated (data, buffers, pub/sub). */
+    public long usedMemory() {
+        String info = (String) command("INFO", "memory");
+        return info.lines().filter(line -> line.startsWith("used_memory:")).findFirst()
+                .map(line -> Long.parseLong(line.substring("used_memory:".length()).trim()))
+                .orElseThrow(() -> new AssertionError("no used_memory in INFO memory:\n" + info));
+    }
+
     /** {@code PUBSUB NUMSUB <channel>}: how many connections subscribe to {@code channel}. */
     public long subscriberCount(String channel) {
         List<?> reply = (List<?>) command("PUBSUB", "NUMSUB", channel);

@@ -11,7 +11,9 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -75,7 +77,7 @@ public final class WsClient implements AutoCloseable {
         private String prefix = "/switchboard";
         private String token;
         private String origin;
-        private String cookie;
+        private final Map<String, String> headers = new LinkedHashMap<>();
 
         private Connector(URI httpBase) {
             this.httpBase = httpBase;
@@ -94,10 +96,15 @@ public final class WsClient implements AutoCloseable {
             return this;
         }
 
+        /** An extra header of the handshake request, e.g. the {@code Cookie} of a logged-in HTTP session. */
+        public Connector header(String name, String value) {
+            headers.put(name, value);
+            return this;
+        }
+
         /** A {@code Cookie} header, e.g. the session of a login ({@code JSESSIONID=...}). */
         public Connector cookie(String value) {
-            this.cookie = value;
-            return this;
+            return header("Cookie", value);
         }
 
         /** The endpoint prefix, {@code /switchboard} by default. */
@@ -119,9 +126,7 @@ public final class WsClient implements AutoCloseable {
             if (origin != null) {
                 builder.header("Origin", origin);
             }
-            if (cookie != null) {
-                builder.header("Cookie", cookie);
-            }
+            headers.forEach(builder::header);
             try {
                 builder.buildAsync(uri, client.receiver).get(15, TimeUnit.SECONDS);
             } catch (ExecutionException e) {

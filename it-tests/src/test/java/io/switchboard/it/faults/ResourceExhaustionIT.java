@@ -1,0 +1,532 @@
+package io.switchboard.it.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.it.support.ClientToken;
+import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.FaultReport;
+import io.switchboard.it.support.Json;
+import io.switchboard.it.support.JvmMemory;
+import io.switchboard.it.support.Offset;
+import io.switchboard.it.support.PacedRequests;
+import io.switchboard.it.support.RedisServerProcess;
+import io.switchboard.it.support.Resources;
+import io.switchboard.it.support.ServerNode;
+import io.switchboard.it.support.SocketFleet;
+import io.switchboard.it.support.WsClient;
+import io.switchboard.it.support.WsClients;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Resource attacks on a demo worker ({@code -Xmx256m}, like the launcher's) with a real Redis: each one what an
+ * anonymous or identified browser could do with nothing but frames. Throughout each, a well-behaved client receives
+ * a steady stream; afterwards it must have every event once and in order, the worker must still run and answer
+ * health 200 (no restart), its heap must have stayed under the -Xmx, Redis must hold only the keys that publishing
+ * creates, and the worker's log must stay short (rate-limited warnings, no stack traces). Each scenario adds a row
+ * to the fault report with what it cost.
+ *
+ * <p>One worker and one Redis serve every scenario of the class; a scenario after which the worker has exited or does
+ * not answer health 200 again within 30 s counts a restart in its row, and the worker is replaced before the next
+ * one. Every loop is bounded in count and, through its wait, in time. Heap and direct memory are sampled over JMX
+ * (see {@link JvmMemory}), health every 0.5 s.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ResourceExhaustionIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration LONG_TIMEOUT = Duration.ofSeconds(240);
+    /** The client token secret: 32 bytes or more, as the module requires. */
+    private static final String TOKEN_SECRET = "resource-exhaustion-token-secret-0123456789";
+    /**
+     * Subscribes and unsubscribes per second per connection. High enough that paced clients (waiting for each
+     * answer) are not limited and the churn happens; a flood that does not wait is.
+     */
+    private static final int SUBSCRIBE_RATE = 1000;
+    /**
+     * Subscriptions per connection, lowered from the default 100 so that thousands of connections at the cap stay
+     * within what one node subscribes in Redis (500 channels per Redis connection) and within the class's time.
+     */
+    private static final int MAX_SUBSCRIPTIONS = 25;
+    private static final int HISTORY_SIZE = 1000;
+    /** Small, so that a client that stops reading stalls the node's writes soon. */
+    private static final int TINY_RECEIVE_BUFFER = 4096;
+    private static final Duration MIN_WAIT = Duration.ofMillis(100);
+
+    private final String run = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
+    private final Resources perTest = new Resources();
+    private RedisServerProcess redis;
+    private Cluster cluster;
+    private JvmMemory memory;
+
+    @BeforeAll
+    void startWorker() {
+        redis = RedisServerProcess.start("ResourceExhaustionIT-redis");
+        cluster = Cluster.start("ResourceExhaustionIT", 1, redis, Map.of(
+                "switchboard.token-secret", TOKEN_SECRET,
+                "switchboard.subscribe-rate", Integer.toString(SUBSCRIBE_RATE),
+                "switchboard.max-subscriptions", Integer.toString(MAX_SUBSCRIPTIONS)));
+        memory = JvmMemory.attach(node().handle().pid());
+    }
+
+    /** A scenario that broke the worker has said so in its row; the next one gets a fresh worker. */
+    @BeforeEach
+    void wholeWorker() {
+        if (!node().isAlive() || Faults.health(node()) != 200) {
+            memory.close();
+            cluster.replace(1);
+            memory = JvmMemory.attach(node().handle().pid());
+        }
+    }
+
+    @AfterEach
+    void closeClients() {
+        perTest.close();
+    }
+
+    @AfterAll
+    void stopWorker() {
+        perTest.close();
+        if (memory != null) {
+            memory.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        FaultReport.print();
+    }
+
+    // ---- scenarios -----------------------------------------------------------------------------------
+
+    /**
+     * Large events fill a client-publishable channel's history, then several clients that never read send
+     * {@code subscribe} with {@code since} = the oldest retained offset again and again: each asks for the whole
+     * history. Replays are read in pages within a node-wide budget, so the node neither runs out of heap or direct
+     * memory nor stops serving.
+     */
+    @Test
+    void replayAmplificationFromClientsThatNeverReadLeavesTheNodeServing() {
+        int publishers = 10;
+        int events = HISTORY_SIZE + 100;
+        int attackers = 8;
+        int subscribesEach = 40;
+        String channel = "chat.replay-" + run;
+        AttackMeasurement measurement = measure("f1");
+        String filler = "x".repeat(60_000);
+        Queue<String> offsets = new ConcurrentLinkedQueue<>();
+        PacedRequests publishing = new PacedRequests(publishers, (connection, step) -> step * publishers + connection < events
+                ? request("publish", channel).put("event", "big").set("data", Json.object().put("filler", filler))
+                : null, true, (connection, request, answer) -> {
+                    if ("published".equals(answer.path("op").asText())) {
+                        offsets.add(answer.path("offset").asText());
+                    }
+                });
+        SocketFleet publisherFleet = perTest.keep(SocketFleet.open(node(), publishers, publishing));
+        publisherFleet.await("every big event published", LONG_TIMEOUT, () -> publishing.settled() == publishers);
+        publisherFleet.close();
+        List<Offset> published = offsets.stream().map(Offset::parse)
+                .sorted(Comparator.comparingLong(Offset::seq)).collect(Collectors.toList());
+        assertThat(published).as("big events published (answers: %s)", publisherFleet.counts()).hasSize(events);
+        String oldest = published.get(published.size() - HISTORY_SIZE).toString();
+
+        String subscribe = Json.write(request("subscribe", channel).put("since", oldest));
+        SocketFleet attack = perTest.keep(SocketFleet.open(node(), attackers, i -> "/switchboard/ws", TINY_RECEIVE_BUFFER,
+                script(connection -> {
+                    connection.stopReading();
+                    for (int i = 0; i < subscribesEach; i++) {
+                        connection.send(subscribe);
+                    }
+                })));
+        attack.awaitWelcomed(TIMEOUT);
+        attack.await("every subscribe with since handed to the node", TIMEOUT, () -> attack.unsent() == 0);
+
+        AttackMeasurement.Outcome outcome = measurement.finish("replay amplification: " + events + " events of 60 KB in " + channel
+                        + " (history " + HISTORY_SIZE + "), then " + attackers + " clients that never read send "
+                        + subscribesEach + " subscribes each with since = the oldest offset",
+                (long) attackers * subscribesEach, -1, attack, 2);
+        outcome.assertBounded();
+    }
+
+    /**
+     * 100,000 fresh channel names, each subscribed and unsubscribed, spread over 200 connections that wait for
+     * every answer. Every request is answered ({@code rate_limited} counts as an answer), and Redis holds nothing
+     * for channels that were never published to.
+     */
+    @Test
+    void churnOfFreshChannelNamesAddsNoRedisKeys() {
+        int names = 100_000;
+        int connections = 200;
+        AttackMeasurement measurement = measure("f2");
+        PacedRequests churn = new PacedRequests(connections, (connection, step) -> {
+            int name = connection + connections * (step / 2);
+            if (name >= names) {
+                return null;
+            }
+            return request(step % 2 == 0 ? "subscribe" : "unsubscribe", "churn." + run + "." + name);
+        }, false);
+        SocketFleet fleet = perTest.keep(SocketFleet.open(node(), connections, churn));
+        fleet.await("every name subscribed and unsubscribed", LONG_TIMEOUT, () -> churn.settled() == connections);
+        long expected = fleet.count("subscribed") + fleet.count("unsubscribed") + fleet.count("error:rate_limited");
+        fleet.close();
+
+        AttackMeasurement.Outcome outcome = measurement.finish("channel churn: " + names + " fresh names subscribed and unsubscribed over "
+                + connections + " connections", churn.sent(), expected, fleet, 1);
+        assertThat(expected).as("answers subscribed / unsubscribed / rate_limited: %s", fleet.counts())
+                .isEqualTo(2L * names);
+        assertThat(fleet.count("subscribed")).as("subscribes that took effect: %s", fleet.counts())
+                .isGreaterThan(names / 2);
+        outcome.assertBounded();
+    }
+
+    /**
+     * Clients that never read send pings whose {@code id}, echoed in every {@code pong}, is 60,000 characters: the
+     * send queue is bounded in bytes, so each such client is closed once its budget is full instead of pinning
+     * hundreds of MiB.
+     */
+    @Test
+    void hugeEchoedIdsFromClientsThatNeverReadStayWithinTheByteBudget() {
+        int connections = 20;
+        int pingsEach = 200;
+        AttackMeasurement measurement = measure("f3");
+        byte[] ping = SocketFleet.encode(("{\"op\":\"ping\",\"id\":\"" + "i".repeat(60_000) + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        SocketFleet attack = perTest.keep(SocketFleet.open(node(), connections, i -> "/switchboard/ws", TINY_RECEIVE_BUFFER,
+                script(connection -> {
+                    connection.stopReading();
+                    for (int i = 0; i < pingsEach; i++) {
+                        connection.send(ping);
+                    }
+                })));
+        attack.awaitWelcomed(TIMEOUT);
+        attack.await("every ping handed to the node or its connection closed", LONG_TIMEOUT, () -> attack.unsent() == 0);
+
+        AttackMeasurement.Outcome outcome = measurement.finish("huge echoed ids: " + connections + " clients that never read send "
+                + pingsEach + " pings with a 60,000-character id", (long) connections * pingsEach, -1, attack, 1);
+        outcome.assertBounded();
+    }
+
+    /**
+     * Thousands of connections, each subscribing to as many fresh channels as it may (every channel shared by ten
+     * connections): every one reaches the cap ({@code too_large} beyond it) and the node holds them all while the
+     * steady client is served.
+     */
+    @Test
+    void thousandsOfConnectionsAtTheSubscriptionCapOnFreshChannels() {
+        int connections = 2000;
+        int sharing = 10;
+        AttackMeasurement measurement = measure("f4");
+        PacedRequests subscribing = new PacedRequests(connections, (connection, step) -> step <= MAX_SUBSCRIPTIONS
+                ? request("subscribe", "cap." + run + "." + (connection / sharing) + "." + step)
+                : null, true);
+        SocketFleet fleet = perTest.keep(SocketFleet.open(node(), connections, subscribing));
+        fleet.await("every connection at the cap", LONG_TIMEOUT, () -> subscribing.settled() == connections);
+        long subscribed = fleet.count("subscribed");
+        long refused = fleet.count("error:too_large");
+        long open = connections - fleet.ended();
+        AttackMeasurement.Outcome outcome = measurement.finish("subscription cap: " + connections + " connections subscribe to "
+                        + (MAX_SUBSCRIPTIONS + 1) + " fresh channels each (cap " + MAX_SUBSCRIPTIONS + "), "
+                        + connections / sharing * (MAX_SUBSCRIPTIONS + 1) + " channels in all",
+                (long) connections * (MAX_SUBSCRIPTIONS + 1), subscribed + refused, fleet, 1);
+
+        assertThat(subscribed).as("subscriptions taken: %s", fleet.counts()).isEqualTo((long) connections * MAX_SUBSCRIPTIONS);
+        assertThat(refused).as("subscribes beyond the cap refused with too_large: %s", fleet.counts()).isEqualTo(connections);
+        assertThat(open).as("connections still open after the attack: %s", fleet.counts()).isEqualTo(connections);
+        outcome.assertBounded();
+    }
+
+    /**
+     * Connections that do not wait for answers send thousands of subscribes and unsubscribes of a few channels,
+     * the same channel again and again: each gets an answer ({@code subscribed}, {@code unsubscribed} or
+     * {@code rate_limited}), none is closed, and a re-subscribe costs nothing extra.
+     */
+    @Test
+    void subscribeAndUnsubscribeFloodsAreEachAnsweredOrRateLimited() {
+        int connections = 20;
+        int framesEach = 2000;
+        AttackMeasurement measurement = measure("f5");
+        List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < framesEach; i++) {
+            // subscribe, subscribe again, unsubscribe, on five channels in turn
+            String op = i % 3 == 2 ? "unsubscribe" : "subscribe";
+            frames.add(SocketFleet.encode(Json.write(request(op, "flood." + run + "." + (i / 3) % 5).put("id", i))
+                    .getBytes(StandardCharsets.UTF_8)));
+        }
+        byte[] last = SocketFleet.encode("{\"op\":\"ping\",\"id\":\"last\"}".getBytes(StandardCharsets.UTF_8));
+        SocketFleet flood = perTest.keep(SocketFleet.open(node(), connections, script(connection -> {
+            frames.forEach(connection::send);
+            connection.send(last);
+        })));
+        flood.awaitWelcomed(TIMEOUT);
+        long total = (long) connections * framesEach;
+        // The node reads a connection's frames in order: once the last ping is answered, it has taken in every
+        // request; answers that need Redis may still be on their way, so the count is taken once it holds still.
+        flood.await("the last ping of every flooding connection answered, or a connection closed", LONG_TIMEOUT,
+                () -> flood.count("pong") >= connections || flood.ended() > 0);
+        AttackMeasurement.steady(() -> answers(flood));
+        long expected = flood.count("subscribed") + flood.count("unsubscribed") + flood.count("error:rate_limited");
+        long closed = flood.ended();
+        flood.close();
+
+        AttackMeasurement.Outcome outcome = measurement.finish("subscribe/unsubscribe flood: " + connections + " connections send "
+                + framesEach + " frames each without waiting", total, expected, flood, 1);
+        assertThat(closed).as("flooding connections closed by the node: %s", flood.counts()).isZero();
+        assertThat(expected).as("answers subscribed / unsubscribed / rate_limited: %s", flood.counts()).isEqualTo(total);
+        assertThat(flood.count("error:rate_limited")).as("a flood beyond %d/s is rate-limited: %s", SUBSCRIBE_RATE,
+                flood.counts()).isPositive();
+        outcome.assertBounded();
+    }
+
+    /**
+     * Identified sockets whose client token expires: closed with 4401 when it does, unless they sent a
+     * {@code refresh} with a valid token for the same user first; a refresh with another user's token extends
+     * nothing.
+     */
+    @Test
+    void socketsAreClosedWith4401WhenTheirTokenExpiresUnlessRefreshed() {
+        int each = 15;
+        AttackMeasurement measurement = measure("f6");
+        WsClients clients = perTest.keep(new WsClients());
+        Instant expiry = Instant.now().plusSeconds(8);
+        List<WsClient> expiring = new ArrayList<>();
+        List<WsClient> refreshed = new ArrayList<>();
+        List<WsClient> refreshedAsSomeoneElse = new ArrayList<>();
+        for (int i = 0; i < 3 * each; i++) {
+            String user = "expiring-" + i;
+            WsClient client = clients.connect(node().ws().token(ClientToken.mint(TOKEN_SECRET, user, expiry)));
+            client.subscribe("tokens." + run);
+            int group = i % 3;
+            if (group == 0) {
+                expiring.add(client);
+            } else if (group == 1) {
+                client.send(Json.object().put("op", "refresh")
+                        .put("token", ClientToken.mint(TOKEN_SECRET, user, Instant.now().plusSeconds(600))));
+                refreshed.add(client);
+            } else {
+                client.send(Json.object().put("op", "refresh")
+                        .put("token", ClientToken.mint(TOKEN_SECRET, "someone-else-" + i, Instant.now().plusSeconds(600))));
+                refreshedAsSomeoneElse.add(client);
+            }
+        }
+        List<WsClient> mustClose = new ArrayList<>(expiring);
+        mustClose.addAll(refreshedAsSomeoneElse);
+        long closedWith4401 = 0;
+        List<String> otherEnds = new ArrayList<>();
+        Instant deadline = expiry.plusSeconds(15);
+        for (WsClient client : mustClose) {
+            int code = closeCode(client, Duration.between(Instant.now(), deadline));
+            if (code == 4401) {
+                closedWith4401++;
+            } else {
+                otherEnds.add(client + ": " + code);
+            }
+        }
+        long stillServed = refreshed.stream().filter(client -> {
+            try {
+                return client.isOpen() && "pong".equals(client.ping().path("op").asText());
+            } catch (AssertionError e) {
+                return false;
+            }
+        }).count();
+
+        AttackMeasurement.Outcome outcome = measurement.finish("expired client tokens: " + 3 * each + " identified sockets, a third refresh "
+                + "in time, a third with another user's token", 3L * each, closedWith4401 + stillServed, null, 1);
+        assertThat(closedWith4401).as("sockets closed with 4401 when their token expired; other ends: %s", otherEnds)
+                .isEqualTo(mustClose.size());
+        assertThat(stillServed).as("sockets that refreshed in time still open and answering after the expiry")
+                .isEqualTo(refreshed.size());
+        outcome.assertBounded();
+    }
+
+    /**
+     * Container logins: the sample's minimal login ({@code POST /login} with form field {@code user}) opens an HTTP
+     * session whose cookie authenticates the WebSocket handshake; {@code POST /logout} invalidates it, and the
+     * sockets it authenticated are closed with 4401 while another session of the same user keeps its socket.
+     */
+    @Test
+    void loggingOutClosesTheSocketsOfThatHttpSessionWith4401() throws IOException, InterruptedException {
+        int users = 5;
+        AttackMeasurement measurement = measure("f7");
+        WsClients clients = perTest.keep(new WsClients());
+        List<WsClient> loggedOut = new ArrayList<>();
+        List<WsClient> kept = new ArrayList<>();
+        List<String> cookies = new ArrayList<>();
+        for (int i = 0; i < users; i++) {
+            String user = "login-" + i;
+            String cookie = login(user);
+            String otherSession = login(user);
+            cookies.add(cookie);
+            for (int socket = 0; socket < 2; socket++) {
+                WsClient client = clients.connect(node().ws().header("Cookie", cookie));
+                assertThat(client.user()).as("user of a socket opened with the session cookie").isEqualTo(user);
+                client.subscribe("private-" + user);
+                loggedOut.add(client);
+            }
+            kept.add(clients.connect(node().ws().header("Cookie", otherSession)));
+        }
+        for (String cookie : cookies) {
+            int status = post("/logout", cookie, "");
+            assertThat(status).as("POST /logout").isBetween(200, 399);
+        }
+        long closedWith4401 = loggedOut.stream().filter(client -> closeCode(client, TIMEOUT) == 4401).count();
+        long stillServed = kept.stream().filter(WsClient::isOpen).count();
+
+        AttackMeasurement.Outcome outcome = measurement.finish("logout: " + users + " users log out one of their two HTTP sessions, "
+                + "2 sockets each", (long) loggedOut.size() + kept.size(), closedWith4401 + stillServed, null, 1);
+        assertThat(closedWith4401).as("sockets of the logged-out sessions closed with 4401").isEqualTo(loggedOut.size());
+        assertThat(stillServed).as("sockets of the other sessions still open").isEqualTo(kept.size());
+        outcome.assertBounded();
+    }
+
+    /**
+     * The default authorizer lets an identified user into {@code private-<user>}, {@code private-<user>.<anything>}
+     * and {@code presence-*} only: every other user's private channels are refused with {@code forbidden}.
+     */
+    @Test
+    void privateChannelsOfOtherUsersAreForbiddenByTheDefaultAuthorizer() {
+        int users = 20;
+        AttackMeasurement measurement = measure("f8");
+        List<String> own = List.of("private-%s", "private-%s.inbox", "presence-lobby." + run);
+        AtomicLong asExpected = new AtomicLong();
+        PacedRequests attempts = new PacedRequests(users, (connection, step) -> {
+            // Their own first: refused foreign subscribes must not count against the subscription cap anyway.
+            if (step < own.size()) {
+                return request("subscribe", String.format(own.get(step), "p" + connection));
+            }
+            int others = users - 1;
+            int foreign = step - own.size();
+            if (foreign >= 2 * others) {
+                return null;
+            }
+            String other = "p" + (connection + 1 + foreign % others) % users;
+            return request("subscribe", foreign < others ? "private-" + other : "private-" + other + ".inbox");
+        }, true, (connection, request, answer) -> {
+            String channel = request.path("channel").asText();
+            String user = "p" + connection.index();
+            boolean mine = channel.startsWith("presence-") || channel.equals("private-" + user)
+                    || channel.startsWith("private-" + user + ".");
+            String expected = mine ? "subscribed" : "error:forbidden";
+            String got = "error".equals(answer.path("op").asText()) ? "error:" + answer.path("code").asText()
+                    : answer.path("op").asText();
+            if (expected.equals(got)) {
+                asExpected.incrementAndGet();
+            }
+        });
+        SocketFleet fleet = perTest.keep(SocketFleet.open(node(), users,
+                i -> "/switchboard/ws?token=" + ClientToken.mint(TOKEN_SECRET, "p" + i), 0, attempts));
+        fleet.await("every subscribe answered", TIMEOUT, () -> attempts.settled() == users);
+        long forbidden = fleet.count("error:forbidden");
+        long subscribed = fleet.count("subscribed");
+        fleet.close();
+
+        long foreign = (long) users * 2 * (users - 1);
+        AttackMeasurement.Outcome outcome = measurement.finish("private channels of other users: " + users + " identified users try "
+                        + 2 * (users - 1) + " foreign private channels and " + own.size() + " of their own",
+                foreign + (long) users * own.size(), asExpected.get(), fleet, 1);
+        assertThat(forbidden).as("foreign private channels refused with forbidden: %s", fleet.counts()).isEqualTo(foreign);
+        assertThat(subscribed).as("own private and presence channels subscribed: %s", fleet.counts())
+                .isEqualTo((long) users * own.size());
+        outcome.assertBounded();
+    }
+
+    // ---- measuring -----------------------------------------------------------------------------------
+
+    private ServerNode node() {
+        return cluster.node(1);
+    }
+
+    /** Starts the steady stream and the well-behaved client, and notes where Redis, the log and the heap stand. */
+    private AttackMeasurement measure(String key) {
+        return AttackMeasurement.start(key, "steady." + run + "." + key, node(), redis, memory, perTest);
+    }
+
+    // ---- small helpers -------------------------------------------------------------------------------
+
+    private static ObjectNode request(String op, String channel) {
+        return Json.object().put("op", op).put("channel", channel);
+    }
+
+    /** A script that acts once welcomed and ignores what it receives. */
+    private static SocketFleet.Script script(Consumer<SocketFleet.Connection> welcomed) {
+        return new SocketFleet.Script() {
+            @Override
+            public void welcomed(SocketFleet.Connection connection) {
+                welcomed.accept(connection);
+            }
+
+            @Override
+            public void received(SocketFleet.Connection connection, JsonNode frame) {
+            }
+        };
+    }
+
+    private static long answers(SocketFleet fleet) {
+        return fleet.counts().entrySet().stream()
+                .filter(entry -> Set.of("subscribed", "unsubscribed").contains(entry.getKey()) || entry.getKey().startsWith("error:"))
+                .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** The close code {@code client} was closed with, -1 if it failed instead, 0 if it is still open after {@code timeout}. */
+    private static int closeCode(WsClient client, Duration timeout) {
+        try {
+            return client.awaitClose(timeout.compareTo(MIN_WAIT) < 0 ? MIN_WAIT : timeout).code();
+        } catch (AssertionError e) {
+            return client.isOpen() ? 0 : -1;
+        }
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** {@code POST /login} with form field {@code user}: the new HTTP session's cookie ({@code name=value}). */
+    private String login(String user) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(node().baseUri().resolve("/login"))
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", node().baseUri().toString())
+                .POST(HttpRequest.BodyPublishers.ofString("user=" + user)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("POST /login as %s: %s", user, response.body()).isBetween(200, 399);
+        return response.headers().allValues("Set-Cookie").stream()
+                .map(header -> header.split(";", 2)[0])
+                .filter(cookie -> cookie.startsWith("JSESSIONID="))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no session cookie in the answer to POST /login: " + response.headers()));
+    }
+
+    private int post(String path, String cookie, String form) throws IOException, InterruptedException {
+        URI uri = node().baseUri().resolve(path);
+        return HTTP.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", node().baseUri().toString())
+                .header("Cookie", cookie)
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}
