@@ -118,6 +118,15 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * How many keys the database holds that do not contain {@code excluded} (e.g. the hash tag of a channel whose
+     * publishes are expected to add keys); {@code KEYS *}, for test databases only.
+     */
+    public long keyCountExcluding(String excluded) {
+        Object keys = command("KEYS", "*");
+        return ((List<?>) keys).stream().map(String::valueOf).filter(name -> !name.contains(excluded)).count();
+    }
+
     /** {@code DBSIZE}: how many keys the database holds. */
     public long keyCount() {
         return (Long) command("DBSIZE");
