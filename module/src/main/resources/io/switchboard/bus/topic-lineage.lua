@@ -44,8 +44,9 @@ end
 local function incarnation(now)
   local info = redis.call('INFO', 'server')
   local uptime = tonumber(string.match(info, 'uptime_in_seconds:(%d+)')) or 0
-  -- uptime is whole seconds: this errs late, so a marker handed out around a restart is not trusted
-  return string.match(info, 'run_id:(%x+)'), now - uptime * 1000
+  -- uptime is a difference of whole seconds, off by up to one either way: the start is placed as late
+  -- as it can be, so that a marker handed out around a restart is not trusted
+  return string.match(info, 'run_id:(%x+)'), now - (uptime - 1) * 1000
 end
 
 local function append_link(links, epoch, seq, durable)
