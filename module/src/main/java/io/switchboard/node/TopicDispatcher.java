@@ -55,6 +55,12 @@ final class TopicDispatcher {
     /** History reads retried (a second apart, e.g. while Redis comes back) before what is missing is given up. */
     private static final int MAX_FAILED_READS = 10;
     private static final long RETRY_MILLIS = 1_000;
+    /**
+     * Bytes of live events a topic holds back while it waits for history (ahead of a gap, or of a
+     * newer epoch). Beyond it, newer live events are let go: they are in history, and are read from
+     * there once delivery has caught up.
+     */
+    private static final long MAX_HELD_BYTES = 4L << 20;
     /** Bytes of one history page this dispatcher reads: repairs never pull a whole large history at once. */
     private static final int PAGE_BYTES = 1 << 20;
 
@@ -74,6 +80,10 @@ final class TopicDispatcher {
     /** The newest epoch of the line delivered here, and the seq of the last event delivered. */
     private Offset last;
     private boolean fetching;
+    /** Envelope bytes in {@code waiting} and {@code newer}. */
+    private long heldBytes;
+    /** Live events were let go for want of room: read history again once caught up. */
+    private boolean shed;
     private int failedReads;
 
     /** @param timer runs retries of failed history reads (the node's own timer thread) */
@@ -149,15 +159,47 @@ final class TopicDispatcher {
                 deliverWaiting();
                 return;
             }
-            waiting.put(offset.seq(), message);
+            if (hold(message)) {
+                BusMessage replaced = waiting.put(offset.seq(), message);
+                if (replaced != null) {
+                    heldBytes -= replaced.envelope().length();
+                }
+            }
         } else if (offset.olderEpochThan(last)) {
             return; // stale: this node already delivers a newer epoch
-        } else {
+        } else if (hold(message)) {
             newer.add(message);
         }
         if (!fetching) {
             fetch();
         }
+    }
+
+    /** Counts {@code message} as held back, unless that would pass {@link #MAX_HELD_BYTES}: then it is let go. */
+    private boolean hold(BusMessage message) {
+        if (heldBytes + message.envelope().length() > MAX_HELD_BYTES) {
+            shed = true;
+            return false;
+        }
+        heldBytes += message.envelope().length();
+        return true;
+    }
+
+    /** Takes the events of a newer epoch held back so far, to accept them again. */
+    private List<BusMessage> takeNewer() {
+        List<BusMessage> held = newer;
+        newer = new ArrayList<>();
+        for (BusMessage message : held) {
+            heldBytes -= message.envelope().length();
+        }
+        return held;
+    }
+
+    private void clearWaiting() {
+        for (BusMessage message : waiting.values()) {
+            heldBytes -= message.envelope().length();
+        }
+        waiting.clear();
     }
 
     /** Reads the history after {@code last}: fills a gap, or places {@code last} on a newer epoch's line. */
@@ -185,8 +227,7 @@ final class TopicDispatcher {
         if (!placement.placed() && current.isMarker() && last.isMarker()) {
             // No events then, none now: nothing this node could have delivered or missed.
             last = current;
-            List<BusMessage> held = newer;
-            newer = new ArrayList<>();
+            List<BusMessage> held = takeNewer();
             held.forEach(this::accept);
             return;
         }
@@ -203,7 +244,7 @@ final class TopicDispatcher {
                 Offset fork = new Offset(current.epoch(), placement.after());
                 warnings.warn("line-diverged", "Topic {}: Redis went back to {} after this node delivered up to {}; continuing from {}",
                         topic, fork, from, fork);
-                waiting.clear();
+                clearWaiting();
                 tell(fork);
             } else {
                 last = new Offset(current.epoch(), last.seq()); // the same line under its newer epoch
@@ -225,8 +266,7 @@ final class TopicDispatcher {
                 }
             }
         }
-        List<BusMessage> held = newer;
-        newer = new ArrayList<>();
+        List<BusMessage> held = takeNewer();
         held.forEach(this::accept);
         deliverWaiting();
         boolean progressed = last.seq() > before;
@@ -241,6 +281,10 @@ final class TopicDispatcher {
             }
         } else if (last.seq() < current.seq() && progressed && !fetching) {
             fetch(); // the page ended before the current offset
+        }
+        if (shed && !fetching && waiting.isEmpty() && newer.isEmpty()) {
+            shed = false;
+            fetch(); // live events were let go while this read was out: they are in history after last
         }
     }
 
@@ -265,9 +309,8 @@ final class TopicDispatcher {
     private void refetchIfBehind(Offset current) {
         // Before the new line's first event: its events of any seq follow (a marker, if it has none yet).
         last = current.isMarker() ? current : new Offset(current.epoch(), 0);
-        waiting.clear();
-        List<BusMessage> held = newer;
-        newer = new ArrayList<>();
+        clearWaiting();
+        List<BusMessage> held = takeNewer();
         held.forEach(this::accept);
         if (!fetching && current.seq() > last.seq()) {
             fetch();
@@ -276,8 +319,7 @@ final class TopicDispatcher {
 
     /** Delivery cannot go on from {@code last}: the events held back are all there is. */
     private void skipToHeld(String why) {
-        List<BusMessage> held = newer;
-        newer = new ArrayList<>();
+        List<BusMessage> held = takeNewer();
         if (!held.isEmpty()) {
             BusMessage first = held.get(0);
             tell(new Offset(first.offset().epoch(), first.offset().seq() - 1));
@@ -313,6 +355,7 @@ final class TopicDispatcher {
     private void deliverWaiting() {
         while (!waiting.isEmpty() && waiting.firstKey() <= last.seq() + 1) {
             BusMessage next = waiting.pollFirstEntry().getValue();
+            heldBytes -= next.envelope().length();
             if (next.offset().seq() == last.seq() + 1) {
                 deliver(next);
             }

@@ -178,4 +178,115 @@ class TopicDispatcherTest {
         assertThat(told).isEmpty();
         assertThat(bus.reads).isEqualTo(2);
     }
+
+    @Test
+    void liveEventsHeldBackBeyondTheByteBoundAreLetGoAndReadFromHistoryInstead() {
+        // 300 events of ~20 KB (6 MB, above the 4 MiB a topic holds back), the first one missed on the bus:
+        // every later one waits for the gap to be repaired, until the bound lets the newest go.
+        LocalBus big = new LocalBus(1000, java.time.Duration.ofHours(1));
+        HoldingHistory holding = new HoldingHistory(big);
+        TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, holding, new NodeStats(), 1000, TIMER);
+        String data = "x".repeat(20_000);
+        List<BusMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String envelope = "{\"event\":\"e\",\"data\":\"" + data + "\",\"node\":\"n\"}";
+            Offset offset = big.publish(List.of(new Bus.Outgoing(topic, envelope))).toCompletableFuture().join().get(0);
+            messages.add(new BusMessage(topic, offset, envelope));
+        }
+        dispatcher.baseline(new Offset(messages.get(0).offset().epoch(), 0));
+        messages.subList(1, 300).forEach(dispatcher::onMessage); // seq 1 lost: all wait, history does not answer yet
+        holding.release(); // history answers now
+        assertThat(delivered).hasSize(300);
+        assertThat(delivered).isSorted().doesNotHaveDuplicates();
+        assertThat(told).isEmpty();
+    }
+
+    /** A bus whose history reads complete only when the test says so: what arrives meanwhile is held back. */
+    private static final class HoldingHistory implements Bus {
+        private final List<Runnable> pending = new ArrayList<>(); // only the test's thread touches it
+        private final LocalBus history;
+
+        HoldingHistory(LocalBus history) {
+            this.history = history;
+        }
+
+        void release() {
+            while (!pending.isEmpty()) {
+                List<Runnable> now = new ArrayList<>(pending);
+                pending.clear();
+                now.forEach(Runnable::run);
+            }
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
+            java.util.concurrent.CompletableFuture<History> answer = new java.util.concurrent.CompletableFuture<>();
+            pending.add(() -> history.history(topic, since, limit, maxBytes).thenAccept(answer::complete));
+            return answer;
+        }
+
+        @Override
+        public void start(io.switchboard.bus.BusListener listener) {
+        }
+
+        @Override
+        public String kind() {
+            return "holding";
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<List<Offset>> publish(List<Outgoing> events) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> subscribe(Topic topic) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> unsubscribe(Topic topic) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> ping() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean receiving() {
+            return true;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> announce(String nodeId, String figuresJson) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.util.Map<String, String>> nodes() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> present(Topic channel, String nodeId, java.util.Set<String> users,
+                                                                  java.time.Duration ttl) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.util.Set<String>> members(Topic channel) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
 }
