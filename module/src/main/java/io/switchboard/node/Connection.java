@@ -290,7 +290,15 @@ public final class Connection {
         if (user == null) {
             throw new ProtocolException(ErrorCode.FORBIDDEN, channel + " needs an identified user");
         }
-        if (!node.authorizer().mayAccess(user, channel)) {
+        boolean allowed;
+        try {
+            allowed = node.authorizer().mayAccess(user, channel);
+        } catch (RuntimeException e) {
+            // The application's authorizer failed: its caller gets an answer, the connection stays up.
+            node.warnings().warn("authorizer-failed", "The channel authorizer failed for {}: {}", channel, e.toString());
+            throw new ProtocolException(ErrorCode.INTERNAL, "could not check access to " + channel);
+        }
+        if (!allowed) {
             throw new ProtocolException(ErrorCode.FORBIDDEN, "user may not access " + channel);
         }
     }

@@ -83,7 +83,8 @@ public final class SwitchboardNode implements Switchboard {
     private final ReplayBudget replayBudget;
     private final LogLimiter warnings = new LogLimiter(log, WARNING_INTERVAL);
     private volatile ChannelAuthorizer authorizer = new DefaultChannelAuthorizer();
-    private volatile boolean stopping;
+    /** Set once, by the first {@link #stop}: compare-and-set, so that two concurrent stops stop once. */
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SwitchboardNode(SwitchboardConfig config, Bus bus) {
         this(config, bus, Clock.systemUTC());
@@ -126,10 +127,9 @@ public final class SwitchboardNode implements Switchboard {
      * Idempotent.
      */
     public void stop() {
-        if (stopping) {
+        if (!stopping.compareAndSet(false, true)) {
             return;
         }
-        stopping = true;
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (Connection connection : connections.values()) {
             closing.add(CompletableFuture.runAsync(
@@ -156,7 +156,7 @@ public final class SwitchboardNode implements Switchboard {
     public Connection open(Session session, Identity identity) {
         ClientSession clientSession = new ClientSession(session, config.sendQueueFrames(), config.sendQueueBytes(), closer);
         Connection connection = new Connection(this, clientSession, identity);
-        if (stopping) {
+        if (stopping.get()) {
             clientSession.close(CloseCodes.GOING_AWAY, "server shutting down");
             return connection;
         }
@@ -252,7 +252,7 @@ public final class SwitchboardNode implements Switchboard {
         registry.add(topic, subscriber);
         // Read after add: the registry has declared interest (synchronously) by now, so this is
         // the subscription that covers the listener, whether this call or an earlier one started it.
-        CompletableFuture<Void> ready = stopping
+        CompletableFuture<Void> ready = stopping.get()
                 ? CompletableFuture.failedFuture(new IllegalStateException("Switchboard is shutting down"))
                 : interest.live(topic);
         return new Registration() {
@@ -293,7 +293,7 @@ public final class SwitchboardNode implements Switchboard {
      * once per key (see {@link Bus#publish(List, String)}).
      */
     public CompletionStage<List<Offset>> publishAll(List<Bus.Outgoing> events, String idempotencyKey) {
-        if (stopping) {
+        if (stopping.get()) {
             return CompletableFuture.failedFuture(new PublishException("Switchboard is shutting down; nothing published"));
         }
         CompletionStage<List<Offset>> published;
@@ -411,7 +411,7 @@ public final class SwitchboardNode implements Switchboard {
     }
 
     public boolean isStopping() {
-        return stopping;
+        return stopping.get();
     }
 
     /** This node's figures, for {@code /api/stats} and the cluster view. */

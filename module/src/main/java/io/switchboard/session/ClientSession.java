@@ -265,7 +265,9 @@ public final class ClientSession {
 
     /** Closes on the calling thread (used at shutdown, where the caller waits anyway). */
     public void closeNow(int code, String reason) {
-        state.set(State.CLOSING);
+        if (state.getAndUpdate(now -> now == State.CLOSED ? State.CLOSED : State.CLOSING) == State.CLOSED) {
+            return; // the lifecycle only moves forward: a closed session is not closing again
+        }
         try {
             if (session.isOpen()) {
                 session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));

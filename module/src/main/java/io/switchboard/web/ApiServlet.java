@@ -289,7 +289,15 @@ final class ApiServlet extends HttpServlet {
             answer.put("recovered", history.recovered());
             ArrayNode events = answer.putArray("events");
             for (BusMessage message : history.events()) {
-                io.switchboard.protocol.EventEnvelope envelope = io.switchboard.protocol.EventEnvelope.decode(message.envelope());
+                io.switchboard.protocol.EventEnvelope envelope;
+                try {
+                    envelope = io.switchboard.protocol.EventEnvelope.decode(message.envelope());
+                } catch (IllegalArgumentException foreign) {
+                    // Not ours (another application on a shared namespace, a corrupted value): skipped, as
+                    // the live path skips it, instead of failing the whole answer.
+                    log.debug("Skipped history entry {} of {}: {}", message.offset(), topic, foreign.getMessage());
+                    continue;
+                }
                 events.addObject()
                         .put("event", envelope.event())
                         .put("offset", message.offset().toString())

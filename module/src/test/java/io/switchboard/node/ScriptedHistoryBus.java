@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionStage;
 final class ScriptedHistoryBus implements Bus {
     private final List<History> answers;
     volatile int reads;
+    final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
 
     ScriptedHistoryBus(History answer) {
         this(List.of(answer));
@@ -101,5 +102,6 @@ final class ScriptedHistoryBus implements Bus {
 
     @Override
     public void close() {
+        closes.incrementAndGet();
     }
 }

@@ -226,4 +226,15 @@ class ClientSessionTest {
         assertThat(session.queuedBytes()).isZero();
         assertThat(ran).containsExactly("next page");
     }
+
+    @Test
+    void aClosedSessionStaysClosedWhenAskedToCloseAgain() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        session.closed(); // the container reported the connection gone
+        session.closeNow(1001, "server shutting down");
+        assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
+        session.close(1013, "late");
+        assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
+    }
 }

@@ -108,6 +108,21 @@ class SingleNodeTest {
     }
 
     @Test
+    void aHistoryEntryThatIsNotAnEventIsSkippedNotFatalToTheAnswer() throws Exception {
+        io.switchboard.node.SwitchboardNode node = (io.switchboard.node.SwitchboardNode) Switchboard.from(server.servletContext());
+        io.switchboard.bus.Topic topic = io.switchboard.bus.Topic.channel("mixed");
+        String first = node.bus().publish(List.of(new io.switchboard.bus.Bus.Outgoing(topic, "not an envelope")))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS).get(0).toString();
+        String second = node.publish("mixed", "real", Map.of("n", 2)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        String epoch = first.substring(0, first.lastIndexOf('-'));
+        HttpResponse<String> history = get("/switchboard/api/channels/mixed/history?since=" + epoch + "-0");
+        assertThat(history.statusCode()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode answer = io.switchboard.protocol.Json.MAPPER.readTree(history.body());
+        assertThat(answer.path("events")).hasSize(1);
+        assertThat(answer.path("events").get(0).path("offset").asText()).isEqualTo(second);
+    }
+
+    @Test
     void javaApiPublishesAndServerListenersHearIt() throws Exception {
         Switchboard switchboard = Switchboard.from(server.servletContext());
         List<ServerEvent> heard = new CopyOnWriteArrayList<>();
