@@ -225,16 +225,15 @@ public final class Connection {
         JsonNode id = request.id();
         ChannelSubscription subscription = subscriptions.remove(channel);
         if (subscription != null) {
+            // In 'leaving' before the deferral is registered: the deferred step may run at once.
             leaving.put(channel, subscription);
-        }
-        if (subscription != null && subscription.deferUnsubscribe(() -> {
-            drop(subscription);
-            leaving.remove(channel, subscription);
-            session.send(Frames.unsubscribed(channel, id));
-        })) {
-            return; // answered once the pending subscribe is (its replay stops at the next page)
-        }
-        if (subscription != null) {
+            if (subscription.deferUnsubscribe(() -> {
+                drop(subscription);
+                leaving.remove(channel, subscription);
+                session.send(Frames.unsubscribed(channel, id));
+            })) {
+                return; // answered once the pending subscribe is (its replay stops at the next page)
+            }
             leaving.remove(channel, subscription);
             drop(subscription);
         }
@@ -295,7 +294,7 @@ public final class Connection {
             allowed = node.authorizer().mayAccess(user, channel);
         } catch (RuntimeException e) {
             // The application's authorizer failed: its caller gets an answer, the connection stays up.
-            node.warnings().warn("authorizer-failed", "The channel authorizer failed for {}: {}", channel, e.toString());
+            warnings.warn("authorizer-failed", "The channel authorizer failed for {}: {}", channel, e.toString());
             throw new ProtocolException(ErrorCode.INTERNAL, "could not check access to " + channel);
         }
         if (!allowed) {

@@ -202,7 +202,7 @@ class TopicDispatcherTest {
     }
 
     /** A bus whose history reads complete only when the test says so: what arrives meanwhile is held back. */
-    private static final class HoldingHistory implements Bus {
+    private static final class HoldingHistory extends HistoryOnlyBus {
         private final List<Runnable> pending = new ArrayList<>(); // only the test's thread touches it
         private final LocalBus history;
 
@@ -223,70 +223,6 @@ class TopicDispatcherTest {
             java.util.concurrent.CompletableFuture<History> answer = new java.util.concurrent.CompletableFuture<>();
             pending.add(() -> history.history(topic, since, limit, maxBytes).thenAccept(answer::complete));
             return answer;
-        }
-
-        @Override
-        public void start(io.switchboard.bus.BusListener listener) {
-        }
-
-        @Override
-        public String kind() {
-            return "holding";
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<List<Offset>> publish(List<Outgoing> events) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Void> subscribe(Topic topic) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Void> unsubscribe(Topic topic) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Void> ping() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean receiving() {
-            return true;
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Void> announce(String nodeId, String figuresJson) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<java.util.Map<String, String>> nodes() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Void> present(Topic channel, String nodeId, java.util.Set<String> users,
-                                                                  java.time.Duration ttl) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<java.util.Set<String>> members(Topic channel) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

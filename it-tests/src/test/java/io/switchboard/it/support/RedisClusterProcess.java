@@ -79,17 +79,7 @@ public final class RedisClusterProcess implements AutoCloseable {
      * masters (Redisson's default sends them to replicas, which may lag behind what was acknowledged).
      */
     public Path redissonYaml() {
-        StringBuilder yaml = new StringBuilder("clusterServersConfig:\n"
-                + "  scanInterval: 1000\n"
-                + "  readMode: \"MASTER\"\n"
-                + "  subscriptionMode: \"MASTER\"\n"
-                + "  masterConnectionMinimumIdleSize: 2\n"
-                + "  slaveConnectionMinimumIdleSize: 1\n"
-                + "  subscriptionConnectionMinimumIdleSize: 1\n"
-                + "  subscriptionsPerConnection: 500\n"
-                + "  retryAttempts: 3\n"
-                + "  timeout: 3000\n"
-                + "  nodeAddresses:\n");
+        StringBuilder yaml = new StringBuilder("clusterServersConfig:\n" + RedissonYaml.MASTER_ONLY + "  nodeAddresses:\n");
         nodes.forEach(node -> yaml.append("  - \"redis://127.0.0.1:").append(node.port()).append("\"\n"));
         try {
             return Files.writeString(dir.resolve("redisson-cluster.yaml"), yaml);

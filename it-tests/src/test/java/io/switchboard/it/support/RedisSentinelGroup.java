@@ -111,16 +111,8 @@ public final class RedisSentinelGroup implements AutoCloseable {
     public Path redissonYaml() {
         String yaml = "sentinelServersConfig:\n"
                 + "  masterName: \"" + MASTER_NAME + "\"\n"
-                + "  scanInterval: 1000\n"
                 + "  checkSentinelsList: false\n"
-                + "  readMode: \"MASTER\"\n"
-                + "  subscriptionMode: \"MASTER\"\n"
-                + "  masterConnectionMinimumIdleSize: 2\n"
-                + "  slaveConnectionMinimumIdleSize: 1\n"
-                + "  subscriptionConnectionMinimumIdleSize: 1\n"
-                + "  subscriptionsPerConnection: 500\n"
-                + "  retryAttempts: 3\n"
-                + "  timeout: 3000\n"
+                + RedissonYaml.MASTER_ONLY
                 + "  sentinelAddresses:\n"
                 + "  - \"redis://127.0.0.1:" + sentinelPort + "\"\n";
         try {
