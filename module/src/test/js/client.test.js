@@ -1,4 +1,4 @@
-// Tests of the browser client (module/src/main/resources/io/switchboard/web/client.js).
+// Tests of the browser client (module/src/main/resources/io/switchboard/internal/web/client.js).
 // Run: node --test module/src/test/js/   (Node 18+, no npm dependencies)
 'use strict';
 
@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 
-const Switchboard = require(path.join(__dirname, '../../main/resources/io/switchboard/web/client.js'));
+const Switchboard = require(path.join(__dirname, '../../main/resources/io/switchboard/internal/web/client.js'));
 
 /** A clock the test drives: replaces the global timers and Date.now while installed. */
 class FakeClock {

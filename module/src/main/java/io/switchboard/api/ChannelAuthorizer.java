@@ -4,7 +4,7 @@ package io.switchboard.api;
  * Decides whether an identified user may subscribe to (or publish on) a {@code private-*} or
  * {@code presence-*} channel. Install one with {@link Switchboard#authorizeWith}. Anonymous
  * connections are refused before it is asked. The default
- * ({@link io.switchboard.security.DefaultChannelAuthorizer}) lets a user have their own channels,
+ * ({@link io.switchboard.internal.security.DefaultChannelAuthorizer}) lets a user have their own channels,
  * {@code private-<user>} and {@code private-<user>.<anything>}, and every {@code presence-*}
  * channel; any other private channel needs an authorizer of the application's.
  *

@@ -78,6 +78,17 @@ public interface Switchboard {
     /** The id of this node, as shown to clients in {@code welcome}. */
     String nodeId();
 
+    /**
+     * A client token for {@code userId}, for the browser to connect with ({@code ?token=}) and to
+     * {@code refresh} with before it expires: the application's backend mints one for a user it
+     * has logged in. Signed with {@code switchboard.token-secret}; any node of the cluster accepts it.
+     *
+     * @param lifetime how long the token is valid, from now
+     * @throws IllegalStateException    if no {@code switchboard.token-secret} is configured
+     * @throws IllegalArgumentException on an invalid user id or a lifetime that is not positive
+     */
+    String clientToken(String userId, java.time.Duration lifetime);
+
     /** Publishing to one user. */
     interface UserTarget {
         /** Like {@link Switchboard#publish}, to every session of the user on every node. */

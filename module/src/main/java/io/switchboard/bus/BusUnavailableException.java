@@ -1,8 +1,0 @@
-package io.switchboard.bus;
-
-/** The bus could not carry out an operation (Redis down, timed out, refused the command). */
-public class BusUnavailableException extends RuntimeException {
-    public BusUnavailableException(String message, Throwable cause) {
-        super(message, cause);
-    }
-}

@@ -1,8 +1,0 @@
-package io.switchboard.config;
-
-/** A setting with a value that cannot work; the message names the key and the value. */
-public class ConfigException extends RuntimeException {
-    public ConfigException(String message) {
-        super(message);
-    }
-}

@@ -1,0 +1,99 @@
+package io.switchboard.internal.bus;
+
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.protocol.Offset;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The cluster bus: gives each event its offset, keeps a bounded history and carries events to
+ * every node that subscribed to the event's topic.
+ *
+ * <p><b>Guarantees.</b> {@link #publish} assigns offsets and publishes atomically: a stage that
+ * completes normally means the events are in the history and were published; one that completes
+ * exceptionally ({@link BusUnavailableException}) means none of them was. Offsets of one topic are
+ * contiguous. Messages of one topic reach the listener in offset order, but pub/sub may drop some
+ * (Redis reconnect): the receiver detects the gap by sequence number and asks {@link #history}.
+ *
+ * <p><b>Threading.</b> All methods are non-blocking and thread-safe; stages and the listener run
+ * on bus threads.
+ */
+public interface Bus extends AutoCloseable {
+
+    /** Starts delivering messages of subscribed topics to {@code listener}. Called once. */
+    void start(BusListener listener);
+
+    /** {@code redis} or {@code in-process}, for health and logs. */
+    String kind();
+
+    /** Publishes events atomically, in the given order; the stage holds their offsets in the same order. */
+    CompletionStage<List<Offset>> publish(List<Outgoing> events);
+
+    /**
+     * Like {@link #publish(List)}, at most once per {@code idempotencyKey}: while the key is
+     * remembered (as long as history is kept), a repeat returns the offsets of the first publish
+     * and publishes nothing. A caller whose publish failed without an answer (a lost reply) can
+     * so retry without risking a duplicate. The key names the request; its events are not compared.
+     */
+    CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey);
+
+    /**
+     * Starts receiving {@code topic}'s messages. The stage completes once the subscription is
+     * live (messages published after that point are received); while the bus is down it keeps
+     * trying until {@link #unsubscribe} or {@link #close}.
+     */
+    CompletionStage<Void> subscribe(Topic topic);
+
+    /** Stops receiving {@code topic}'s messages. */
+    CompletionStage<Void> unsubscribe(Topic topic);
+
+    /** Like {@link #history(Topic, Optional, int, long)} with no byte bound. */
+    default CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit) {
+        return history(topic, since, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * The retained events new to the holder of {@code since} (at most {@code limit}, and no more
+     * once they hold {@code maxBytes}, but at least one), where {@code since} stands on the topic's
+     * line of offsets, and the current offset (see {@link History}). Without {@code since}, only
+     * the current offset. Reading creates nothing in the bus for a topic that has no events.
+     */
+    CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes);
+
+    /** Completes normally when the bus answers a round trip. */
+    CompletionStage<Void> ping();
+
+    /**
+     * Whether subscriptions currently receive what is published: false while the bus's own
+     * probe messages do not come back (Redis down, or the pub/sub connection deaf).
+     */
+    boolean receiving();
+
+    /** Publishes this node's figures for the cluster view; they expire unless refreshed. */
+    CompletionStage<Void> announce(String nodeId, String figuresJson);
+
+    /** The figures every live node announced, by node id. */
+    CompletionStage<Map<String, String>> nodes();
+
+    /**
+     * Replaces the members {@code nodeId} contributes to a presence channel; an empty set removes
+     * them. The entry expires after {@code ttl} unless refreshed, so a crashed node's members vanish.
+     */
+    CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl);
+
+    /** The members of a presence channel, over all live nodes. */
+    CompletionStage<Set<String>> members(Topic channel);
+
+    /** Releases every resource; no thread of the bus outlives this call. */
+    @Override
+    void close();
+
+    /** One event to publish. */
+    record Outgoing(Topic topic, String envelope) {
+    }
+}

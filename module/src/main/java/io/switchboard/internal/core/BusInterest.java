@@ -1,0 +1,110 @@
+package io.switchboard.internal.core;
+
+import io.switchboard.internal.bus.Bus;
+import io.switchboard.internal.bus.BusListener;
+import io.switchboard.internal.bus.BusMessage;
+import io.switchboard.internal.bus.BusUnavailableException;
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.registry.Registry;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Interest-based routing: the node holds a bus subscription for a topic exactly while the
+ * topic has a local subscriber.
+ *
+ * <p>The registry calls {@link #interested}/{@link #uninterested} under its lock, in the order
+ * of its decisions. This class records the decision and hands the bus call to {@code worker}, a
+ * single thread, so bus calls happen in decision order and never under the registry's lock
+ * (Redisson may block a caller for seconds while Redis is down).
+ */
+final class BusInterest implements Registry.InterestListener, BusListener {
+    private final Bus bus;
+    private final ExecutorService worker;
+    private final Map<Topic, Interest> interests = new ConcurrentHashMap<>();
+    private final java.util.function.Function<Topic, TopicDispatcher> dispatchers;
+
+    /** One period of interest in a topic: its dispatcher and when its bus subscription is live. */
+    private record Interest(TopicDispatcher dispatcher, CompletableFuture<Void> live) {
+    }
+
+    BusInterest(Bus bus, ExecutorService worker, java.util.function.Function<Topic, TopicDispatcher> dispatchers) {
+        this.bus = bus;
+        this.worker = worker;
+        this.dispatchers = dispatchers;
+    }
+
+    @Override
+    public void interested(Topic topic) {
+        Interest interest = new Interest(dispatchers.apply(topic), new CompletableFuture<>());
+        interests.put(topic, interest);
+        // Where the topic stands is read BEFORE subscribing: events published in between then show
+        // up as a gap and are fetched from history. Read after, an event still in flight on pub/sub
+        // would count as already delivered.
+        worker.execute(() -> bus.history(topic, java.util.Optional.empty(), 0)
+                .handle((position, failed) -> {
+                    if (failed == null) {
+                        interest.dispatcher().baseline(position.current());
+                    }
+                    return null;
+                })
+                .thenCompose(ignored -> bus.subscribe(topic))
+                .whenComplete((ignored, error) -> {
+                    if (error == null) {
+                        interest.live().complete(null);
+                        // Whatever was published between the position read and the subscription
+                        // going live: fetched from history now, not only when a later event shows the gap.
+                        interest.dispatcher().resume();
+                    } else {
+                        interest.live().completeExceptionally(error);
+                    }
+                }));
+    }
+
+    @Override
+    public void uninterested(Topic topic) {
+        Interest interest = interests.remove(topic);
+        if (interest != null) {
+            interest.live().completeExceptionally(new BusUnavailableException("no longer subscribed to " + topic, null));
+        }
+        worker.execute(() -> bus.unsubscribe(topic));
+    }
+
+    /** Completes when the bus subscription of {@code topic} is live. */
+    CompletableFuture<Void> live(Topic topic) {
+        Interest interest = interests.get(topic);
+        return interest == null
+                ? CompletableFuture.failedFuture(new BusUnavailableException("not subscribed to " + topic, null))
+                : interest.live();
+    }
+
+    /** Routes a bus message to its topic's dispatcher; messages of topics no longer wanted are dropped. */
+    @Override
+    public void onMessage(BusMessage message) {
+        Interest interest = interests.get(message.topic());
+        if (interest != null) {
+            interest.dispatcher().onMessage(message);
+        }
+    }
+
+    @Override
+    public void onResumed(Topic topic) {
+        Interest interest = interests.get(topic);
+        if (interest != null) {
+            interest.dispatcher().resume();
+        }
+    }
+
+    /** Fails whatever still waits for a subscription to go live: the node is stopping. */
+    void stop() {
+        BusUnavailableException stopped = new BusUnavailableException("Switchboard stopped", null);
+        interests.values().forEach(interest -> interest.live().completeExceptionally(stopped));
+    }
+
+    int topics() {
+        return interests.size();
+    }
+}

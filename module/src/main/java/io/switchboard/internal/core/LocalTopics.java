@@ -1,0 +1,109 @@
+package io.switchboard.internal.core;
+
+import io.switchboard.internal.bus.Bus;
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.registry.Registry;
+import io.switchboard.internal.registry.Subscriber;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * This node's side of delivery: who holds which topic here (the {@link Registry}), the bus
+ * subscriptions that follow from it ({@link BusInterest}, one {@link TopicDispatcher} per topic)
+ * and this node's share of presence. Every door that subscribes (a connection, the Java API's
+ * listeners) goes through here.
+ *
+ * <p>Threads: {@code interestWorker} makes the bus (un)subscribe calls in decision order;
+ * {@code timer} runs the dispatchers' retries and the deadlines of {@link #live}.
+ */
+public final class LocalTopics {
+    private final Bus bus;
+    private final Registry registry;
+    private final BusInterest interest;
+    private final PresenceTracker presence;
+    private final Timeouts timeouts;
+    private final NodeStats stats;
+    private final int pageLimit;
+    private final ScheduledExecutorService timer;
+
+    public LocalTopics(Bus bus, String nodeId, int historySize, NodeStats stats, ScheduledExecutorService timer,
+                       ExecutorService interestWorker) {
+        this.bus = bus;
+        this.stats = stats;
+        this.pageLimit = Math.max(1, historySize);
+        this.timer = timer;
+        this.timeouts = new Timeouts(timer);
+        // The registry tells the interest of its first and last subscriber; the interest makes one
+        // dispatcher per topic, which delivers to the registry's subscribers.
+        this.interest = new BusInterest(bus, interestWorker, this::newDispatcher);
+        this.registry = new Registry(interest);
+        this.presence = new PresenceTracker(bus, nodeId);
+    }
+
+    private TopicDispatcher newDispatcher(Topic topic) {
+        return new TopicDispatcher(topic, registry, bus, stats, pageLimit, timer);
+    }
+
+    /** Starts receiving the bus's messages. */
+    public void start() {
+        bus.start(interest);
+    }
+
+    /** Fails whatever still waits for a subscription to go live. */
+    public void stop() {
+        interest.stop();
+    }
+
+    /** Registers a subscriber; the first of a topic starts the node's bus subscription. */
+    public void add(Topic topic, Subscriber subscriber) {
+        registry.add(topic, subscriber);
+    }
+
+    /** Unregisters a subscriber; the last of a topic ends the node's bus subscription. Idempotent. */
+    public void remove(Topic topic, Subscriber subscriber) {
+        registry.remove(topic, subscriber);
+    }
+
+    /**
+     * Completes when the node's bus subscription of {@code topic} is live. Read after
+     * {@link #add}: the registry has declared interest (synchronously) by then, so this is the
+     * subscription that covers the subscriber.
+     */
+    public CompletableFuture<Void> live(Topic topic) {
+        return interest.live(topic);
+    }
+
+    /** Like {@link #live(Topic)}, failing after {@code millis}. */
+    public CompletableFuture<Void> live(Topic topic, long millis) {
+        return timeouts.within(interest.live(topic), millis);
+    }
+
+    /** A user's session joined a presence channel on this node. */
+    public void joined(String channel, String user) {
+        presence.join(channel, user);
+    }
+
+    /** A user's session left a presence channel on this node. */
+    public void left(String channel, String user) {
+        presence.leave(channel, user);
+    }
+
+    /** Re-writes this node's presence shares before they expire. */
+    public void refreshPresence() {
+        presence.refresh();
+    }
+
+    public int topicCount() {
+        return registry.topicCount();
+    }
+
+    public int subscriptionCount() {
+        return registry.subscriptionCount();
+    }
+
+    public int busSubscriptions() {
+        return interest.topics();
+    }
+}

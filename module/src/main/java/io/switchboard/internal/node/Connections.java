@@ -1,0 +1,138 @@
+package io.switchboard.internal.node;
+
+import io.switchboard.internal.core.NodeStats;
+import io.switchboard.internal.logging.LogLimiter;
+import io.switchboard.internal.protocol.CloseCodes;
+import io.switchboard.internal.protocol.Frames;
+import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.internal.session.ClientSession;
+import io.switchboard.internal.session.Connection;
+import io.switchboard.internal.session.Identity;
+import io.switchboard.internal.session.SessionServices;
+import jakarta.websocket.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The node's open connections and the sweeps over them: heartbeats, stalled sends, expired
+ * client tokens, and closing them all on stop.
+ *
+ * <p><b>Threads.</b> {@link #open}/{@link #closed} run on container threads; the sweeps on the
+ * node's timer thread; close frames that may block on a dead socket are written on {@code closer}.
+ */
+final class Connections {
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
+    /** A send the container has not completed after this long means a client that stopped reading. */
+    static final long SEND_TIMEOUT_MILLIS = 30_000;
+
+    private final SessionServices services;
+    private final ExecutorService closer;
+    private final BooleanSupplier stopping;
+    private final NodeStats stats;
+    private final LogLimiter warnings;
+    private final Map<String, Connection> open = new ConcurrentHashMap<>();
+
+    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping) {
+        this.services = services;
+        this.closer = closer;
+        this.stopping = stopping;
+        this.stats = services.stats();
+        this.warnings = services.warnings();
+    }
+
+    /** A new WebSocket connection, after the handshake was accepted. */
+    Connection open(Session session, Identity identity) {
+        ClientSession clientSession = new ClientSession(session, services.limits().sendQueueFrames(),
+                services.limits().sendQueueBytes(), closer);
+        Connection connection = new Connection(clientSession, identity, services);
+        if (stopping.getAsBoolean()) {
+            clientSession.close(CloseCodes.GOING_AWAY, "server shutting down");
+            return connection;
+        }
+        open.put(clientSession.id(), connection);
+        stats.connectionOpened();
+        connection.opened();
+        return connection;
+    }
+
+    void closed(Connection connection) {
+        open.remove(connection.session().id());
+        if (connection.session().overflowed()) {
+            stats.slowConsumerClosed();
+            warnings.info("slow-consumer", "Closed a client that did not read fast enough (1013): send queue "
+                    + "of {} frames / {} bytes full or a send stalled", services.limits().sendQueueFrames(),
+                    services.limits().sendQueueBytes());
+        }
+        connection.closed();
+    }
+
+    int count() {
+        return open.size();
+    }
+
+    /** Pings the quiet, closes the silent (no frame for two heartbeats). */
+    void checkHeartbeats() {
+        long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(services.limits().heartbeatMillis());
+        for (Connection connection : open.values()) {
+            ClientSession session = connection.session();
+            long silent = session.silentNanos();
+            if (silent > 2 * heartbeatNanos) {
+                session.close(CloseCodes.GOING_AWAY, "no frame for two heartbeats");
+            } else if (silent > heartbeatNanos && !session.pingOutstanding()) {
+                session.markPingSent();
+                session.send(Frames.ping());
+            }
+        }
+    }
+
+    /** One sweep for every session's send timeout (see {@link ClientSession#sendStalledFor}). */
+    void checkStalledSends() {
+        long limit = TimeUnit.MILLISECONDS.toNanos(SEND_TIMEOUT_MILLIS);
+        for (Connection connection : open.values()) {
+            if (connection.session().sendStalledFor(limit)) {
+                connection.session().closeStalled("a send waited " + SEND_TIMEOUT_MILLIS / 1000
+                        + " s: the client is not reading");
+            }
+        }
+    }
+
+    /**
+     * One sweep for every connection whose client token has expired without a {@code refresh}:
+     * closed with 4401, so the client reconnects with a fresh token or not at all.
+     */
+    void closeExpiredIdentities() {
+        Optional<ClientTokens> tokens = services.tokens();
+        if (tokens.isEmpty()) {
+            return;
+        }
+        for (Connection connection : open.values()) {
+            if (connection.tokenExpired(tokens.get())) {
+                connection.session().close(CloseCodes.IDENTITY_EXPIRED, "token expired");
+            }
+        }
+    }
+
+    /** Closes every connection with 1001, waiting up to five seconds for the close frames. */
+    void closeAll() {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Connection connection : open.values()) {
+            closing.add(CompletableFuture.runAsync(
+                    () -> connection.session().closeNow(CloseCodes.GOING_AWAY, "server shutting down"), closer));
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("Not every connection closed cleanly within 5 s: {}", e.toString());
+        }
+    }
+}

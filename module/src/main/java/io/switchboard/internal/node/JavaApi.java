@@ -1,0 +1,140 @@
+package io.switchboard.internal.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.switchboard.api.ChannelAuthorizer;
+import io.switchboard.api.EventListener;
+import io.switchboard.api.ServerEvent;
+import io.switchboard.api.Switchboard;
+import io.switchboard.internal.core.LocalTopics;
+import io.switchboard.internal.core.Publisher;
+import io.switchboard.internal.protocol.ChannelNames;
+import io.switchboard.internal.protocol.Json;
+import io.switchboard.internal.protocol.Offset;
+import io.switchboard.internal.protocol.Refusal;
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.registry.Subscriber;
+import io.switchboard.internal.security.ChannelAccess;
+import io.switchboard.internal.security.ClientTokens;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The Java API door: application code's calls, mapped onto the core. A {@link Refusal} of what
+ * the caller passed becomes the {@link IllegalArgumentException} the API documents; a bus that
+ * does not take an event fails the stage with {@link io.switchboard.api.PublishException}.
+ */
+final class JavaApi implements Switchboard {
+    private static final Logger log = LoggerFactory.getLogger(JavaApi.class);
+
+    private final String nodeId;
+    private final Publisher publisher;
+    private final LocalTopics topics;
+    private final ChannelAccess access;
+    private final Optional<ClientTokens> tokens;
+    private final BooleanSupplier stopping;
+
+    JavaApi(String nodeId, Publisher publisher, LocalTopics topics, ChannelAccess access, Optional<ClientTokens> tokens,
+            BooleanSupplier stopping) {
+        this.nodeId = nodeId;
+        this.publisher = publisher;
+        this.topics = topics;
+        this.access = access;
+        this.tokens = tokens;
+        this.stopping = stopping;
+    }
+
+    @Override
+    public CompletionStage<String> publish(String channel, String event, Object data) {
+        return publish(argument(() -> Publisher.channel(channel)), event, data);
+    }
+
+    @Override
+    public UserTarget toUser(String userId) {
+        Topic topic = argument(() -> Publisher.user(userId));
+        return (event, data) -> publish(topic, event, data);
+    }
+
+    private CompletionStage<String> publish(Topic topic, String event, Object data) {
+        Publisher.Draft draft = new Publisher.Draft(topic, event, toJson(data));
+        return argument(() -> publisher.publish(Publisher.Door.JAVA, draft)).thenApply(Offset::toString);
+    }
+
+    @Override
+    public Registration on(String channel, EventListener listener) {
+        if (!ChannelNames.isValidChannel(channel)) {
+            throw new IllegalArgumentException("invalid channel name " + ChannelNames.quote(channel));
+        }
+        Topic topic = Topic.channel(channel);
+        Subscriber subscriber = delivery -> {
+            try {
+                listener.onEvent(new ServerEvent(channel, delivery.envelope().event(), delivery.envelope().data(),
+                        delivery.offset().toString(), delivery.envelope().origin()));
+            } catch (RuntimeException e) {
+                log.warn("A listener of channel {} failed on event {}", channel, delivery.offset(), e);
+            }
+        };
+        topics.add(topic, subscriber);
+        CompletableFuture<Void> ready = stopping.getAsBoolean()
+                ? CompletableFuture.failedFuture(new IllegalStateException("Switchboard is shutting down"))
+                : topics.live(topic);
+        return new Registration() {
+            @Override
+            public CompletionStage<Void> ready() {
+                return ready.minimalCompletionStage();
+            }
+
+            @Override
+            public void close() {
+                topics.remove(topic, subscriber);
+            }
+        };
+    }
+
+    @Override
+    public void authorizeWith(ChannelAuthorizer authorizer) {
+        access.authorizeWith(authorizer);
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public String clientToken(String userId, Duration lifetime) {
+        ClientTokens signer = tokens.orElseThrow(() -> new IllegalStateException(
+                "no client token secret is configured (switchboard.token-secret)"));
+        if (!ChannelNames.isValidUser(userId)) {
+            throw new IllegalArgumentException("invalid user id " + ChannelNames.quote(userId));
+        }
+        if (lifetime.isNegative() || lifetime.isZero()) {
+            throw new IllegalArgumentException("a token's lifetime must be positive, was " + lifetime);
+        }
+        return signer.mint(userId, lifetime);
+    }
+
+    private static <T> T argument(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (Refusal refusal) {
+            throw new IllegalArgumentException(refusal.getMessage());
+        }
+    }
+
+    private static JsonNode toJson(Object data) {
+        if (data == null) {
+            return NullNode.instance;
+        }
+        if (data instanceof JsonNode node) {
+            return node;
+        }
+        return Json.MAPPER.valueToTree(data);
+    }
+}

@@ -1,0 +1,251 @@
+package io.switchboard.internal.node;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.switchboard.api.Switchboard;
+import io.switchboard.internal.bus.Bus;
+import io.switchboard.internal.bus.LocalBus;
+import io.switchboard.internal.bus.RedisBus;
+import io.switchboard.internal.bus.RedisClients;
+import io.switchboard.internal.config.SwitchboardConfig;
+import io.switchboard.internal.core.LocalTopics;
+import io.switchboard.internal.core.NodeStats;
+import io.switchboard.internal.core.Publisher;
+import io.switchboard.internal.core.Reader;
+import io.switchboard.internal.core.ReplayBudget;
+import io.switchboard.internal.core.Timeouts;
+import io.switchboard.internal.lifecycle.OwnedThreads;
+import io.switchboard.internal.logging.LogLimiter;
+import io.switchboard.internal.protocol.Json;
+import io.switchboard.internal.security.ChannelAccess;
+import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.internal.session.Connection;
+import io.switchboard.internal.session.Identity;
+import io.switchboard.internal.session.SessionLimits;
+import io.switchboard.internal.session.SessionServices;
+import jakarta.websocket.Session;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One running Switchboard instance in one web application: builds the core (publisher, reader,
+ * local topics) on the bus, and gives each door what it uses: the Java API ({@link #api()}), the
+ * WebSocket connections ({@link #open}), the HTTP API ({@link #publisher()}, {@link #reader()}).
+ *
+ * <p><b>Threads it owns</b> (all daemon, all named {@code switchboard-*}, all stopped by
+ * {@link #stop}): {@code timer} (heartbeats, token expiries, node figures, deadlines),
+ * {@code closer} (writes close frames, which may block on a dead socket), {@code interest} (bus
+ * subscribe/unsubscribe calls, in order), {@code publish} (bus publish calls, in order, off the
+ * callers' threads). Bus threads belong to the bus; connection threads to the container.
+ */
+public final class SwitchboardNode {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardNode.class);
+    /** How long a replay waits for the node's replay budget before the client is told to retry. */
+    private static final long REPLAY_WAIT_MILLIS = 2_000;
+    /** How many replays may wait for the budget at once; more are told to retry at once. */
+    private static final int REPLAYS_WAITING = 256;
+    /** Publishes waiting for the publish thread; more fail at once (the bus is not keeping up). */
+    private static final int PUBLISHES_WAITING = 10_000;
+    /** At most one line per kind of client-caused warning per this interval. */
+    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(60);
+
+    private final SwitchboardConfig config;
+    private final Bus bus;
+    private final NodeStats stats = new NodeStats();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("switchboard-timer"));
+    private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
+    private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
+    private final ThreadPoolExecutor publishWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(PUBLISHES_WAITING), named("switchboard-publish"));
+    /** Set once, by the first {@link #stop}: compare-and-set, so that two concurrent stops stop once. */
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final Optional<ClientTokens> clientTokens;
+    private final LocalTopics topics;
+    private final Publisher publisher;
+    private final Reader reader;
+    private final Connections connections;
+    private final ReplayBudget replayBudget;
+    private final Switchboard api;
+
+    /** A node on the bus its configuration names: Redis when configured, else the in-process bus. */
+    public static SwitchboardNode of(SwitchboardConfig config) {
+        return new SwitchboardNode(config, busOf(config));
+    }
+
+    public SwitchboardNode(SwitchboardConfig config, Bus bus) {
+        this(config, bus, Clock.systemUTC());
+    }
+
+    /** @param clock the clock client tokens are checked against */
+    public SwitchboardNode(SwitchboardConfig config, Bus bus, Clock clock) {
+        this.config = config;
+        this.bus = bus;
+        this.clientTokens = config.clientTokenSecret().map(secret -> new ClientTokens(secret, clock));
+        LogLimiter warnings = new LogLimiter(log, WARNING_INTERVAL);
+        ChannelAccess access = new ChannelAccess(warnings);
+        this.topics = new LocalTopics(bus, config.nodeId(), config.historySize(), stats, timer, interestWorker);
+        this.publisher = new Publisher(bus, config.nodeId(), config.maxDataBytes(), config.maxBatch(), stats,
+                publishWorker, stopping::get);
+        this.reader = new Reader(bus, config.nodeId(), config.historySize(), this::figures, new Timeouts(timer), stopping::get);
+        this.replayBudget = new ReplayBudget(config.replayBudgetBytes(), REPLAYS_WAITING, REPLAY_WAIT_MILLIS, timer);
+        SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
+                topics, replayBudget, access, clientTokens, stats, warnings);
+        this.connections = new Connections(services, closer, stopping::get);
+        this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, stopping::get);
+    }
+
+    private static Bus busOf(SwitchboardConfig config) {
+        Optional<RedissonClient> client = config.redissonConfigFile().map(RedisClients::fromYaml)
+                .or(() -> config.redisUrl().map(url -> RedisClients.fromUrl(url, "switchboard:" + config.nodeId())));
+        return client.<Bus>map(redisson -> new RedisBus(redisson, config.namespace(), config.historySize(),
+                        config.historyBytes(), config.historyTtl()))
+                .orElseGet(() -> new LocalBus(config.historySize(), config.historyBytes(), config.historyTtl()));
+    }
+
+    public void start() {
+        topics.start();
+        long heartbeat = config.heartbeat().toMillis();
+        timer.scheduleWithFixedDelay(connections::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(connections::checkStalledSends, 1, 1, TimeUnit.SECONDS);
+        if (clientTokens.isPresent()) {
+            // Token expiries have a resolution of one second: one sweep a second finds each in time.
+            timer.scheduleWithFixedDelay(connections::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
+        }
+        log.info("Switchboard started: {}", config.describe());
+        if (!"redis".equals(bus.kind())) {
+            log.warn("Switchboard runs SINGLE-NODE with an in-process bus (no switchboard.redis configured): "
+                    + "events do not reach clients connected to other server processes");
+        }
+    }
+
+    /**
+     * Closes every connection with 1001, drops the bus and stops every thread this node started.
+     * Idempotent.
+     */
+    public void stop() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        connections.closeAll();
+        timer.shutdownNow();
+        interestWorker.shutdownNow();
+        publishWorker.shutdownNow();
+        topics.stop();
+        bus.close();
+        closer.shutdownNow();
+        awaitTermination(timer, interestWorker, publishWorker, closer);
+        OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
+        log.info("Switchboard stopped on node {}", config.nodeId());
+    }
+
+    // ---- the doors ------------------------------------------------------------------------------
+
+    /** The Java API door. */
+    public Switchboard api() {
+        return api;
+    }
+
+    /** A new WebSocket connection, after the handshake was accepted. */
+    public Connection open(Session session, Identity identity) {
+        return connections.open(session, identity);
+    }
+
+    /** The container closed a connection (any reason). */
+    public void closed(Connection connection) {
+        connections.closed(connection);
+    }
+
+    public Publisher publisher() {
+        return publisher;
+    }
+
+    public Reader reader() {
+        return reader;
+    }
+
+    public SwitchboardConfig config() {
+        return config;
+    }
+
+    /** The verifier of client tokens; empty when no {@code switchboard.token-secret} is configured. */
+    public Optional<ClientTokens> clientTokens() {
+        return clientTokens;
+    }
+
+    public boolean isStopping() {
+        return stopping.get();
+    }
+
+    /** What the node's replays hold now, for tests and figures. */
+    ReplayBudget replayBudget() {
+        return replayBudget;
+    }
+
+    /** Sweeps the connections whose client token expired (also on the timer, once a second). */
+    void closeExpiredIdentities() {
+        connections.closeExpiredIdentities();
+    }
+
+    /** This node's figures, for {@code /api/stats} and the cluster view. */
+    public Map<String, Object> figures() {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("node", config.nodeId());
+        figures.put("bus", bus.kind());
+        figures.put("connections", connections.count());
+        figures.put("topics", topics.topicCount());
+        figures.put("subscriptions", topics.subscriptionCount());
+        figures.put("busSubscriptions", topics.busSubscriptions());
+        figures.putAll(stats.snapshot());
+        return figures;
+    }
+
+    private void announce() {
+        topics.refreshPresence();
+        try {
+            bus.announce(config.nodeId(), Json.MAPPER.writeValueAsString(figures()))
+                    .whenComplete((ignored, error) -> {
+                        if (error != null) {
+                            log.debug("Could not announce node figures: {}", error.toString());
+                        }
+                    });
+        } catch (JsonProcessingException | RuntimeException e) {
+            log.debug("Could not announce node figures: {}", e.toString());
+        }
+    }
+
+    private static ThreadFactory named(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static void awaitTermination(ExecutorService... executors) {
+        for (ExecutorService executor : executors) {
+            try {
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.switchboard.internal.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Encodes every frame the server sends. Frames are built as JSON trees and written by Jackson. */
+public final class Frames {
+
+    private Frames() {
+    }
+
+    public static String welcome(String session, String node, long heartbeatMillis, String user) {
+        ObjectNode frame = frame("welcome");
+        frame.put("session", session);
+        frame.put("node", node);
+        frame.put("heartbeat", heartbeatMillis);
+        frame.put("user", user);
+        return write(frame);
+    }
+
+    public static String subscribed(String channel, Offset offset, boolean recovered, JsonNode id) {
+        ObjectNode frame = frame("subscribed");
+        frame.put("channel", channel);
+        frame.put("offset", offset.toString());
+        frame.put("recovered", recovered);
+        return write(withId(frame, id));
+    }
+
+    public static String unsubscribed(String channel, JsonNode id) {
+        ObjectNode frame = frame("unsubscribed");
+        frame.put("channel", channel);
+        return write(withId(frame, id));
+    }
+
+    public static String published(String channel, String offset, JsonNode id) {
+        ObjectNode frame = frame("published");
+        frame.put("channel", channel);
+        frame.put("offset", offset);
+        return write(withId(frame, id));
+    }
+
+    /** The frame for one event; built once per node and shared by every local subscriber. */
+    public static String event(String channel, String event, JsonNode data, Offset offset) {
+        ObjectNode frame = frame("event");
+        frame.put("channel", channel);
+        frame.put("event", event);
+        frame.set("data", data);
+        frame.put("offset", offset.toString());
+        return write(frame);
+    }
+
+    public static String ping() {
+        return write(frame("ping"));
+    }
+
+    public static String pong(JsonNode id) {
+        return write(withId(frame("pong"), id));
+    }
+
+    public static String error(ErrorCode code, String message, JsonNode id) {
+        ObjectNode frame = frame("error");
+        frame.put("code", code.wireName());
+        frame.put("message", message);
+        return write(withId(frame, id));
+    }
+
+    private static ObjectNode frame(String op) {
+        return Json.MAPPER.createObjectNode().put("op", op);
+    }
+
+    private static ObjectNode withId(ObjectNode frame, JsonNode id) {
+        if (id != null) {
+            frame.set("id", id);
+        }
+        return frame;
+    }
+
+    static String write(JsonNode node) {
+        try {
+            return Json.MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+}

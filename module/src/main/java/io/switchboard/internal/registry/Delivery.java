@@ -1,0 +1,12 @@
+package io.switchboard.internal.registry;
+
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.protocol.EventEnvelope;
+import io.switchboard.internal.protocol.Offset;
+
+/**
+ * One event ready for local subscribers: decoded once and encoded to its client frame once per
+ * node; every subscriber receives this same instance.
+ */
+public record Delivery(Topic topic, Offset offset, EventEnvelope envelope, String frame) {
+}

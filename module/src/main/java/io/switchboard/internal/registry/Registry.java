@@ -1,0 +1,94 @@
+package io.switchboard.internal.registry;
+
+import io.switchboard.internal.protocol.Topic;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which local subscribers hold which topic.
+ *
+ * <p><b>Concurrency.</b> Changes take one lock, so "first subscriber" and "last subscriber"
+ * decisions are never interleaved; the {@link InterestListener} is called under that lock, in the
+ * order of the changes, and must only record the decision (no I/O). Readers ({@link #subscribers})
+ * take no lock: each topic's subscribers are an array replaced on every change, never mutated.
+ */
+public final class Registry {
+    private static final Subscriber[] NONE = new Subscriber[0];
+
+    /** Told when a topic gains its first or loses its last local subscriber. */
+    public interface InterestListener {
+        void interested(Topic topic);
+
+        void uninterested(Topic topic);
+    }
+
+    private final Object lock = new Object();
+    private final Map<Topic, Subscriber[]> byTopic = new ConcurrentHashMap<>(); // written under lock
+    private final InterestListener interest;
+
+    public Registry(InterestListener interest) {
+        this.interest = interest;
+    }
+
+    /** Adds {@code subscriber} to {@code topic}; adding the same one twice has no effect. */
+    public void add(Topic topic, Subscriber subscriber) {
+        synchronized (lock) {
+            Subscriber[] current = byTopic.getOrDefault(topic, NONE);
+            for (Subscriber existing : current) {
+                if (existing == subscriber) {
+                    return;
+                }
+            }
+            Subscriber[] next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = subscriber;
+            byTopic.put(topic, next);
+            if (current.length == 0) {
+                interest.interested(topic);
+            }
+        }
+    }
+
+    /** Removes {@code subscriber} from {@code topic}; removing an absent one has no effect. */
+    public void remove(Topic topic, Subscriber subscriber) {
+        synchronized (lock) {
+            Subscriber[] current = byTopic.get(topic);
+            if (current == null) {
+                return;
+            }
+            int index = -1;
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] == subscriber) {
+                    index = i;
+                    break;
+                }
+            }
+            if (index < 0) {
+                return;
+            }
+            if (current.length == 1) {
+                byTopic.remove(topic);
+                interest.uninterested(topic);
+                return;
+            }
+            Subscriber[] next = new Subscriber[current.length - 1];
+            System.arraycopy(current, 0, next, 0, index);
+            System.arraycopy(current, index + 1, next, index, current.length - index - 1);
+            byTopic.put(topic, next);
+        }
+    }
+
+    /** A snapshot of the topic's subscribers; never null. */
+    public Subscriber[] subscribers(Topic topic) {
+        return byTopic.getOrDefault(topic, NONE);
+    }
+
+    public int topicCount() {
+        return byTopic.size();
+    }
+
+    public int subscriptionCount() {
+        return byTopic.values().stream().mapToInt(subscribers -> subscribers.length).sum();
+    }
+}

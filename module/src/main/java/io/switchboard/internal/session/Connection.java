@@ -1,0 +1,293 @@
+package io.switchboard.internal.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.internal.core.Publisher;
+import io.switchboard.internal.core.ReplayBudget;
+import io.switchboard.internal.lifecycle.NettyThreadLocals;
+import io.switchboard.internal.logging.LogLimiter;
+import io.switchboard.internal.protocol.ChannelNames;
+import io.switchboard.internal.protocol.ClientRequest;
+import io.switchboard.internal.protocol.ErrorCode;
+import io.switchboard.internal.protocol.Frames;
+import io.switchboard.internal.protocol.Offset;
+import io.switchboard.internal.protocol.Refusal;
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.security.ClientTokens;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The protocol of one client connection: reads its requests, keeps its subscriptions, answers.
+ *
+ * <p><b>Threading.</b> {@link #onText}/{@link #onBinary} run on the container's thread for this
+ * connection, never concurrently (JSR-356). Replies to asynchronous work (history reads,
+ * publishes) are sent from bus threads through the session's queue. {@link #closed} may race with
+ * those completions; subscriptions are therefore kept in a concurrent map and are idempotent to cancel.
+ */
+public final class Connection {
+    private final SessionServices node;
+    private final SessionLimits limits;
+    private final ClientSession session;
+    private final String user;
+    private final RateLimiter publishRate;
+    private final RateLimiter subscribeRate;
+    private final LogLimiter warnings;
+    private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
+    /**
+     * Unsubscribed while replaying: answered (and dropped) once the replay has stopped, at its next
+     * page. Bounded by the subscribe rate and by how long a replay may wait for a page to drain
+     * (a client that does not read is closed as stalled), and their pages by the replay budget.
+     */
+    private final Map<String, ChannelSubscription> leaving = new ConcurrentHashMap<>();
+    private final ChannelSubscription userSubscription;
+    /**
+     * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
+     * {@code refresh}; {@link Identity#NO_TOKEN} when it rests on none. Written on the connection's
+     * thread, read by the node's expiry sweep on its timer thread.
+     */
+    private volatile long tokenExpiry;
+
+    /**
+     * @param node what this connection uses of its node (shared by every connection of the node)
+     */
+    public Connection(ClientSession session, Identity identity, SessionServices node) {
+        this.node = node;
+        this.limits = node.limits();
+        this.session = session;
+        this.user = identity.user();
+        this.tokenExpiry = identity.tokenExpiry();
+        this.publishRate = new RateLimiter(limits.publishRatePerSecond());
+        // A reconnecting client re-subscribes all its channels at once: the burst allows that.
+        this.subscribeRate = new RateLimiter(limits.subscribeRatePerSecond(),
+                Math.max(limits.subscribeRatePerSecond(), limits.maxSubscriptions()));
+        this.warnings = node.warnings();
+        this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
+    }
+
+    public ClientSession session() {
+        return session;
+    }
+
+    /** Sends {@code welcome} and joins the user's personal topic. */
+    public void opened() {
+        session.send(Frames.welcome(session.id(), node.nodeId(), limits.heartbeatMillis(), user));
+        if (userSubscription != null) {
+            node.topics().add(userSubscription.topic(), userSubscription);
+        }
+    }
+
+    public void onText(String text) {
+        session.touch();
+        ClientRequest request = null;
+        try {
+            request = ClientRequest.parse(text);
+            switch (request.op()) {
+                case "subscribe" -> subscribe(request);
+                case "unsubscribe" -> unsubscribe(request);
+                case "publish" -> publish(request);
+                case "ping" -> session.send(Frames.pong(request.id()));
+                case "pong" -> { } // the answer to our heartbeat; touch() above was the point
+                case "refresh" -> refresh(request);
+                default -> throw new Refusal(ErrorCode.UNKNOWN_OP,
+                        "unknown op " + ChannelNames.quote(request.op()));
+            }
+        } catch (Refusal e) {
+            refuse(e, request == null ? null : request.id());
+        } catch (RuntimeException e) {
+            // A defect here must not reach the container (which would close the socket): the
+            // caller gets an answer and the connection goes on.
+            warnings.warn("request-failed", "A client request failed: {}", e.toString());
+            refuse(new Refusal(ErrorCode.INTERNAL, "the request could not be handled"), request == null ? null : request.id());
+        } finally {
+            NettyThreadLocals.release(); // this is a container thread
+        }
+    }
+
+    public void onBinary() {
+        session.touch();
+        refuse(new Refusal(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames"), null);
+    }
+
+    /** The container closed the connection (any reason): drop every subscription. */
+    public void closed() {
+        session.closed();
+        subscriptions.values().forEach(this::drop);
+        subscriptions.clear();
+        leaving.values().forEach(this::drop);
+        leaving.clear();
+        if (userSubscription != null) {
+            node.topics().remove(userSubscription.topic(), userSubscription);
+        }
+    }
+
+    /** Whether the client token this connection rests on has expired without a refresh. */
+    public boolean tokenExpired(ClientTokens tokens) {
+        long expiry = tokenExpiry;
+        return expiry != Identity.NO_TOKEN && tokens.isExpired(expiry);
+    }
+
+    /**
+     * {@code refresh}: a valid token for the same user moves the connection's expiry to that
+     * token's. Success has no answer (SPEC v1.1 defines none); a refusal is an {@code error} and
+     * leaves the old expiry in force.
+     */
+    private void refresh(ClientRequest request) {
+        String token = request.requiredString("token");
+        if (tokenExpiry == Identity.NO_TOKEN) {
+            throw new Refusal(ErrorCode.BAD_REQUEST, user == null
+                    ? "this connection has no identity to refresh"
+                    : "this connection's identity comes from the server's login, not from a token");
+        }
+        ClientTokens.Claims claims = node.tokens().flatMap(tokens -> tokens.claims(token))
+                .orElseThrow(() -> new Refusal(ErrorCode.UNAUTHORIZED,
+                        "invalid or expired token; the current one still expires at " + tokenExpiry));
+        if (!claims.user().equals(user)) {
+            throw new Refusal(ErrorCode.FORBIDDEN, "the token is for another user; a connection keeps its user");
+        }
+        tokenExpiry = claims.expiryEpochSeconds();
+    }
+
+    private void subscribe(ClientRequest request) {
+        String channel = channel(request);
+        node.access().check(user, channel);
+        String sinceText = request.optionalString("since");
+        Optional<Offset> since = Optional.empty();
+        if (sinceText != null) {
+            since = Optional.of(Offset.parse(sinceText).orElseThrow(() -> new Refusal(
+                    ErrorCode.BAD_REQUEST, "'since' must be an offset like 'abc123-42', was " + ChannelNames.quote(sinceText))));
+        }
+        if (leaving.containsKey(channel)) {
+            // Its replay stops at the next page; a new one meanwhile would interleave with it.
+            throw new Refusal(ErrorCode.UNAVAILABLE,
+                    "still ending the previous subscription to " + channel + "; retry shortly");
+        }
+        ChannelSubscription existing = subscriptions.get(channel);
+        if (existing != null && existing.replaying()) {
+            // One replay per channel at a time: a second would race the first for the queue and
+            // the budget, and repeating it would multiply the history reads.
+            throw new Refusal(ErrorCode.BAD_REQUEST,
+                    "already subscribing to " + channel + "; wait for 'subscribed' before subscribing again");
+        }
+        if (existing == null && subscriptions.size() >= limits.maxSubscriptions()) {
+            throw new Refusal(ErrorCode.TOO_LARGE,
+                    "at most " + limits.maxSubscriptions() + " subscriptions per connection");
+        }
+        if (!subscribeRate.tryAcquire()) { // last: a refusal above costs the node nothing
+            throw new Refusal(ErrorCode.RATE_LIMITED, "at most " + limits.subscribeRatePerSecond()
+                    + " subscribes per second per connection");
+        }
+        Topic topic = Topic.channel(channel);
+        ChannelSubscription subscription = new ChannelSubscription(topic, session, limits.sendQueueFrames());
+        ChannelSubscription previous = subscriptions.put(channel, subscription);
+        if (previous != null) {
+            drop(previous); // a re-subscribe once live (e.g. with a new 'since') replaces the old one
+        }
+        node.topics().add(topic, subscription);
+        if (ChannelNames.isPresence(channel)) {
+            node.topics().joined(channel, user); // the access check guarantees a user here
+        }
+        JsonNode id = request.id();
+        Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),
+                limits.historySize(), since,
+                (current, recovered) -> Frames.subscribed(channel, current, recovered, id),
+                error -> subscribeFailed(channel, subscription, error, id));
+        node.topics().live(topic, limits.heartbeatMillis()).whenComplete((ignored, error) -> {
+            if (error != null) {
+                subscribeFailed(channel, subscription, error, id);
+            } else {
+                replay.start();
+            }
+        });
+    }
+
+    private void subscribeFailed(String channel, ChannelSubscription subscription, Throwable error, JsonNode id) {
+        // Only if this subscription is still the current one: an unsubscribe or a newer subscribe
+        // that replaced it has answered for the channel already.
+        if (!subscriptions.remove(channel, subscription)) {
+            subscription.runDeferredUnsubscribe();
+            return;
+        }
+        drop(subscription);
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ReplayBudget.Exhausted) {
+            node.stats().replayRefused();
+            warnings.info("replay-budget", "Refused a replay: the node's replay budget ({} bytes) is spent",
+                    limits.replayBudgetBytes());
+            session.send(Frames.error(ErrorCode.UNAVAILABLE, "cannot replay " + channel + " now: "
+                    + cause.getMessage(), id));
+            return;
+        }
+        warnings.warn("subscribe-failed", "Could not subscribe a client to {}: {}", channel, cause);
+        session.send(Frames.error(ErrorCode.UNAVAILABLE,
+                "cannot subscribe to " + channel + " now: the bus is unavailable", id));
+    }
+
+    /**
+     * Never rate-limited: a client may always let go of what it holds, and an unsubscribe of
+     * nothing costs no more than a {@code ping}; churn is bounded by limiting subscribes.
+     */
+    private void unsubscribe(ClientRequest request) {
+        String channel = channel(request);
+        JsonNode id = request.id();
+        ChannelSubscription subscription = subscriptions.remove(channel);
+        if (subscription != null) {
+            // In 'leaving' before the deferral is registered: the deferred step may run at once.
+            leaving.put(channel, subscription);
+            if (subscription.deferUnsubscribe(() -> {
+                drop(subscription);
+                leaving.remove(channel, subscription);
+                session.send(Frames.unsubscribed(channel, id));
+            })) {
+                return; // answered once the pending subscribe is (its replay stops at the next page)
+            }
+            leaving.remove(channel, subscription);
+            drop(subscription);
+        }
+        session.send(Frames.unsubscribed(channel, id));
+    }
+
+    private void publish(ClientRequest request) {
+        String channel = channel(request);
+        Publisher.Prepared event = node.publisher().prepare(Publisher.Door.BROWSER, List.of(
+                new Publisher.Draft(Topic.channel(channel), request.requiredString("event"), request.data())), null);
+        if (!limits.clientPublish().matches(channel)) {
+            throw new Refusal(ErrorCode.FORBIDDEN, "browsers may not publish on " + channel);
+        }
+        node.access().check(user, channel);
+        if (!publishRate.tryAcquire()) {
+            throw new Refusal(ErrorCode.RATE_LIMITED,
+                    "at most " + limits.publishRatePerSecond() + " publishes per second per connection");
+        }
+        JsonNode id = request.id();
+        node.publisher().publish(event).whenComplete((offsets, error) -> {
+            if (error == null) {
+                session.send(Frames.published(channel, offsets.get(0).toString(), id));
+            } else {
+                session.send(Frames.error(ErrorCode.UNAVAILABLE, "not published: the bus is unavailable", id));
+            }
+        });
+    }
+
+    private static String channel(ClientRequest request) {
+        return Publisher.channel(request.requiredString("channel")).name();
+    }
+
+    private void drop(ChannelSubscription subscription) {
+        subscription.cancel();
+        node.topics().remove(subscription.topic(), subscription);
+        if (ChannelNames.isPresence(subscription.topic().name())) {
+            node.topics().left(subscription.topic().name(), user);
+        }
+    }
+
+    private void refuse(Refusal e, JsonNode id) {
+        node.stats().protocolError();
+        warnings.info("refused-frame", "Refused a client request ({}): {}", e.code().wireName(),
+                LogLimiter.clip(e.getMessage(), 200));
+        session.send(Frames.error(e.code(), e.getMessage(), id));
+    }
+}

@@ -1,0 +1,28 @@
+package io.switchboard.internal.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.internal.protocol.Json;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+
+/** JSON answers of the HTTP API and the handshake guard. */
+final class ApiResponses {
+
+    private ApiResponses() {
+    }
+
+    static void json(HttpServletResponse response, int status, JsonNode body) throws IOException {
+        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+
+    static void error(HttpServletResponse response, int status, String code, String message) throws IOException {
+        json(response, status, Json.MAPPER.createObjectNode().put("error", code).put("message", message));
+    }
+}

@@ -1,0 +1,16 @@
+package io.switchboard.internal.web;
+
+import jakarta.servlet.http.HttpSession;
+
+import java.security.Principal;
+
+/**
+ * What the server needs to remember of a WebSocket handshake once the connection is open.
+ * Captured by {@link HandshakeCapture}, read by {@link SwitchboardEndpoint#onOpen}.
+ *
+ * @param httpSession the HTTP session the handshake belonged to, or {@code null}; with a
+ *                    {@code principal} it is the login the connection's identity rests on
+ */
+record HandshakeInfo(String origin, String host, Principal principal, String token, HttpSession httpSession) {
+    static final String KEY = HandshakeInfo.class.getName();
+}

@@ -1,0 +1,57 @@
+package io.switchboard.internal.web;
+
+import io.switchboard.internal.session.Identity;
+import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.internal.security.OriginPolicy;
+
+import java.security.Principal;
+import java.util.Optional;
+
+/**
+ * Who a handshake speaks for, and whether it may connect at all. Shared by the pre-upgrade
+ * {@link HandshakeGuard} and by {@link SwitchboardEndpoint#onOpen}, so both decide alike.
+ */
+final class Identities {
+
+    /** The decision on one handshake. */
+    sealed interface Verdict {
+        record Accepted(Identity identity) implements Verdict {
+            String user() {
+                return identity.user();
+            }
+        }
+
+        record Refused(int httpStatus, String reason) implements Verdict {
+        }
+    }
+
+    private final OriginPolicy origins;
+    private final Optional<ClientTokens> tokens;
+
+    Identities(OriginPolicy origins, Optional<ClientTokens> tokens) {
+        this.origins = origins;
+        this.tokens = tokens;
+    }
+
+    /**
+     * The {@code Accepted} identity is the container's Principal if any (a login, which ends with
+     * its HTTP session), else the token's user until the token's expiry, else anonymous.
+     */
+    Verdict decide(String origin, String host, Principal principal, String token) {
+        if (!origins.allows(origin, host)) {
+            return new Verdict.Refused(403, "Origin not allowed (or Host not a public host of this server)");
+        }
+        if (principal != null) {
+            return new Verdict.Accepted(Identity.login(principal.getName()));
+        }
+        if (token == null) {
+            return new Verdict.Accepted(Identity.anonymous());
+        }
+        if (tokens.isEmpty()) {
+            return new Verdict.Refused(401, "client tokens are not enabled (no token secret configured)");
+        }
+        return tokens.get().claims(token)
+                .<Verdict>map(claims -> new Verdict.Accepted(Identity.token(claims.user(), claims.expiryEpochSeconds())))
+                .orElseGet(() -> new Verdict.Refused(401, "invalid or expired token"));
+    }
+}

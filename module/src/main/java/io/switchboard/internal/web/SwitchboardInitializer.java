@@ -1,0 +1,100 @@
+package io.switchboard.internal.web;
+
+import io.switchboard.api.Switchboard;
+import io.switchboard.internal.lifecycle.NettyThreadLocals;
+import io.switchboard.internal.config.ConfigException;
+import io.switchboard.internal.config.ConfigSource;
+import io.switchboard.internal.config.SwitchboardConfig;
+import io.switchboard.internal.node.SwitchboardNode;
+import io.switchboard.internal.security.OriginPolicy;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
+import jakarta.websocket.server.ServerContainer;
+import jakarta.websocket.server.ServerEndpointConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.EnumSet;
+
+/**
+ * Registers Switchboard in any web application that has the jar in {@code WEB-INF/lib}, with no
+ * web.xml change: the WebSocket endpoint {@code {prefix}/ws}, the API servlet {@code {prefix}/api/*},
+ * the browser client {@code {prefix}/client.js}, and a listener that tears it all down on undeploy.
+ *
+ * <p>Switched off by the context parameter {@code switchboard.enabled=false}. A configuration
+ * that cannot work fails the deployment with a {@link ServletException} naming the setting.
+ */
+public final class SwitchboardInitializer implements ServletContainerInitializer {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardInitializer.class);
+
+    @Override
+    public void onStartup(java.util.Set<Class<?>> classes, ServletContext context) throws ServletException {
+        SwitchboardConfig config;
+        try {
+            config = SwitchboardConfig.load(ConfigSource.of(context::getInitParameter));
+        } catch (ConfigException e) {
+            throw new ServletException("Switchboard configuration: " + e.getMessage());
+        }
+        if (!config.enabled()) {
+            log.info("Switchboard is switched off in '{}' ({}=false)", context.getContextPath(), SwitchboardConfig.ENABLED);
+            return;
+        }
+        SwitchboardNode node;
+        try {
+            node = SwitchboardNode.of(config);
+        } catch (ConfigException e) {
+            throw new ServletException("Switchboard configuration: " + e.getMessage());
+        }
+        try {
+            node.start();
+            OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.publicHosts());
+            log.info("Switchboard handshakes accepted from {}; client tokens {}", origins.describe(),
+                    node.clientTokens().isPresent() ? "enabled" : "disabled (no " + SwitchboardConfig.TOKEN_SECRET + ")");
+            register(context, node, new Identities(origins, node.clientTokens()));
+        } catch (RuntimeException | ServletException e) {
+            node.stop();
+            throw e instanceof ServletException se ? se : new ServletException("Switchboard failed to start", e);
+        } finally {
+            NettyThreadLocals.release(); // the container's deploying thread
+        }
+    }
+
+    private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {
+        String prefix = node.config().prefix();
+
+        ServletRegistration.Dynamic api = context.addServlet("switchboard-api", new ApiServlet(node));
+        ServletRegistration.Dynamic client = context.addServlet("switchboard-client", new ClientScriptServlet());
+        FilterRegistration.Dynamic guard = context.addFilter("switchboard-handshake-guard", new HandshakeGuard(identities));
+        if (api == null || client == null || guard == null) {
+            throw new ServletException("Switchboard is registered twice in '" + context.getContextPath()
+                    + "' (is the jar in WEB-INF/lib twice?)");
+        }
+        api.addMapping(prefix + "/api/*");
+        api.setAsyncSupported(true);
+        client.addMapping(prefix + "/client.js");
+        // Before the container's own WebSocket filter, so a refused handshake is never upgraded.
+        guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, prefix + "/ws");
+        guard.setAsyncSupported(true);
+
+        // Connections authenticated by a container login end with its HTTP session.
+        LoginSessions logins = new LoginSessions();
+        context.addListener(logins);
+
+        ServerEndpointConfig endpoint = ServerEndpointConfig.Builder.create(SwitchboardEndpoint.class, prefix + "/ws")
+                .configurator(new HandshakeCapture(node, identities, logins))
+                .build();
+        SwitchboardLifecycle lifecycle = new SwitchboardLifecycle(node, endpoint);
+        // The container's WebSocket initializer may run after ours: then the endpoint is added
+        // when the context is initialized (the ServerContainer allows it until the app has started).
+        ServerContainer container = (ServerContainer) context.getAttribute(ServerContainer.class.getName());
+        if (container != null) {
+            lifecycle.deploy(container);
+        }
+        context.addListener(lifecycle);
+        context.setAttribute(Switchboard.CONTEXT_ATTRIBUTE, node.api());
+    }
+}

@@ -1,0 +1,79 @@
+package io.switchboard.internal.bus;
+
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.protocol.Offset;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PublishCoalescerTest {
+    private final List<List<Bus.Outgoing>> calls = new ArrayList<>();
+    private final List<CompletableFuture<List<Offset>>> replies = new ArrayList<>();
+    private final PublishCoalescer coalescer = new PublishCoalescer(3, events -> {
+        calls.add(events);
+        CompletableFuture<List<Offset>> reply = new CompletableFuture<>();
+        replies.add(reply);
+        return reply;
+    });
+    private long seq;
+
+    private static List<Bus.Outgoing> events(int count) {
+        List<Bus.Outgoing> events = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(new Bus.Outgoing(Topic.channel("c"), "{}"));
+        }
+        return events;
+    }
+
+    private void answer(int call) {
+        List<Offset> offsets = new ArrayList<>();
+        for (int i = 0; i < calls.get(call).size(); i++) {
+            offsets.add(new Offset("e", ++seq));
+        }
+        replies.get(call).complete(offsets);
+    }
+
+    @Test
+    void aLonePublishGoesOutAtOnce() {
+        coalescer.publish(events(1));
+        assertThat(calls).hasSize(1);
+    }
+
+    @Test
+    void publishesWaitingBehindACallShareTheNextOneAndGetTheirOwnOffsets() throws Exception {
+        CompletionStage<List<Offset>> first = coalescer.publish(events(1));
+        CompletionStage<List<Offset>> second = coalescer.publish(events(1));
+        CompletionStage<List<Offset>> third = coalescer.publish(events(2));
+        CompletionStage<List<Offset>> fourth = coalescer.publish(events(1));
+        assertThat(calls).hasSize(1);
+        answer(0);
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(1)).hasSize(3); // second + third; fourth would exceed 3
+        answer(1);
+        answer(2);
+        assertThat(first.toCompletableFuture().get()).extracting(Offset::seq).containsExactly(1L);
+        assertThat(second.toCompletableFuture().get()).extracting(Offset::seq).containsExactly(2L);
+        assertThat(third.toCompletableFuture().get()).extracting(Offset::seq).containsExactly(3L, 4L);
+        assertThat(fourth.toCompletableFuture().get()).extracting(Offset::seq).containsExactly(5L);
+    }
+
+    @Test
+    void aFailedCallFailsEveryPublishInItAndTheNextCallStillGoesOut() {
+        coalescer.publish(events(1));
+        CompletionStage<List<Offset>> a = coalescer.publish(events(1));
+        CompletionStage<List<Offset>> b = coalescer.publish(events(1));
+        answer(0);
+        replies.get(1).completeExceptionally(new BusUnavailableException("down", null));
+        assertThatThrownBy(() -> a.toCompletableFuture().get()).isInstanceOf(ExecutionException.class);
+        assertThatThrownBy(() -> b.toCompletableFuture().get()).isInstanceOf(ExecutionException.class);
+        coalescer.publish(events(1));
+        assertThat(calls).hasSize(3);
+    }
+}

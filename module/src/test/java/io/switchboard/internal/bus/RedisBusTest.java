@@ -1,0 +1,260 @@
+package io.switchboard.internal.bus;
+
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.protocol.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Redis bus against a real redis-server: offsets, history, atomic batches, interest. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisBusTest {
+    private RedisProcess redis;
+    private RedisBus bus;
+    private final List<BusMessage> received = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        redis = new RedisProcess();
+        bus = new RedisBus(RedisClients.fromUrl(redis.url(), "test"), "t", 5, Duration.ofHours(1));
+        bus.start(received::add);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        bus.close();
+        redis.close();
+    }
+
+    private List<Offset> publish(Topic topic, int count) throws Exception {
+        List<Bus.Outgoing> events = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":" + i + ",\"node\":\"n\"}"));
+        }
+        return bus.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void offsetsAreContiguousWithinOneEpoch() throws Exception {
+        List<Offset> offsets = new java.util.ArrayList<>(publish(Topic.channel("seq"), 3));
+        offsets.addAll(publish(Topic.channel("seq"), 2));
+        assertThat(offsets).extracting(Offset::seq).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(offsets).extracting(Offset::epoch).containsOnly(offsets.get(0).epoch());
+    }
+
+    @Test
+    void subscribedTopicReceivesPublishedEventsAndHoldsOneRedisSubscription() throws Exception {
+        Topic topic = Topic.channel("live");
+        bus.subscribe(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(redis.command("PUBSUB NUMSUB t:ch:live")).contains(":1");
+        List<Offset> offsets = publish(topic, 3);
+        long deadline = System.currentTimeMillis() + 5000;
+        while (received.stream().filter(m -> m.topic().equals(topic)).count() < 3 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(received.stream().filter(m -> m.topic().equals(topic)).map(BusMessage::offset)).containsExactlyElementsOf(offsets);
+        bus.unsubscribe(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        deadline = System.currentTimeMillis() + 5000;
+        while (!redis.command("PUBSUB NUMSUB t:ch:live").contains(":0") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(redis.command("PUBSUB NUMSUB t:ch:live")).contains(":0");
+    }
+
+    @Test
+    void historyReplaysAfterAnOffsetAndSaysWhenItNoLongerCoversTheGap() throws Exception {
+        Topic topic = Topic.channel("hist");
+        List<Offset> offsets = publish(topic, 8); // history keeps the last 5: seq 4..8
+        History recent = bus.history(topic, Optional.of(offsets.get(4)), 100).toCompletableFuture().get();
+        assertThat(recent.recovered()).isTrue();
+        assertThat(recent.events()).extracting(m -> m.offset().seq()).containsExactly(6L, 7L, 8L);
+        History tooOld = bus.history(topic, Optional.of(offsets.get(0)), 100).toCompletableFuture().get();
+        assertThat(tooOld.recovered()).isFalse();
+        History upToDate = bus.history(topic, Optional.of(offsets.get(7)), 100).toCompletableFuture().get();
+        assertThat(upToDate.recovered()).isTrue();
+        assertThat(upToDate.events()).isEmpty();
+        History otherEpoch = bus.history(topic, Optional.of(new Offset("other", 7)), 100).toCompletableFuture().get();
+        assertThat(otherEpoch.recovered()).isFalse();
+        assertThat(otherEpoch.current()).isEqualTo(offsets.get(7));
+    }
+
+    @Test
+    void historyIsReadInPagesBoundedByBytesThatFollowOnFromTheLastOffset() throws Exception {
+        RedisBus paged = new RedisBus(RedisClients.fromUrl(redis.url(), "test-pages"), "pages", 100, Duration.ofHours(1));
+        try {
+            paged.start(message -> { });
+            Topic topic = Topic.channel("large");
+            String data = "x".repeat(1_000);
+            List<Bus.Outgoing> events = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":\"" + data + "\",\"node\":\"" + i + "\"}"));
+            }
+            List<Offset> offsets = paged.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            int wireBytes = new BusMessage(topic, offsets.get(0), events.get(0).envelope()).wire().length();
+            Offset start = new Offset(offsets.get(0).epoch(), 0);
+
+            // 4,500 bytes: the page stops at the event that reaches the budget (the 5th of ~1,040 bytes).
+            History first = paged.history(topic, Optional.of(start), 100, 4_500).toCompletableFuture().get();
+            assertThat(first.events()).extracting(BusMessage::offset).containsExactlyElementsOf(offsets.subList(0, 5));
+            assertThat(first.events().size() * (long) wireBytes).isLessThan(4_500 + wireBytes);
+            assertThat(first.recovered()).isTrue(); // history holds all that follows; more pages bring it
+            assertThat(first.gapless()).isTrue();
+            assertThat(first.current()).isEqualTo(offsets.get(39));
+
+            // The next page follows on from the last offset of the first; the count bound still holds.
+            History second = paged.history(topic, Optional.of(offsets.get(4)), 3, 1_000_000).toCompletableFuture().get();
+            assertThat(second.events()).extracting(BusMessage::offset).containsExactlyElementsOf(offsets.subList(5, 8));
+            assertThat(second.gapless()).isTrue();
+
+            // An event larger than the budget still comes, alone: a page is never empty while events remain.
+            History tiny = paged.history(topic, Optional.of(offsets.get(9)), 100, 1).toCompletableFuture().get();
+            assertThat(tiny.events()).extracting(BusMessage::offset).containsExactly(offsets.get(10));
+
+            // The last page reaches the current offset: recovered.
+            History last = paged.history(topic, Optional.of(offsets.get(35)), 100, 1_000_000).toCompletableFuture().get();
+            assertThat(last.events()).hasSize(4);
+            assertThat(last.recovered()).isTrue();
+        } finally {
+            paged.close();
+        }
+    }
+
+    @Test
+    void historyDropsEventsOlderThanItsAgeLimitAlsoWithoutNewPublishes() throws Exception {
+        RedisBus shortLived = new RedisBus(RedisClients.fromUrl(redis.url(), "test-age"), "age", 100, Duration.ofSeconds(1));
+        try {
+            shortLived.start(message -> { });
+            Topic topic = Topic.channel("aging");
+            Offset before = shortLived.history(topic, Optional.empty(), 0).toCompletableFuture().get().current();
+            Offset first = publishOn(shortLived, topic);
+            Thread.sleep(1_300);
+            Offset second = publishOn(shortLived, topic);
+
+            // The first event is past the age limit: a client that missed it is told so.
+            History sinceBefore = shortLived.history(topic, Optional.of(before), 10).toCompletableFuture().get();
+            assertThat(sinceBefore.recovered()).isFalse();
+            assertThat(sinceBefore.events()).extracting(BusMessage::offset).containsExactly(second);
+            History sinceFirst = shortLived.history(topic, Optional.of(first), 10).toCompletableFuture().get();
+            assertThat(sinceFirst.recovered()).isTrue();
+            assertThat(sinceFirst.events()).extracting(BusMessage::offset).containsExactly(second);
+
+            // No publish since: a read alone drops what has aged out.
+            Thread.sleep(1_300);
+            History later = shortLived.history(topic, Optional.of(first), 10).toCompletableFuture().get();
+            assertThat(later.recovered()).isFalse();
+            assertThat(later.events()).isEmpty();
+            assertThat(later.current()).isEqualTo(second);
+        } finally {
+            shortLived.close();
+        }
+    }
+
+    @Test
+    void historyListsLostOneWithoutTheOtherAreRealigned() throws Exception {
+        Topic topic = Topic.channel("realign");
+        Offset first = publish(topic, 3).get(0);
+        redis.command("DEL t:{ch:realign}:history-times");
+        History afterLoss = bus.history(topic, Optional.of(first), 10).toCompletableFuture().get();
+        assertThat(afterLoss.recovered()).isFalse();
+        assertThat(afterLoss.events()).isEmpty();
+        Offset next = publish(topic, 1).get(0);
+        History replay = bus.history(topic, Optional.of(new Offset(next.epoch(), next.seq() - 1)), 10)
+                .toCompletableFuture().get();
+        assertThat(replay.recovered()).isTrue();
+        assertThat(replay.events()).extracting(BusMessage::offset).containsExactly(next);
+    }
+
+    private static Offset publishOn(RedisBus target, Topic topic) throws Exception {
+        return target.publish(List.of(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":0,\"node\":\"n\"}")))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS).get(0);
+    }
+
+    @Test
+    void aPublishRepeatedWithItsIdempotencyKeyIsPublishedOnce() throws Exception {
+        Topic topic = Topic.channel("once");
+        List<Bus.Outgoing> batch = List.of(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":1,\"node\":\"n\"}"),
+                new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":2,\"node\":\"n\"}"));
+        List<Offset> first = bus.publish(batch, "order-17").toCompletableFuture().get(5, TimeUnit.SECONDS);
+        List<Offset> repeated = bus.publish(batch, "order-17").toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(repeated).isEqualTo(first);
+        List<Offset> other = bus.publish(batch, "order-18").toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(other).extracting(Offset::seq).containsExactly(3L, 4L);
+
+        History all = bus.history(topic, Optional.of(new Offset(first.get(0).epoch(), 0)), 10).toCompletableFuture().get();
+        assertThat(all.events()).extracting(m -> m.offset().seq()).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    @Test
+    void aChannelNobodyPublishedToStandsAtAMarkerAndReadingItCreatesNoKey() throws Exception {
+        Topic topic = Topic.channel("fresh");
+        Offset before = bus.history(topic, Optional.empty(), 0).toCompletableFuture().get().current();
+        assertThat(before.isMarker()).isTrue();
+        History again = bus.history(topic, Optional.of(before), 10).toCompletableFuture().get();
+        assertThat(again.recovered()).isTrue();
+        assertThat(redis.command("EXISTS t:{ch:fresh}:meta t:{ch:fresh}:history t:{ch:fresh}:history-times"))
+                .contains(":0");
+        Offset first = publish(topic, 1).get(0);
+        assertThat(first.seq()).isEqualTo(1);
+        assertThat(first.isAfter(before)).isTrue();
+        History fromStart = bus.history(topic, Optional.of(before), 10).toCompletableFuture().get();
+        assertThat(fromStart.recovered()).isTrue();
+        assertThat(fromStart.events()).extracting(BusMessage::offset).containsExactly(first);
+    }
+
+    @Test
+    void historyIsBoundedByBytesAndAPageStopsAtItsByteBound() throws Exception {
+        RedisBus small = new RedisBus(RedisClients.fromUrl(redis.url(), "test-bytes"), "bytes", 1000, 4_000,
+                Duration.ofHours(1));
+        try {
+            small.start(message -> { });
+            Topic topic = Topic.channel("big");
+            String data = "x".repeat(900);
+            List<Offset> offsets = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                offsets.add(small.publish(List.of(new Bus.Outgoing(topic,
+                        "{\"event\":\"e\",\"data\":\"" + data + "\",\"node\":\"n\"}")))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS).get(0));
+            }
+            History all = small.history(topic, Optional.of(new Offset(offsets.get(0).epoch(), 0)), 100)
+                    .toCompletableFuture().get();
+            assertThat(all.events()).as("about 4,000 bytes of ~950-byte events").hasSize(4);
+            assertThat(all.events().get(3).offset()).isEqualTo(offsets.get(9));
+            assertThat(all.recovered()).isFalse();
+            History page = small.history(topic, Optional.of(offsets.get(5)), 100, 1_500).toCompletableFuture().get();
+            assertThat(page.events()).extracting(BusMessage::offset).containsExactly(offsets.get(6), offsets.get(7));
+            assertThat(page.recovered()).isTrue();
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void presenceMergesTheSharesOfNodesAndForgetsAnEmptyShare() throws Exception {
+        Topic room = Topic.channel("presence-room");
+        bus.present(room, "node-1", java.util.Set.of("alice", "bob"), Duration.ofSeconds(30)).toCompletableFuture().get();
+        bus.present(room, "node-2", java.util.Set.of("bob", "carol"), Duration.ofSeconds(30)).toCompletableFuture().get();
+        assertThat(bus.members(room).toCompletableFuture().get()).containsExactly("alice", "bob", "carol");
+        bus.present(room, "node-1", java.util.Set.of(), Duration.ofSeconds(30)).toCompletableFuture().get();
+        assertThat(bus.members(room).toCompletableFuture().get()).containsExactly("bob", "carol");
+    }
+
+    @Test
+    void aLostMetaKeyStartsANewEpoch() throws Exception {
+        Topic topic = Topic.channel("epoch");
+        Offset old = publish(topic, 2).get(1);
+        redis.command("DEL t:{ch:epoch}:meta t:{ch:epoch}:history");
+        Offset next = publish(topic, 1).get(0);
+        assertThat(next.epoch()).isNotEqualTo(old.epoch());
+        assertThat(next.seq()).isEqualTo(1);
+        assertThat(bus.history(topic, Optional.of(old), 10).toCompletableFuture().get().recovered()).isFalse();
+    }
+}

@@ -1,0 +1,133 @@
+package io.switchboard.internal.bus;
+
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.protocol.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Redis bus against a real three-master Redis Cluster: a batch whose channels hash to different
+ * slots is published (one atomic call per slot), in order per channel, and once with an idempotency key.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisClusterBusTest {
+    private RedisClusterProcess cluster;
+    private RedisBus bus;
+    private final List<BusMessage> received = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = new RedisClusterProcess();
+        bus = new RedisBus(RedisClients.fromYaml(cluster.redissonYaml().toString()), "c", 100, Duration.ofHours(1));
+        bus.start(received::add);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (bus != null) {
+            bus.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Channels whose keys hash to {@code count} different slots. */
+    private static List<Topic> topicsInDifferentSlots(String prefix, int count) {
+        List<Topic> topics = new ArrayList<>();
+        Set<Integer> slots = new java.util.HashSet<>();
+        for (int i = 0; topics.size() < count; i++) {
+            Topic topic = Topic.channel(prefix + i);
+            if (slots.add(ClusterSlots.of(topic.key("c", "meta")))) {
+                topics.add(topic);
+            }
+        }
+        return topics;
+    }
+
+    /** Three events for each topic, interleaved: a, b, c, a, b, c, ... */
+    private static List<Bus.Outgoing> interleaved(List<Topic> topics, int perTopic) {
+        List<Bus.Outgoing> events = new ArrayList<>();
+        for (int round = 0; round < perTopic; round++) {
+            for (Topic topic : topics) {
+                events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":" + round + ",\"node\":\"n\"}"));
+            }
+        }
+        return events;
+    }
+
+    @Test
+    void slotsAreComputedAsRedisComputesThem() {
+        // Values from the Redis Cluster specification and CLUSTER KEYSLOT.
+        assertThat(ClusterSlots.crc16("123456789".getBytes(), 0, 9)).isEqualTo(0x31C3);
+        assertThat(ClusterSlots.of("foo")).isEqualTo(12182);
+        assertThat(ClusterSlots.of("{user1000}.following")).isEqualTo(ClusterSlots.of("{user1000}.followers"));
+        byte[] emptyTag = "foo{}{bar}".getBytes();
+        assertThat(ClusterSlots.of("foo{}{bar}")).as("an empty first tag: the whole key is hashed")
+                .isEqualTo(ClusterSlots.crc16(emptyTag, 0, emptyTag.length) % ClusterSlots.COUNT);
+        assertThat(ClusterSlots.of("foo{{bar}}zap")).isEqualTo(ClusterSlots.of("{bar"));
+    }
+
+    @Test
+    void aBatchAcrossHashSlotsIsPublishedAndEachChannelKeepsItsOrder() throws Exception {
+        List<Topic> topics = topicsInDifferentSlots("spread", 6);
+        for (Topic topic : topics) {
+            bus.subscribe(topic).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        List<Bus.Outgoing> events = interleaved(topics, 3);
+
+        List<Offset> offsets = bus.publish(events).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(offsets).hasSize(events.size());
+        for (int t = 0; t < topics.size(); t++) {
+            Topic topic = topics.get(t);
+            List<Long> seqs = new ArrayList<>();
+            for (int i = t; i < events.size(); i += topics.size()) {
+                seqs.add(offsets.get(i).seq());
+            }
+            assertThat(seqs).as("offsets of %s, in the batch's order", topic).containsExactly(1L, 2L, 3L);
+            History history = bus.history(topic, Optional.of(new Offset(offsets.get(t).epoch(), 0)), 100)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(history.recovered()).isTrue();
+            assertThat(history.events()).extracting(m -> m.offset().seq()).containsExactly(1L, 2L, 3L);
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (received.stream().filter(m -> topics.contains(m.topic())).count() < events.size()
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        for (Topic topic : topics) {
+            assertThat(received.stream().filter(m -> m.topic().equals(topic)).map(m -> m.offset().seq()))
+                    .as("live events of %s", topic).containsExactly(1L, 2L, 3L);
+        }
+    }
+
+    @Test
+    void aBatchAcrossHashSlotsRepeatedWithItsIdempotencyKeyIsPublishedOnce() throws Exception {
+        List<Topic> topics = topicsInDifferentSlots("once", 4);
+        List<Bus.Outgoing> events = interleaved(topics, 2);
+
+        List<Offset> first = bus.publish(events, "retry-1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<Offset> again = bus.publish(events, "retry-1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(again).isEqualTo(first);
+        for (Topic topic : topics) {
+            String length = cluster.commandForKey("LLEN " + topic.key("c", "history"));
+            assertThat(length.lines().findFirst()).as("history length of %s", topic).contains(":2");
+        }
+        assertThat(first.stream().map(Offset::seq).collect(Collectors.toSet())).containsExactlyInAnyOrder(1L, 2L);
+    }
+}

@@ -1,0 +1,213 @@
+package io.switchboard.internal.node;
+
+import io.switchboard.internal.session.Connection;
+import io.switchboard.internal.session.Identity;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.internal.bus.LocalBus;
+import io.switchboard.internal.config.ConfigSource;
+import io.switchboard.internal.config.SwitchboardConfig;
+import io.switchboard.internal.protocol.CloseCodes;
+import io.switchboard.internal.protocol.Json;
+import io.switchboard.internal.security.ClientTokens;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A connection lives as long as its client token, moved on by {@code refresh}, against a clock the test sets. */
+class TokenLifetimeTest {
+    private static final String SECRET = "token-lifetime-test-secret-32-bytes!";
+    private static final long START = 1_800_000_000L;
+
+    private final MutableClock clock = new MutableClock(Instant.ofEpochSecond(START));
+    private final ClientTokens tokens = new ClientTokens(SECRET, clock);
+    private SwitchboardNode node;
+
+    @BeforeEach
+    void start() {
+        SwitchboardConfig config = SwitchboardConfig.load(new ConfigSource(
+                Map.of(SwitchboardConfig.TOKEN_SECRET, SECRET, SwitchboardConfig.NODE_ID, "unit")::get,
+                key -> null, Map.of()));
+        node = new SwitchboardNode(config, new LocalBus(10, Duration.ofMinutes(1)), clock);
+        node.start();
+    }
+
+    @AfterEach
+    void stop() {
+        node.stop();
+    }
+
+    @Test
+    void anExpiredTokenClosesTheConnectionWith4401() {
+        FakeSession socket = new FakeSession();
+        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+
+        clock.set(Instant.ofEpochSecond(START + 60));
+        node.closeExpiredIdentities();
+        assertThat(connection.session().isOpen()).as("still valid during its last second").isTrue();
+
+        clock.set(Instant.ofEpochSecond(START + 61));
+        node.closeExpiredIdentities();
+        assertThat(socket.awaitCloseCode()).isEqualTo(CloseCodes.IDENTITY_EXPIRED);
+    }
+
+    @Test
+    void aRefreshWithAValidTokenOfTheSameUserExtendsTheConnection() {
+        FakeSession socket = new FakeSession();
+        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+
+        clock.set(Instant.ofEpochSecond(START + 50));
+        connection.onText("{\"op\":\"refresh\",\"token\":\"" + tokens.mint("alice", START + 600) + "\"}");
+        clock.set(Instant.ofEpochSecond(START + 300));
+        node.closeExpiredIdentities();
+
+        assertThat(connection.session().isOpen()).isTrue();
+        assertThat(socket.frames()).noneMatch(frame -> frame.path("op").asText().equals("error"));
+        clock.set(Instant.ofEpochSecond(START + 601));
+        node.closeExpiredIdentities();
+        assertThat(socket.awaitCloseCode()).isEqualTo(CloseCodes.IDENTITY_EXPIRED);
+    }
+
+    @Test
+    void aRefreshWithAnotherUsersTokenIsRefusedAndTheOldExpiryStands() {
+        FakeSession socket = new FakeSession();
+        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+
+        connection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + tokens.mint("mallory", START + 600) + "\"}");
+
+        assertThat(socket.frames()).anySatisfy(frame -> {
+            assertThat(frame.path("op").asText()).isEqualTo("error");
+            assertThat(frame.path("code").asText()).isEqualTo("forbidden");
+            assertThat(frame.path("id").asInt()).isEqualTo(1);
+        });
+        clock.set(Instant.ofEpochSecond(START + 61));
+        node.closeExpiredIdentities();
+        assertThat(socket.awaitCloseCode()).isEqualTo(CloseCodes.IDENTITY_EXPIRED);
+    }
+
+    @Test
+    void aRefreshWithAForgedOrExpiredTokenIsRefusedAndTheOldExpiryStands() {
+        FakeSession socket = new FakeSession();
+        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+        ClientTokens forger = new ClientTokens("some-other-secret-of-32-bytes-or-more", clock);
+
+        connection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + forger.mint("alice", START + 600) + "\"}");
+        connection.onText("{\"op\":\"refresh\",\"id\":2,\"token\":\"" + tokens.mint("alice", START - 1) + "\"}");
+        connection.onText("{\"op\":\"refresh\",\"id\":3,\"token\":\"garbage\"}");
+
+        assertThat(socket.frames()).filteredOn(frame -> frame.path("op").asText().equals("error"))
+                .extracting(frame -> frame.path("code").asText()).containsExactly("unauthorized", "unauthorized", "unauthorized");
+        clock.set(Instant.ofEpochSecond(START + 61));
+        node.closeExpiredIdentities();
+        assertThat(socket.awaitCloseCode()).isEqualTo(CloseCodes.IDENTITY_EXPIRED);
+    }
+
+    @Test
+    void loginsAndAnonymousConnectionsHaveNoTokenToExpireOrRefresh() {
+        FakeSession login = new FakeSession();
+        FakeSession anonymous = new FakeSession();
+        Connection loginConnection = node.open(login.session(), Identity.login("alice"));
+        Connection anonymousConnection = node.open(anonymous.session(), Identity.anonymous());
+
+        loginConnection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + tokens.mint("alice", START + 600) + "\"}");
+        clock.set(Instant.ofEpochSecond(START + 100_000));
+        node.closeExpiredIdentities();
+
+        assertThat(loginConnection.session().isOpen()).isTrue();
+        assertThat(anonymousConnection.session().isOpen()).isTrue();
+        assertThat(login.frames()).anySatisfy(frame -> assertThat(frame.path("code").asText()).isEqualTo("bad_request"));
+    }
+
+    /** A container session whose sends complete at once; records frames and the close. */
+    private static final class FakeSession {
+        final List<String> written = new CopyOnWriteArrayList<>();
+        volatile CloseReason closedWith;
+
+        Session session() {
+            RemoteEndpoint.Async remote = (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[]{RemoteEndpoint.Async.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("sendText") && args.length == 2) {
+                            written.add((String) args[0]);
+                            ((SendHandler) args[1]).onResult(new SendResult((Session) null));
+                        }
+                        return null;
+                    });
+            return (Session) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Session.class},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "getAsyncRemote" -> remote;
+                        case "getId" -> "s" + System.identityHashCode(this);
+                        case "isOpen" -> closedWith == null;
+                        case "close" -> {
+                            closedWith = (CloseReason) args[0];
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> throw new IOException("not scripted: " + method.getName());
+                    });
+        }
+
+        /** The close code, once the node's closer thread has written it. */
+        int awaitCloseCode() {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (closedWith == null && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(closedWith).as("closed within 10 s").isNotNull();
+            return closedWith.getCloseCode().getCode();
+        }
+
+        List<JsonNode> frames() {
+            return written.stream().map(text -> {
+                try {
+                    return Json.MAPPER.readTree(text);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }).toList();
+        }
+    }
+
+    private static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant instant) {
+            now = instant;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}

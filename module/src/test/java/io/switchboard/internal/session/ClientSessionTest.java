@@ -1,0 +1,240 @@
+package io.switchboard.internal.session;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The send queue against a scripted container: what it writes, when, and when it gives up on a client. */
+class ClientSessionTest {
+
+    /** A container session whose async sends complete when the test says so (or inline). */
+    private static final class FakeContainer {
+        final List<String> written = new ArrayList<>();
+        final List<SendHandler> pending = new ArrayList<>();
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger maxInFlight = new AtomicInteger();
+        final AtomicInteger maxDepth = new AtomicInteger();
+        volatile boolean completeInline;
+        volatile CloseReason closedWith;
+
+        Session session() {
+            RemoteEndpoint.Async remote = (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[]{RemoteEndpoint.Async.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("sendText") && args.length == 2) {
+                            synchronized (this) {
+                                written.add((String) args[0]);
+                            }
+                            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                            maxDepth.accumulateAndGet(Thread.currentThread().getStackTrace().length, Math::max);
+                            SendHandler handler = (SendHandler) args[1];
+                            if (completeInline) {
+                                inFlight.decrementAndGet();
+                                handler.onResult(new SendResult((Session) null));
+                            } else {
+                                synchronized (this) {
+                                    pending.add(handler);
+                                }
+                            }
+                            return null;
+                        }
+                        return null;
+                    });
+            return (Session) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Session.class},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "getAsyncRemote" -> remote;
+                        case "getId" -> "s1";
+                        case "isOpen" -> closedWith == null;
+                        case "close" -> {
+                            closedWith = (CloseReason) args[0];
+                            yield null;
+                        }
+                        default -> throw new IOException("not scripted: " + method.getName());
+                    });
+        }
+
+        /** Completes the oldest pending send, as the container would on one of its threads. */
+        void completeOne() {
+            SendHandler handler;
+            synchronized (this) {
+                handler = pending.remove(0);
+            }
+            inFlight.decrementAndGet();
+            handler.onResult(new SendResult((Session) null));
+        }
+
+        synchronized List<String> written() {
+            return List.copyOf(written);
+        }
+    }
+
+    @Test
+    void writesOneFrameAtATimeInQueueOrder() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        for (int i = 0; i < 5; i++) {
+            session.send("f" + i);
+        }
+        assertThat(container.written()).containsExactly("f0");
+        assertThat(session.queuedFrames()).isEqualTo(4);
+        for (int i = 0; i < 4; i++) {
+            container.completeOne();
+        }
+        assertThat(container.written()).containsExactly("f0", "f1", "f2", "f3", "f4");
+        assertThat(container.maxInFlight.get()).isEqualTo(1);
+        container.completeOne();
+        assertThat(session.sentFrames()).isEqualTo(5);
+        assertThat(session.queuedFrames()).isZero();
+    }
+
+    @Test
+    void completionsOnTheCallingThreadContinueInALoopNotByRecursion() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 10_000, Long.MAX_VALUE, Runnable::run);
+        container.completeInline = true;
+        for (int i = 0; i < 5_000; i++) {
+            session.enqueue("f" + i);
+        }
+        int depthBefore = Thread.currentThread().getStackTrace().length;
+        session.flush();
+        assertThat(container.written()).hasSize(5_000).startsWith("f0", "f1").endsWith("f4999");
+        assertThat(container.maxDepth.get() - depthBefore).isLessThan(60);
+        assertThat(session.sentFrames()).isEqualTo(5_000);
+    }
+
+    @Test
+    void completionsOnOtherThreadsKeepEveryFrameInOrder() throws Exception {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100_000, Long.MAX_VALUE, Runnable::run);
+        ExecutorService completer = Executors.newSingleThreadExecutor();
+        try {
+            Thread producer = new Thread(() -> {
+                for (int i = 0; i < 20_000; i++) {
+                    session.send("f" + i);
+                }
+            });
+            producer.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while ((producer.isAlive() || session.sentFrames() < 20_000) && System.nanoTime() < deadline) {
+                boolean any;
+                synchronized (container) {
+                    any = !container.pending.isEmpty();
+                }
+                if (any) {
+                    completer.submit(container::completeOne).get();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            producer.join();
+        } finally {
+            completer.shutdownNow();
+        }
+        List<String> written = container.written();
+        assertThat(written).hasSize(20_000);
+        for (int i = 0; i < written.size(); i++) {
+            assertThat(written.get(i)).isEqualTo("f" + i);
+        }
+        assertThat(container.maxInFlight.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aFullQueueClosesTheClientWith1013() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 3, Long.MAX_VALUE, Runnable::run);
+        for (int i = 0; i < 4; i++) {
+            session.send("f" + i); // f0 in flight, f1..f3 queued
+        }
+        assertThat(session.isOpen()).isTrue();
+        session.send("f4");
+        assertThat(session.overflowed()).isTrue();
+        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(session.queuedFrames()).isZero();
+    }
+
+    @Test
+    void aSendTheContainerDoesNotCompleteCountsAsStalled() throws Exception {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 10, Long.MAX_VALUE, Runnable::run);
+        assertThat(session.sendStalledFor(0)).isFalse();
+        session.send("f0");
+        Thread.sleep(5);
+        assertThat(session.sendStalledFor(TimeUnit.MILLISECONDS.toNanos(1))).isTrue();
+        assertThat(session.sendStalledFor(TimeUnit.SECONDS.toNanos(30))).isFalse();
+        container.completeOne();
+        assertThat(session.sendStalledFor(0)).isFalse();
+
+        session.send("f1");
+        session.closeStalled("stalled");
+        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(session.overflowed()).isTrue();
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsClosedWith1013OnceItsQueuedBytesExceedTheBudget() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 1_000, 10_000, Runnable::run);
+        String large = "x".repeat(3_000);
+        session.send(large); // in flight: no longer in the queue
+        for (int i = 0; i < 3; i++) {
+            session.send(large);
+        }
+        assertThat(session.queuedBytes()).isEqualTo(9_000);
+        assertThat(session.isOpen()).isTrue();
+        session.send(large); // 12,000 bytes would wait: far fewer than 1,000 frames, but over the bytes
+        assertThat(session.overflowed()).isTrue();
+        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(session.queuedBytes()).isZero();
+    }
+
+    @Test
+    void aFrameLargerThanTheByteBudgetStillGoesOutThroughAnEmptyQueue() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, 1_000, Runnable::run);
+        session.send("f0"); // in flight
+        session.send("y".repeat(5_000)); // alone in the queue: accepted
+        assertThat(session.isOpen()).isTrue();
+        session.send("f2"); // behind a queue already over its bytes
+        assertThat(session.overflowed()).isTrue();
+    }
+
+    @Test
+    void sentFramesGiveTheirBytesBackAndReplayPagesAreHalfTheByteBudget() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, 8_000, Runnable::run);
+        assertThat(session.replayByteRoom()).isEqualTo(4_000);
+        session.send("f0");
+        session.send("z".repeat(3_000));
+        assertThat(session.replayByteRoom()).isEqualTo(1_000);
+        List<String> ran = new ArrayList<>();
+        session.awaitReplayTurn(() -> ran.add("next page"));
+        assertThat(ran).isEmpty(); // 3,000 queued bytes is more than a quarter of 8,000
+        container.completeOne();
+        assertThat(session.queuedBytes()).isZero();
+        assertThat(ran).containsExactly("next page");
+    }
+
+    @Test
+    void aClosedSessionStaysClosedWhenAskedToCloseAgain() {
+        FakeContainer container = new FakeContainer();
+        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        session.closed(); // the container reported the connection gone
+        session.closeNow(1001, "server shutting down");
+        assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
+        session.close(1013, "late");
+        assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
+    }
+}

@@ -1,0 +1,112 @@
+package io.switchboard.internal.web;
+
+import io.switchboard.internal.security.ClientTokens;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** On a real embedded Tomcat: a connection ends when the identity it was opened with ends. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IdentityLifetimeTest {
+    private static final String SECRET = "identity-lifetime-test-secret-32-bytes";
+    private final ClientTokens tokens = new ClientTokens(SECRET, Clock.systemUTC());
+    private final HttpClient http = HttpClient.newHttpClient();
+    private EmbeddedServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        server = new EmbeddedServer(Map.of("switchboard.token-secret", SECRET, "switchboard.node-id", "unit-1"), true);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        server.close();
+    }
+
+    private String ws() {
+        return "ws://127.0.0.1:" + server.port() + "/switchboard/ws";
+    }
+
+    private String origin() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    @Test
+    void aTokenThatExpiresUnrefreshedClosesItsSocketWith4401WhileARefreshedOneStays() throws Exception {
+        long expiry = System.currentTimeMillis() / 1000 + 2;
+        try (TestClient lapsing = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
+             TestClient refreshing = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin())) {
+            lapsing.await(TestClient.op("welcome"));
+            refreshing.await(TestClient.op("welcome"));
+            refreshing.send("{\"op\":\"refresh\",\"token\":\"" + tokens.mint("alice", expiry + 600) + "\"}");
+
+            assertThat(lapsing.closeCode.get(20, TimeUnit.SECONDS)).isEqualTo(4401);
+
+            // The same sweep that closed the other one would have closed this one.
+            refreshing.send("{\"op\":\"ping\",\"id\":\"after\"}");
+            refreshing.await(f -> "pong".equals(f.path("op").asText()) && "after".equals(f.path("id").asText()));
+            assertThat(refreshing.closeCode).isNotDone();
+            assertThat(refreshing.frames).noneMatch(TestClient.op("error"));
+        }
+    }
+
+    @Test
+    void logoutClosesTheSocketsOfThatLoginWith4401AndNoOthers() throws Exception {
+        String alice = login("alice");
+        String bob = login("bob");
+        try (TestClient aliceFirst = new TestClient(ws(), origin(), Map.of("Cookie", alice));
+             TestClient aliceSecond = new TestClient(ws(), origin(), Map.of("Cookie", alice));
+             TestClient bobs = new TestClient(ws(), origin(), Map.of("Cookie", bob));
+             TestClient anonymous = new TestClient(ws(), origin())) {
+            assertThat(aliceFirst.await(TestClient.op("welcome")).path("user").asText()).isEqualTo("alice");
+            aliceSecond.await(TestClient.op("welcome"));
+            assertThat(bobs.await(TestClient.op("welcome")).path("user").asText()).isEqualTo("bob");
+            anonymous.await(TestClient.op("welcome"));
+
+            HttpResponse<String> logout = http.send(HttpRequest.newBuilder(URI.create(origin() + "/logout"))
+                    .header("Cookie", alice).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(logout.statusCode()).isEqualTo(204);
+
+            assertThat(aliceFirst.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4401);
+            assertThat(aliceSecond.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4401);
+            for (TestClient other : List.of(bobs, anonymous)) {
+                other.send("{\"op\":\"ping\",\"id\":\"still\"}");
+                other.await(TestClient.op("pong"));
+                assertThat(other.closeCode).isNotDone();
+            }
+        }
+    }
+
+    @Test
+    void aHandshakeWithAnEndedLoginIsAnonymous() throws Exception {
+        String carol = login("carol");
+        http.send(HttpRequest.newBuilder(URI.create(origin() + "/logout")).header("Cookie", carol)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        try (TestClient client = new TestClient(ws(), origin(), Map.of("Cookie", carol))) {
+            assertThat(client.await(TestClient.op("welcome")).path("user").isNull()).isTrue();
+        }
+    }
+
+    /** Logs {@code user} in; returns the session cookie ({@code JSESSIONID=...}) as the browser would keep it. */
+    private String login(String user) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(origin() + "/login?user=" + user))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(204);
+        List<String> cookies = response.headers().allValues("Set-Cookie");
+        assertThat(cookies).isNotEmpty();
+        String last = cookies.get(cookies.size() - 1); // the id after login (Tomcat changes it on authentication)
+        return last.substring(0, last.indexOf(';'));
+    }
+}
