@@ -20,8 +20,6 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +43,6 @@ import java.util.regex.Pattern;
  */
 final class ApiServlet extends HttpServlet {
     private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
-    private static final Logger log = LoggerFactory.getLogger(ApiServlet.class);
     private static final Pattern CHANNEL_PATH = Pattern.compile("/channels/([^/]+)/(events|history|presence)");
     private static final Pattern USER_PATH = Pattern.compile("/users/([^/]+)/events");
     private static final long ASYNC_TIMEOUT_MILLIS = 30_000;
@@ -251,7 +248,7 @@ final class ApiServlet extends HttpServlet {
 
     private void health(HttpServletRequest request) {
         AsyncContext async = start(request);
-        reader.health().whenComplete((health, error) -> {
+        reader.health().thenAccept(health -> {
             ObjectNode answer = Json.MAPPER.createObjectNode()
                     .put("status", health.up() ? "up" : "down")
                     .put("node", health.node())
@@ -312,35 +309,11 @@ final class ApiServlet extends HttpServlet {
     /** Answers when {@code work} completes: 200 (202 for a publish) with the answer, or 503. */
     private static <T> void answer(HttpServletRequest request, CompletionStage<T> work, Function<T, JsonNode> answer) {
         boolean publish = "POST".equals(request.getMethod());
-        AsyncContext async = start(request);
-        work.whenComplete((result, error) -> {
-            if (error != null) {
-                log.debug("API request failed: {}", error.toString());
-                write(async, 503, Json.MAPPER.createObjectNode().put("error", ErrorCode.UNAVAILABLE.wireName())
-                        .put("message", publish ? "the bus is unavailable: nothing was published" : "the bus is unavailable"));
-                return;
-            }
-            write(async, publish ? 202 : 200, answer.apply(result));
-        });
+        AsyncAnswer.when(work, start(request), publish ? 202 : 200, answer,
+                publish ? "the bus is unavailable: nothing was published" : "the bus is unavailable");
     }
 
-    /**
-     * Writes the answer on a container thread: this runs where the bus completed the work, and a
-     * slow client's socket must not hold a bus thread.
-     */
     private static void write(AsyncContext async, int status, JsonNode body) {
-        try {
-            async.start(() -> {
-                try {
-                    ApiResponses.json((HttpServletResponse) async.getResponse(), status, body);
-                } catch (IOException | IllegalStateException e) {
-                    log.debug("Could not write the API answer: {}", e.toString());
-                } finally {
-                    async.complete();
-                }
-            });
-        } catch (IllegalStateException timedOut) {
-            log.debug("The API request ended before its answer: {}", timedOut.toString());
-        }
+        AsyncAnswer.write(async, status, body);
     }
 }
