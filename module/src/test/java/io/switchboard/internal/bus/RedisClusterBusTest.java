@@ -51,7 +51,7 @@ class RedisClusterBusTest {
         Set<Integer> slots = new java.util.HashSet<>();
         for (int i = 0; topics.size() < count; i++) {
             Topic topic = Topic.channel(prefix + i);
-            if (slots.add(ClusterSlots.of(topic.key("c", "meta")))) {
+            if (slots.add(ClusterSlots.of(RedisKeys.key("c", topic, "meta")))) {
                 topics.add(topic);
             }
         }
@@ -125,7 +125,7 @@ class RedisClusterBusTest {
 
         assertThat(again).isEqualTo(first);
         for (Topic topic : topics) {
-            String length = cluster.commandForKey("LLEN " + topic.key("c", "history"));
+            String length = cluster.commandForKey("LLEN " + RedisKeys.key("c", topic, "history"));
             assertThat(length.lines().findFirst()).as("history length of %s", topic).contains(":2");
         }
         assertThat(first.stream().map(Offset::seq).collect(Collectors.toSet())).containsExactlyInAnyOrder(1L, 2L);
