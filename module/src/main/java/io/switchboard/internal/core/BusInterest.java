@@ -51,7 +51,13 @@ final class BusInterest implements Registry.InterestListener, BusListener {
                     }
                     return null;
                 })
-                .thenCompose(ignored -> bus.subscribe(topic))
+                // Subscribed from the worker, and only while this interest is current: made on the
+                // bus thread that answered the read, the subscribe could follow the unsubscribe of a
+                // later uninterested (or replace the subscription of a newer interest) and so outlive it.
+                .thenComposeAsync(ignored -> interests.get(topic) == interest
+                        ? bus.subscribe(topic)
+                        : CompletableFuture.<Void>failedFuture(new BusUnavailableException("no longer subscribed to " + topic, null)),
+                        worker)
                 .whenComplete((ignored, error) -> {
                     if (error == null) {
                         interest.live().complete(null);

@@ -1,5 +1,6 @@
 package io.switchboard.internal.node;
 
+import io.switchboard.internal.testing.ScriptedContainer;
 import io.switchboard.internal.core.ReplayBudget;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;

@@ -1,4 +1,4 @@
-package io.switchboard.internal.node;
+package io.switchboard.internal.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.internal.protocol.Json;
@@ -21,24 +21,29 @@ import java.util.Map;
  * (a client that does not read), or at once ({@link #completeInline}): what a client receives,
  * in order, is {@link #written}.
  */
-final class ScriptedContainer {
+public final class ScriptedContainer {
     private final String id;
     private final List<String> written = new ArrayList<>(); // guarded by this
     private final List<SendHandler> pending = new ArrayList<>(); // guarded by this
-    volatile boolean completeInline;
-    volatile CloseReason closedWith;
+    public volatile boolean completeInline;
+    public volatile CloseReason closedWith;
+    /** Runs inside every {@code sendText} call, after the frame is recorded: a test may block a write there. */
+    public volatile Runnable duringSend = () -> { };
 
-    ScriptedContainer(String id) {
+    public ScriptedContainer(String id) {
         this.id = id;
     }
 
-    Session session() {
+    public Session session() {
         RemoteEndpoint.Async remote = (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[]{RemoteEndpoint.Async.class}, (proxy, method, args) -> {
                     if (method.getName().equals("sendText") && args.length == 2) {
                         SendHandler handler = (SendHandler) args[1];
                         synchronized (this) {
                             written.add((String) args[0]);
+                        }
+                        duringSend.run();
+                        synchronized (this) {
                             if (!completeInline) {
                                 pending.add(handler);
                                 return null;
@@ -67,7 +72,7 @@ final class ScriptedContainer {
     }
 
     /** Completes the oldest pending send, as the container would once the client read it; false if none is pending. */
-    boolean completeOne() {
+    public boolean completeOne() {
         SendHandler handler;
         synchronized (this) {
             if (pending.isEmpty()) {
@@ -80,14 +85,14 @@ final class ScriptedContainer {
     }
 
     /** From now on completes every send at once, including the one pending. */
-    void readEverything() {
+    public void readEverything() {
         completeInline = true;
         while (completeOne()) {
             Thread.onSpinWait();
         }
     }
 
-    synchronized List<JsonNode> written() {
+    public synchronized List<JsonNode> written() {
         List<JsonNode> frames = new ArrayList<>(written.size());
         for (String frame : written) {
             try {
