@@ -21,14 +21,20 @@ import java.util.concurrent.CompletableFuture;
  * Cluster, master/replica), a failover may lose what a replica had not received yet. A Redis that
  * does not answer {@code CONFIG GET} (renamed or refused by a managed service) counts as not durable.
  *
- * <p>Threading: {@link #check} runs on the bus's scheduler; {@link #durable} is read by any thread.
+ * <p>The verdict is bound to the Redis process it was read from (its {@code run_id}): the publish
+ * script counts a write as durable only when it runs in that same process. A check that fails
+ * (Redis down, a slow answer) leaves the verdict as it was: it says nothing about the settings, and
+ * a restarted or promoted Redis is a new process, for which the old verdict never counts.
+ *
+ * <p>Threading: {@link #check} runs on the bus's scheduler; the verdict is read by any thread.
  */
 final class RedisDurability {
     private static final Logger log = LoggerFactory.getLogger(RedisDurability.class);
 
     private final RedissonClient redisson;
     private final boolean single;
-    private volatile boolean durable;
+    /** The run_id of the Redis found durable at the last successful check; "" when it was not. */
+    private volatile String durableRunId = "";
     private volatile boolean reported;
 
     RedisDurability(RedissonClient redisson) {
@@ -37,7 +43,15 @@ final class RedisDurability {
     }
 
     boolean durable() {
-        return durable;
+        return !durableRunId.isEmpty();
+    }
+
+    /**
+     * What a publish passes to the script: the run_id of the Redis last found durable, or "" when
+     * none was; the script compares it with its own process's run_id.
+     */
+    String durableRunId() {
+        return durableRunId;
     }
 
     /** Asks Redis again (asynchronously); the answer applies to the publishes that follow. */
@@ -49,24 +63,32 @@ final class RedisDurability {
         try {
             master = redisson.getRedisNodes(RedisNodes.SINGLE).getInstance();
         } catch (RuntimeException e) {
-            durable = false;
-            return;
+            return; // no connection to ask: the verdict stays bound to the process it was read from
         }
         CompletableFuture<Map<String, String>> config = master.getConfigAsync("appendfsync").toCompletableFuture();
         CompletableFuture<Map<String, String>> persistence =
                 master.infoAsync(RedisNode.InfoSection.PERSISTENCE).toCompletableFuture();
         CompletableFuture<Map<String, String>> replication =
                 master.infoAsync(RedisNode.InfoSection.REPLICATION).toCompletableFuture();
-        CompletableFuture.allOf(config, persistence, replication).whenComplete((all, error) ->
-                update(error == null && verdict(config.join(), persistence.join(), replication.join()), error));
+        CompletableFuture<Map<String, String>> server = master.infoAsync(RedisNode.InfoSection.SERVER).toCompletableFuture();
+        CompletableFuture.allOf(config, persistence, replication, server).whenComplete((all, error) -> {
+            if (error != null) {
+                report(durable(), error);
+                return;
+            }
+            boolean now = verdict(config.join(), persistence.join(), replication.join());
+            String runId = server.join().getOrDefault("run_id", "");
+            report(now && !runId.isEmpty(), null);
+            durableRunId = now ? runId : "";
+        });
     }
 
-    private void update(boolean now, Throwable error) {
-        if (now != durable || !reported) {
+    private void report(boolean now, Throwable error) {
+        if (now != durable() || !reported) {
             reported = true;
             if (error != null) {
-                log.info("Could not read Redis's persistence settings ({}): treating acknowledged writes as losable "
-                        + "across a Redis change", error.getMessage());
+                log.info("Could not read Redis's persistence settings ({}): until they are read, acknowledged writes "
+                        + "count as losable across a Redis change", error.getMessage());
             } else {
                 log.info("Redis {} acknowledged writes across a restart ({}): after a Redis change, clients resuming "
                         + "from before it are told {}", now ? "keeps" : "may lose",
@@ -74,7 +96,6 @@ final class RedisDurability {
                         now ? "recovered: true when nothing is missing" : "recovered: false");
             }
         }
-        durable = now;
     }
 
     /** Whether what Redis answered means durable: fsync on every write, AOF on, no replica. */

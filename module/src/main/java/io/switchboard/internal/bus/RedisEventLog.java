@@ -143,7 +143,7 @@ final class RedisEventLog {
         args.add(String.valueOf(historyTtlSeconds));
         args.add(String.valueOf(historyBytes));
         args.add(idempotencyKey == null ? "0" : "1");
-        args.add(durability.durable() ? "1" : "0");
+        args.add(durability.durableRunId());
         for (Bus.Outgoing event : events) {
             keys.addAll(RedisKeys.logKeys(namespace, event.topic()));
             args.add(RedisKeys.pubSubName(namespace, event.topic()));

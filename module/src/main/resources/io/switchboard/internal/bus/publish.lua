@@ -16,7 +16,8 @@
 --
 -- KEYS: meta_1, history_1, times_1, meta_2, history_2, times_2, ..., [idempotency key]
 -- ARGV: epoch_suffix, history_size, history_ttl_s, history_bytes, keyed ('0' or '1'),
---       durable ('1' when this Redis acknowledges only writes that survive its restart),
+--       durable_run_id (the run_id of the Redis process found to acknowledge only writes that survive
+--       its restart, or ''; a write counts as durable only in that same process),
 --       pubsub_1, envelope_1, pubsub_2, envelope_2, ...
 -- Returns the offsets ('<epoch>-<seq>'), in order.
 local suffix = ARGV[1]
@@ -24,7 +25,6 @@ local history_size = tonumber(ARGV[2])
 local history_ttl = tonumber(ARGV[3])
 local history_bytes = tonumber(ARGV[4])
 local keyed = ARGV[5] == '1'
-local durable = ARGV[6] == '1' and '1' or '0'
 local FIRST_EVENT_ARG = 7
 local topics = #KEYS
 local idempotency = nil
@@ -42,6 +42,7 @@ if keyed then
 end
 local now = now_ms()
 local rid = incarnation(now)
+local durable = (ARGV[6] ~= '' and ARGV[6] == rid) and '1' or '0'
 local offsets = {}
 for i = 1, topics / 3 do
   local meta = KEYS[3 * i - 2]

@@ -103,6 +103,33 @@ class RedisIncarnationTest {
     }
 
     @Test
+    void aDurabilityVerdictCountsOnlyForTheRedisProcessItWasReadFrom(@TempDir Path dir) throws Exception {
+        RedisProcess redis = new RedisProcess("--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                "--dir", dir.toString());
+        RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "verdict"), "v", 1000, Duration.ofHours(1));
+        try {
+            bus.start(message -> { });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!bus.durable() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(bus.durable()).isTrue();
+            publish(bus, 3);
+            assertThat(redis.command("HGET " + RedisKeys.key("v", topic, "meta") + " d")).startsWith("$1\r\n1");
+            redis.kill();
+            // The same data, served by a process that fsyncs once a second: not durable. Whenever the
+            // bus checks again, the verdict it holds from the first process must not count here.
+            redis.restartWith("--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir.toString());
+
+            publishRetrying(bus, 1);
+            assertThat(redis.command("HGET " + RedisKeys.key("v", topic, "meta") + " d")).startsWith("$1\r\n0");
+        } finally {
+            bus.close();
+            redis.close();
+        }
+    }
+
+    @Test
     void aRedisThatLostEverythingStartsANewLineAndOldOffsetsCannotBePlaced() throws Exception {
         RedisProcess redis = new RedisProcess();
         RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "volatile"), "v", 1000, Duration.ofHours(1));

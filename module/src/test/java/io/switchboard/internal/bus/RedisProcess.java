@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 /** A real {@code redis-server} on a free port, with nothing persisted; for tests of the Redis bus. */
 final class RedisProcess implements AutoCloseable {
     final int port;
-    private final java.util.List<String> settings;
+    private java.util.List<String> settings;
     private Process process;
 
     RedisProcess() throws IOException, InterruptedException {
@@ -47,6 +47,12 @@ final class RedisProcess implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IllegalStateException("redis-server did not start on port " + port);
+    }
+
+    /** Starts again on the same port with other settings: another Redis process, configured differently. */
+    void restartWith(String... otherSettings) throws IOException, InterruptedException {
+        settings = java.util.List.of(otherSettings);
+        start();
     }
 
     String url() {
