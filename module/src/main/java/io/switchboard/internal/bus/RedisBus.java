@@ -151,5 +151,10 @@ public final class RedisBus implements Bus {
         // Quiet period 0: nothing is in flight that we still care about. The timeout bounds undeploy.
         redisson.shutdown(0, 5, TimeUnit.SECONDS);
         OwnedThreads.awaitEnd("redisson-", RedisBus.class.getClassLoader(), Duration.ofSeconds(5));
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS); // no thread of the bus outlives close()
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
