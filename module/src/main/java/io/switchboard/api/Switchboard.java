@@ -70,6 +70,18 @@ public interface Switchboard {
     Registration on(String channel, EventListener listener);
 
     /**
+     * Registers the handler of what clients {@code send} with {@code event} (replacing any earlier
+     * handler of it). A {@code send} of an event with no handler is answered {@code not_found}.
+     *
+     * @param event an event name, 1 to 128 printable characters
+     * @return a handle whose {@code close()} unregisters the handler ({@code ready()} is complete)
+     */
+    Registration onMessage(String event, MessageHandler handler);
+
+    /** One session, wherever in the cluster it is connected. */
+    SessionTarget toSession(String sessionId);
+
+    /**
      * Replaces the authorizer of {@code private-*} and {@code presence-*} channels (see
      * {@link ChannelAuthorizer} for the default).
      */
@@ -89,10 +101,43 @@ public interface Switchboard {
      */
     String clientToken(String userId, java.time.Duration lifetime);
 
-    /** Publishing to one user. */
+    /** One user: every session of theirs, on every node. */
     interface UserTarget {
         /** Like {@link Switchboard#publish}, to every session of the user on every node. */
         CompletionStage<String> publish(String event, Object data);
+
+        /**
+         * Subscribes every session of the user, on every node, to {@code channel}, as if each had
+         * sent {@code subscribe}: each gets {@code subscribed} (and a presence snapshot on a
+         * {@code presence-*} channel). Completes once every live node has done it for its sessions.
+         */
+        CompletionStage<Void> subscribe(String channel);
+
+        /** Like {@link #subscribe(String)}, first replaying the events after {@code since} (an offset). */
+        CompletionStage<Void> subscribe(String channel, String since);
+
+        /** Unsubscribes every session of the user from {@code channel}; each gets {@code unsubscribed}. */
+        CompletionStage<Void> unsubscribe(String channel);
+
+        /**
+         * Closes every session of the user with 4403 (the client does not reconnect by itself).
+         *
+         * @return how many sessions were closed
+         */
+        CompletionStage<Integer> disconnect(String reason);
+
+        /** The user's sessions on every live node. */
+        CompletionStage<java.util.List<SessionInfo>> sessions();
+    }
+
+    /** One session, wherever it is connected. */
+    interface SessionTarget {
+        /**
+         * Sends an event to this session only: an {@code event} frame on channel {@code @session},
+         * without an offset (it is kept in no history). Fails with {@link NoSuchSessionException}
+         * when no node holds the session.
+         */
+        CompletionStage<Void> publish(String event, Object data);
     }
 
     /** A registered listener. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The cluster bus: gives each event its offset, keeps a bounded history and carries events to
@@ -88,6 +89,19 @@ public interface Bus extends AutoCloseable {
 
     /** The members of a presence channel, over all live nodes. */
     CompletionStage<Set<String>> members(Topic channel);
+
+    /**
+     * Starts receiving what other nodes send to {@code nodeId} ({@link #sendToNode}) or to every
+     * node ({@link #sendToAll}), on bus threads. Called once. Like pub/sub, a message sent while a
+     * node cannot receive is lost: whoever waits for an answer must time out.
+     */
+    void openInbox(String nodeId, Consumer<String> inbox);
+
+    /** Sends {@code message} to the node {@code nodeId}; completes once the bus took it (not once received). */
+    CompletionStage<Void> sendToNode(String nodeId, String message);
+
+    /** Sends {@code message} to every node, this one included. */
+    CompletionStage<Void> sendToAll(String message);
 
     /** Releases every resource; no thread of the bus outlives this call. */
     @Override

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The bus of a single node, with no Redis: same contract as {@link RedisBus}, kept in memory.
@@ -42,6 +43,8 @@ public final class LocalBus implements Bus {
     });
     private volatile BusListener listener = message -> { };
     private volatile String figures = "{}";
+    private volatile String inboxNode;
+    private volatile Consumer<String> inbox = message -> { };
     private volatile String nodeId = "";
     /** Topics live as long as this bus: nothing of theirs expires but their events. */
     private final long started = System.currentTimeMillis() - 1;
@@ -173,6 +176,31 @@ public final class LocalBus implements Bus {
     @Override
     public CompletionStage<Set<String>> members(Topic channel) {
         return CompletableFuture.completedFuture(presence.getOrDefault(channel, Set.of()));
+    }
+
+    @Override
+    public void openInbox(String nodeId, Consumer<String> inbox) {
+        this.inboxNode = nodeId;
+        this.inbox = inbox;
+    }
+
+    /** The only node is this one: a message to another node reaches no one, as pub/sub would not. */
+    @Override
+    public CompletionStage<Void> sendToNode(String nodeId, String message) {
+        if (nodeId.equals(inboxNode)) {
+            return sendToAll(message);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> sendToAll(String message) {
+        try {
+            delivery.execute(() -> inbox.accept(message)); // on the bus's thread, as from Redis
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return CompletableFuture.failedFuture(new BusUnavailableException("the bus is closed", closed));
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

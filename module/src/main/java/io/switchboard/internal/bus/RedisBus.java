@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The bus over Redis, through Redisson. Every value crosses Redis as a string ({@link StringCodec}):
@@ -144,6 +145,21 @@ public final class RedisBus implements Bus {
      * Subscriptions first (marked closed, so nothing is retried or re-verified), then the
      * scheduler (no probe or retry starts after), then Redisson and its threads.
      */
+    @Override
+    public void openInbox(String nodeId, Consumer<String> inbox) {
+        subscriptions.openInbox(nodeId, inbox);
+    }
+
+    @Override
+    public CompletionStage<Void> sendToNode(String nodeId, String message) {
+        return subscriptions.sendToNode(nodeId, message);
+    }
+
+    @Override
+    public CompletionStage<Void> sendToAll(String message) {
+        return subscriptions.sendToAll(message);
+    }
+
     @Override
     public void close() {
         subscriptions.close();

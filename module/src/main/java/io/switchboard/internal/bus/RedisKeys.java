@@ -42,6 +42,16 @@ final class RedisKeys {
         return namespace + ":nodes";
     }
 
+    /** The pub/sub channel of messages to one node. */
+    static String inbox(String namespace, String nodeId) {
+        return namespace + ":node:" + nodeId;
+    }
+
+    /** The pub/sub channel of messages to every node. */
+    static String everyNode(String namespace) {
+        return namespace + ":node-all";
+    }
+
     /** A probe channel of one bus instance ({@code token} makes it its own). */
     static String probe(String namespace, String token) {
         return namespace + ":probe:" + token;

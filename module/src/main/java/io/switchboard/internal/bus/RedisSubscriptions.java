@@ -4,14 +4,18 @@ import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.Topic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.MessageListener;
+import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +48,7 @@ final class RedisSubscriptions {
     private final ScheduledExecutorService scheduler;
     private final Map<Topic, TopicSubscription> subscriptions = new ConcurrentHashMap<>();
     private final PubSubRegistration probeTopic;
+    private final List<PubSubRegistration> inboxes = new CopyOnWriteArrayList<>();
     private volatile BusListener listener = message -> { };
     private volatile boolean closed;
     private volatile boolean receiving = true;
@@ -127,8 +132,33 @@ final class RedisSubscriptions {
      * Drops every subscription and the probe. Listeners are not removed from Redis one by one:
      * the bus shuts Redisson down right after, which ends them all.
      */
+    /** See {@link Bus#openInbox}: this node's own channel and the channel of every node. */
+    void openInbox(String nodeId, Consumer<String> inbox) {
+        MessageListener<String> deliver = (channel, message) -> inbox.accept(message);
+        for (String channel : List.of(RedisKeys.inbox(namespace, nodeId), RedisKeys.everyNode(namespace))) {
+            PubSubRegistration registration = registration(channel, deliver, () -> { });
+            inboxes.add(registration);
+            registration.register();
+        }
+    }
+
+    /** See {@link Bus#sendToNode}. */
+    CompletionStage<Void> sendToNode(String nodeId, String message) {
+        return send(RedisKeys.inbox(namespace, nodeId), message);
+    }
+
+    /** See {@link Bus#sendToAll}. */
+    CompletionStage<Void> sendToAll(String message) {
+        return send(RedisKeys.everyNode(namespace), message);
+    }
+
+    private CompletionStage<Void> send(String channel, String message) {
+        return redisson.getTopic(channel, StringCodec.INSTANCE).publishAsync(message).thenApply(receivers -> null);
+    }
+
     void close() {
         closed = true;
+        inboxes.forEach(PubSubRegistration::cancel);
         subscriptions.values().forEach(TopicSubscription::cancel);
         subscriptions.clear();
         probeTopic.cancel();

@@ -81,7 +81,7 @@ public record SwitchboardConfig(
                 source.get(ALLOWED_ORIGINS).map(SwitchboardConfig::list).orElse(List.of()),
                 source.get(PUBLIC_HOSTS).map(SwitchboardConfig::list).orElse(List.of()),
                 ChannelPatterns.parse(source.get(CLIENT_PUBLISH).orElse("")),
-                source.get(NODE_ID).orElseGet(SwitchboardConfig::defaultNodeId),
+                nodeId(source.get(NODE_ID).orElseGet(SwitchboardConfig::defaultNodeId)),
                 Duration.ofMillis(integer(source, HEARTBEAT, 25_000, 100)),
                 integer(source, MAX_FRAME, 64 * 1024, 1024),
                 integer(source, MAX_DATA, 64 * 1024, 16),
@@ -165,6 +165,14 @@ public record SwitchboardConfig(
         };
     }
 
+    /**
+     * Node ids name Redis channels and open every session id of the node (see SessionIds): 1 to 64
+     * of {@code A-Z a-z 0-9 _ . : -}, as host names are.
+     */
+    private static String nodeId(String value) {
+        return checked(NODE_ID, value, value.matches("[A-Za-z0-9_.:-]{1,64}"));
+    }
+
     private static String checked(String key, String value, boolean valid) {
         if (!valid) {
             throw new ConfigException("invalid " + key + ": '" + value + "'");
@@ -179,6 +187,7 @@ public record SwitchboardConfig(
         } catch (Exception e) {
             host = "node";
         }
-        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+        String id = host.replaceAll("[^A-Za-z0-9_.:-]", "-") + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+        return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 }

@@ -8,6 +8,7 @@ import io.switchboard.internal.security.ClientTokens;
 import io.switchboard.internal.session.ClientSession;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
+import io.switchboard.internal.session.SessionIds;
 import io.switchboard.internal.session.SessionServices;
 import jakarta.websocket.Session;
 import org.slf4j.Logger;
@@ -52,7 +53,8 @@ final class Connections {
 
     /** A new WebSocket connection, after the handshake was accepted. */
     Connection open(Session session, Identity identity) {
-        ClientSession clientSession = new ClientSession(session, services.limits().sendQueueFrames(),
+        ClientSession clientSession = new ClientSession(SessionIds.next(services.nodeId()), session,
+                services.limits().sendQueueFrames(),
                 services.limits().sendQueueBytes(), closer);
         Connection connection = new Connection(clientSession, identity, services);
         if (stopping.getAsBoolean()) {

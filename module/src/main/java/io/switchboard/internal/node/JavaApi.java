@@ -58,7 +58,47 @@ final class JavaApi implements Switchboard {
     @Override
     public UserTarget toUser(String userId) {
         Topic topic = argument(() -> Publisher.user(userId));
-        return (event, data) -> publish(topic, event, data);
+        return new UserTarget() {
+            @Override
+            public CompletionStage<String> publish(String event, Object data) {
+                return JavaApi.this.publish(topic, event, data);
+            }
+
+            @Override
+            public CompletionStage<Void> subscribe(String channel) {
+                throw new UnsupportedOperationException("server-side control is not built yet");
+            }
+
+            @Override
+            public CompletionStage<Void> subscribe(String channel, String since) {
+                throw new UnsupportedOperationException("server-side control is not built yet");
+            }
+
+            @Override
+            public CompletionStage<Void> unsubscribe(String channel) {
+                throw new UnsupportedOperationException("server-side control is not built yet");
+            }
+
+            @Override
+            public CompletionStage<Integer> disconnect(String reason) {
+                throw new UnsupportedOperationException("server-side control is not built yet");
+            }
+
+            @Override
+            public CompletionStage<java.util.List<io.switchboard.api.SessionInfo>> sessions() {
+                throw new UnsupportedOperationException("server-side control is not built yet");
+            }
+        };
+    }
+
+    @Override
+    public SessionTarget toSession(String sessionId) {
+        throw new UnsupportedOperationException("server-side control is not built yet");
+    }
+
+    @Override
+    public Registration onMessage(String event, io.switchboard.api.MessageHandler handler) {
+        throw new UnsupportedOperationException("client messages are not built yet");
     }
 
     private CompletionStage<String> publish(Topic topic, String event, Object data) {

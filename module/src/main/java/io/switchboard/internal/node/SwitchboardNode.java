@@ -6,6 +6,7 @@ import io.switchboard.internal.bus.Bus;
 import io.switchboard.internal.bus.LocalBus;
 import io.switchboard.internal.bus.RedisBus;
 import io.switchboard.internal.bus.RedisClients;
+import io.switchboard.internal.cluster.ClusterCalls;
 import io.switchboard.internal.config.SwitchboardConfig;
 import io.switchboard.internal.core.LocalTopics;
 import io.switchboard.internal.core.NodeStats;
@@ -51,7 +52,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #stop}): {@code timer} (heartbeats, token expiries, node figures, deadlines),
  * {@code closer} (writes close frames, which may block on a dead socket), {@code interest} (bus
  * subscribe/unsubscribe calls, in order), {@code publish} (bus publish calls, in order, off the
- * callers' threads). Bus threads belong to the bus; connection threads to the container.
+ * callers' threads), {@code cluster} (what other nodes ask of this one). Bus threads belong to the bus; connection threads to the container.
  */
 public final class SwitchboardNode {
     private static final Logger log = LoggerFactory.getLogger(SwitchboardNode.class);
@@ -61,6 +62,8 @@ public final class SwitchboardNode {
     private static final int REPLAYS_WAITING = 256;
     /** Publishes waiting for the publish thread; more fail at once (the bus is not keeping up). */
     private static final int PUBLISHES_WAITING = 10_000;
+    /** Calls from other nodes waiting for this node's cluster thread; more are answered as unavailable. */
+    private static final int CLUSTER_CALLS_WAITING = 1_000;
     /** At most one line per kind of client-caused warning per this interval. */
     private static final Duration WARNING_INTERVAL = Duration.ofSeconds(60);
 
@@ -72,6 +75,9 @@ public final class SwitchboardNode {
     private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
     private final ThreadPoolExecutor publishWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(PUBLISHES_WAITING), named("switchboard-publish"));
+    /** Runs what other nodes ask of this one (see {@link ClusterCalls}); more waiting are refused. */
+    private final ThreadPoolExecutor clusterWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(CLUSTER_CALLS_WAITING), named("switchboard-cluster"));
     /** Set once, by the first {@link #stop}: compare-and-set, so that two concurrent stops stop once. */
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final Optional<ClientTokens> clientTokens;
@@ -79,6 +85,7 @@ public final class SwitchboardNode {
     private final Publisher publisher;
     private final Reader reader;
     private final Connections connections;
+    private final ClusterCalls cluster;
     private final ReplayBudget replayBudget;
     private final Switchboard api;
 
@@ -106,6 +113,8 @@ public final class SwitchboardNode {
         SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
                 topics, replayBudget, access, clientTokens, stats, warnings);
         this.connections = new Connections(services, closer, stopping::get);
+        this.cluster = new ClusterCalls(bus, config.nodeId(), clusterWorker, new Timeouts(timer),
+                () -> bus.nodes().thenApply(Map::keySet));
         this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, stopping::get);
     }
 
@@ -119,6 +128,7 @@ public final class SwitchboardNode {
 
     public void start() {
         topics.start();
+        cluster.start();
         long heartbeat = config.heartbeat().toMillis();
         timer.scheduleWithFixedDelay(connections::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
@@ -146,10 +156,11 @@ public final class SwitchboardNode {
         timer.shutdownNow();
         interestWorker.shutdownNow();
         publishWorker.shutdownNow();
+        clusterWorker.shutdownNow();
         topics.stop();
         bus.close();
         closer.shutdownNow();
-        awaitTermination(timer, interestWorker, publishWorker, closer);
+        awaitTermination(timer, interestWorker, publishWorker, clusterWorker, closer);
         OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());
     }
@@ -169,6 +180,11 @@ public final class SwitchboardNode {
     /** The container closed a connection (any reason). */
     public void closed(Connection connection) {
         connections.closed(connection);
+    }
+
+    /** Requests to other nodes, and the handlers of theirs. */
+    public ClusterCalls cluster() {
+        return cluster;
     }
 
     public Publisher publisher() {

@@ -42,6 +42,7 @@ public final class ClientSession {
     /** The lifecycle; moves only forward. */
     public enum State { OPEN, CLOSING, CLOSED }
 
+    private final String id;
     private final Session session;
     private final RemoteEndpoint.Async remote;
     private final int maxQueued;
@@ -72,6 +73,12 @@ public final class ClientSession {
      *               that a bus thread never waits on a client's socket
      */
     public ClientSession(Session session, int maxQueued, long maxQueuedBytes, Executor closer) {
+        this(session.getId(), session, maxQueued, maxQueuedBytes, closer);
+    }
+
+    /** @param id this session's id in the cluster (see {@link SessionIds}) */
+    public ClientSession(String id, Session session, int maxQueued, long maxQueuedBytes, Executor closer) {
+        this.id = id;
         this.session = session;
         this.remote = session.getAsyncRemote();
         this.maxQueued = maxQueued;
@@ -80,7 +87,7 @@ public final class ClientSession {
     }
 
     public String id() {
-        return session.getId();
+        return id;
     }
 
     public State state() {

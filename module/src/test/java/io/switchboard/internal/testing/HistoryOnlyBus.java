@@ -76,4 +76,18 @@ public abstract class HistoryOnlyBus implements Bus {
     @Override
     public void close() {
     }
+
+    @Override
+    public void openInbox(String nodeId, java.util.function.Consumer<String> inbox) {
+    }
+
+    @Override
+    public CompletionStage<Void> sendToNode(String nodeId, String message) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletionStage<Void> sendToAll(String message) {
+        throw new UnsupportedOperationException();
+    }
 }
