@@ -3,16 +3,16 @@ package io.switchboard.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ApiResponse;
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.Cluster;
-import io.switchboard.it.support.Json;
-import io.switchboard.it.support.LogFile;
 import io.switchboard.it.support.Offset;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
-import io.switchboard.it.support.WsClient;
-import io.switchboard.it.support.WsClients;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Json;
+import io.switchboard.testkit.process.LogFile;
+import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,7 +78,7 @@ class BadInputIT {
 
     @Test
     void invalidJsonIsBadRequestAndTheConnectionStaysOpen() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
 
         client.send("{\"op\": \"subscribe\", \"channel\": ");
 
@@ -89,7 +89,7 @@ class BadInputIT {
 
     @Test
     void unknownOpIsUnknownOpWithTheRequestId() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
 
         JsonNode reply = client.request(Json.object().put("op", "dance"));
 
@@ -109,7 +109,7 @@ class BadInputIT {
             "[\"subscribe\",\"news\"]",
             "\"subscribe\""})
     void requestWithMissingOrWrongTypedFieldsIsBadRequest(String frame) {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
 
         client.send(frame);
 
@@ -123,7 +123,7 @@ class BadInputIT {
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                     + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
     void subscribeToBadChannelNameIsBadRequest(String channel) {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
 
         JsonNode reply = client.request(Json.object().put("op", "subscribe").put("channel", channel));
 
@@ -134,7 +134,7 @@ class BadInputIT {
 
     @Test
     void channelNameOf128AllowedCharactersIsAccepted() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         String channel = ("Az09_.:@-" + "x".repeat(128)).substring(0, 128);
 
         JsonNode reply = client.subscribe(channel);
@@ -145,7 +145,7 @@ class BadInputIT {
 
     @Test
     void frameOverMaxFrameIsClosedWithTooBig() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         ObjectNode frame = Json.object().put("op", "publish").put("channel", "chat.lobby").put("event", "big");
         frame.put("data", "x".repeat(MAX_FRAME + 1024));
 
@@ -157,7 +157,7 @@ class BadInputIT {
 
     @Test
     void binaryFrameIsBadRequestAndTheConnectionStaysOpen() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
 
         client.sendBinary("{\"op\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
 
@@ -169,7 +169,7 @@ class BadInputIT {
     @ParameterizedTest
     @ValueSource(strings = {"private-x", "presence-room"})
     void anonymousSubscribeToPrivateChannelIsForbidden(String channel) {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
 
         JsonNode reply = client.request(Json.object().put("op", "subscribe").put("channel", channel));
 
@@ -180,7 +180,7 @@ class BadInputIT {
 
     @Test
     void tooManySubscriptionsOnOneConnectionIsTooLarge() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         String prefix = "many." + Long.toHexString(System.nanoTime()) + ".";
         for (int i = 0; i < 100; i++) {
             client.subscribe(prefix + i);
@@ -195,9 +195,9 @@ class BadInputIT {
 
     @Test
     void browserPublishOnChannelNotOpenToBrowsersIsForbidden() {
-        WsClient subscriber = clients.connect(node);
+        WsClient subscriber = clients.connect(node.ws());
         subscriber.subscribe("news");
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
 
         JsonNode reply = client.publish("news", "fake", Map.of("message", "not from the server"));
 
@@ -210,9 +210,9 @@ class BadInputIT {
 
     @Test
     void browserPublishOnChatChannelIsAcceptedAndDelivered() {
-        WsClient subscriber = clients.connect(node);
+        WsClient subscriber = clients.connect(node.ws());
         subscriber.subscribe("chat.lobby");
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         String text = "hello " + UUID.randomUUID();
 
         JsonNode reply = client.publish("chat.lobby", "say", Map.of("text", text));
@@ -229,7 +229,7 @@ class BadInputIT {
 
     @Test
     void browserPublishingFasterThanTheRateLimitIsRateLimitedAndTheConnectionStaysOpen() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         int burst = 60;
 
         for (int i = 0; i < burst; i++) {

@@ -3,17 +3,18 @@ package io.switchboard.it.faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ApiResponse;
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.FaultReport;
-import io.switchboard.it.support.Json;
-import io.switchboard.it.support.LogFile;
 import io.switchboard.it.support.RawWebSocket;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
-import io.switchboard.it.support.WsClient;
-import io.switchboard.it.support.WsClients;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Json;
+import io.switchboard.testkit.process.LogFile;
+import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsClients;
+import io.switchboard.testkit.ws.WsConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -188,7 +189,7 @@ class HostileInputIT {
         int closedTooBig = 0;
         List<String> outcomes = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            WsClient client = clients.connect(node);
+            WsClient client = clients.connect(node.ws());
             // Just over the limit: the node closes while the client may still be writing, and a frame far over
             // it could still be in flight when the close arrives.
             String what;
@@ -257,7 +258,7 @@ class HostileInputIT {
     @Test
     @Order(6)
     void binaryFramesAreEachBadRequestAndTheConnectionStaysOpen() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         int mark = client.mark();
         int count = 500;
         for (int i = 0; i < count; i++) {
@@ -354,7 +355,7 @@ class HostileInputIT {
     @Test
     @Order(10)
     void subscriptionsBeyondTheLimitAreTooLarge() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         String prefix = "flood." + Long.toHexString(System.nanoTime()) + ".";
         int mark = client.mark();
         int total = MAX_SUBSCRIPTIONS + 200;
@@ -377,7 +378,7 @@ class HostileInputIT {
     @Order(11)
     void subscribeUnsubscribeChurnAnswersEveryRequestAndLeavesNoRedisSubscriptionBehind() {
         // Subscribe and unsubscribe, as fast as the frames go, on channels nobody else uses.
-        WsClient churner = clients.connect(node);
+        WsClient churner = clients.connect(node.ws());
         String churn = "churn." + Long.toHexString(System.nanoTime()) + ".";
         long keysBefore = (Long) redis.command("DBSIZE");
         int pairs = 500;
@@ -422,7 +423,7 @@ class HostileInputIT {
     @Test
     @Order(12)
     void publishFloodIsRateLimitedAndTheConnectionStaysOpen() {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         int count = 1000;
         int mark = client.mark();
         long started = System.nanoTime();
@@ -647,7 +648,7 @@ class HostileInputIT {
      * Records the row, asserts each answer, and checks the node still serves a well-behaved client.
      */
     private List<JsonNode> exchange(String key, String what, List<String> frames, List<String> expectedCodes, String documented) {
-        WsClient client = clients.connect(node);
+        WsClient client = clients.connect(node.ws());
         int mark = client.mark();
         frames.forEach(client::send);
         List<JsonNode> replies = fence(client, mark);
@@ -756,7 +757,7 @@ class HostileInputIT {
         FaultReport.record(new FaultReport.HostileInput(key, input, sent, expected, answeredAsExpected));
     }
 
-    private static int handshakeStatus(WsClient.Connector connector) {
+    private static int handshakeStatus(WsConnector connector) {
         try {
             connector.connect().close();
             return 101;

@@ -1,6 +1,7 @@
 package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.testkit.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
