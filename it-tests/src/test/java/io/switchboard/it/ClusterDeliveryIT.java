@@ -1,14 +1,14 @@
 package io.switchboard.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.Offset;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
-import io.switchboard.it.support.WsClient;
-import io.switchboard.it.support.WsClients;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +73,7 @@ class ClusterDeliveryIT {
         List<WsClient> subscribers = new ArrayList<>();
         Map<WsClient, Offset> subscribedAt = new HashMap<>();
         for (int i = 0; i < CLIENTS; i++) {
-            WsClient client = clients.connect(cluster.node(i % NODES + 1));
+            WsClient client = clients.connect(cluster.node(i % NODES + 1).ws());
             subscribedAt.put(client, Offset.parse(client.subscribe(channel).path("offset").asText()));
             subscribers.add(client);
         }
@@ -122,8 +122,8 @@ class ClusterDeliveryIT {
     @Test
     void largeEventPublishedOnOneNodeArrivesWholeOnEveryOtherNode() {
         String channel = uniqueChannel("large");
-        WsClient onNode2 = clients.connect(cluster.node(2));
-        WsClient onNode3 = clients.connect(cluster.node(3));
+        WsClient onNode2 = clients.connect(cluster.node(2).ws());
+        WsClient onNode3 = clients.connect(cluster.node(3).ws());
         onNode2.subscribe(channel);
         onNode3.subscribe(channel);
         // Close to the 64 KiB data limit: the JDK client receives such a message in several parts.
@@ -143,7 +143,7 @@ class ClusterDeliveryIT {
         WsClient aliceOnNode1 = clients.connect(cluster.node(1).ws().token(ClientToken.mint(secret, "alice")));
         WsClient aliceOnNode2 = clients.connect(cluster.node(2).ws().token(ClientToken.mint(secret, "alice")));
         WsClient bobOnNode1 = clients.connect(cluster.node(1).ws().token(ClientToken.mint(secret, "bob")));
-        WsClient anonymousOnNode2 = clients.connect(cluster.node(2));
+        WsClient anonymousOnNode2 = clients.connect(cluster.node(2).ws());
         assertThat(List.of(aliceOnNode1.user(), aliceOnNode2.user(), bobOnNode1.user())).containsExactly("alice", "alice", "bob");
         assertThat(anonymousOnNode2.user()).isNull();
 
@@ -175,10 +175,10 @@ class ClusterDeliveryIT {
         String topic = "switchboard:ch:" + channel;
         assertThat(redis.subscriberCount(topic)).as("subscribers of %s before any client", topic).isZero();
 
-        WsClient firstOnNode1 = clients.connect(cluster.node(1));
-        WsClient secondOnNode1 = clients.connect(cluster.node(1));
-        WsClient onNode2 = clients.connect(cluster.node(2));
-        WsClient unsubscribedOnNode3 = clients.connect(cluster.node(3));
+        WsClient firstOnNode1 = clients.connect(cluster.node(1).ws());
+        WsClient secondOnNode1 = clients.connect(cluster.node(1).ws());
+        WsClient onNode2 = clients.connect(cluster.node(2).ws());
+        WsClient unsubscribedOnNode3 = clients.connect(cluster.node(3).ws());
         firstOnNode1.subscribe(channel);
         secondOnNode1.subscribe(channel);
         onNode2.subscribe(channel);

@@ -2,12 +2,12 @@ package io.switchboard.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.it.support.Cluster;
-import io.switchboard.it.support.LogFile;
 import io.switchboard.it.support.Offset;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
-import io.switchboard.it.support.WsClient;
-import io.switchboard.it.support.WsClients;
+import io.switchboard.testkit.process.LogFile;
+import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,7 +90,7 @@ class GracefulShutdownIT {
     private List<WsClient> subscribers(ServerNode node, String channel) {
         List<WsClient> subscribers = new ArrayList<>();
         for (int i = 0; i < CLIENTS_PER_NODE; i++) {
-            WsClient client = clients.connect(node);
+            WsClient client = clients.connect(node.ws());
             client.subscribe(channel);
             subscribers.add(client);
         }

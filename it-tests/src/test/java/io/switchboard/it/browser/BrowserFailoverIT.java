@@ -1,9 +1,9 @@
 package io.switchboard.it.browser;
 
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.Cluster;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.Resources;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.switchboard.it.browser;
 
-import io.switchboard.it.support.LogFile;
+import io.switchboard.testkit.process.LogFile;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;

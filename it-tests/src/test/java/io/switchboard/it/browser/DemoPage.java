@@ -1,6 +1,6 @@
 package io.switchboard.it.browser;
 
-import io.switchboard.it.support.Await;
+import io.switchboard.testkit.Await;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;

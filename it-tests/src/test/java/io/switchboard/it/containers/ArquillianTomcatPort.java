@@ -1,6 +1,6 @@
 package io.switchboard.it.containers;
 
-import io.switchboard.it.support.FreePorts;
+import io.switchboard.testkit.FreePorts;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 

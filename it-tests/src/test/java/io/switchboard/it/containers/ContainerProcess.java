@@ -1,7 +1,8 @@
 package io.switchboard.it.containers;
 
-import io.switchboard.it.support.Await;
-import io.switchboard.it.support.LogFile;
+
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.process.LogFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

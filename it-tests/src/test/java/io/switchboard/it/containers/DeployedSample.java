@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
-import io.switchboard.it.support.Json;
-import io.switchboard.it.support.WsClient;
+import io.switchboard.testkit.Json;
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsConnector;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,7 +105,7 @@ final class DeployedSample {
         return "client-tokens-" + apiToken;
     }
 
-    private WsClient connect(WsClient.Connector connector) {
+    private WsClient connect(WsConnector connector) {
         try {
             return connector.connect();
         } catch (IOException e) {

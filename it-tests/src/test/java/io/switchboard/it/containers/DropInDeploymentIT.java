@@ -3,7 +3,7 @@ package io.switchboard.it.containers;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
-import io.switchboard.it.support.WsClient;
+import io.switchboard.testkit.ws.WsClient;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.OperateOnDeployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;

@@ -1,8 +1,8 @@
 package io.switchboard.it.containers;
 
 import io.switchboard.it.support.Artifacts;
-import io.switchboard.it.support.FreePorts;
-import io.switchboard.it.support.LogFile;
+import io.switchboard.testkit.FreePorts;
+import io.switchboard.testkit.process.LogFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

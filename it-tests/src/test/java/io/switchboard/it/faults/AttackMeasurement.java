@@ -3,13 +3,13 @@ package io.switchboard.it.faults;
 import io.switchboard.it.support.DeliveryTally;
 import io.switchboard.it.support.FaultReport;
 import io.switchboard.it.support.JvmMemory;
-import io.switchboard.it.support.LogFile;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.Resources;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.SocketFleet;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
+import io.switchboard.testkit.process.LogFile;
+import io.switchboard.testkit.redis.RedisServerProcess;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.switchboard.it.faults;
 
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.DeliveryTally;
 import io.switchboard.it.support.EpochOrder;
@@ -9,6 +8,8 @@ import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.ReconnectingClient;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
+import io.switchboard.testkit.Await;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-
-import static org.assertj.core.api.Assertions.assertThat;
 import java.util.stream.Collectors;
 
 /**

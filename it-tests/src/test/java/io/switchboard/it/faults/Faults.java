@@ -1,8 +1,8 @@
 package io.switchboard.it.faults;
 
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.ServerNode;
+import io.switchboard.testkit.Await;
 
 import java.io.UncheckedIOException;
 import java.time.Duration;

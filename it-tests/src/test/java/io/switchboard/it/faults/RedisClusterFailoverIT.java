@@ -1,9 +1,9 @@
 package io.switchboard.it.faults;
 
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.Cluster;
-import io.switchboard.it.support.RedisClusterProcess;
-import io.switchboard.it.support.RedisServerProcess;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisClusterProcess;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Paths;
@@ -32,7 +32,7 @@ class RedisClusterFailoverIT extends FaultScenario {
     @Test
     void masterKilledWhileItsReplicaLagsIsReplacedByTheReplicaWithoutAnyEventLostSilentlyOrOffsetReused() {
         RedisClusterProcess redis = keep(RedisClusterProcess.start("RedisClusterFailoverIT-redis",
-                Paths.get("target", "redis-cluster-" + Long.toHexString(System.nanoTime()))));
+                Paths.get("target", "redis-cluster-" + Long.toHexString(System.nanoTime())), 1));
         Cluster cluster = keep(Cluster.startWithRedissonConfig("RedisClusterFailoverIT", NODES, redis.redissonYaml(), Map.of()));
         String channel = "failover.cluster";
         String meta = "switchboard:{ch:" + channel + "}:meta";

@@ -1,9 +1,9 @@
 package io.switchboard.it.faults;
 
 import io.switchboard.it.support.Cluster;
-import io.switchboard.it.support.FreePorts;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.Resources;
+import io.switchboard.testkit.FreePorts;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package io.switchboard.it.faults;
 
-import io.switchboard.it.support.Await;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.RedisSentinelGroup;
-import io.switchboard.it.support.RedisServerProcess;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Paths;

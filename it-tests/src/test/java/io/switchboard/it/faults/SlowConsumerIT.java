@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.DeliveryTally;
 import io.switchboard.it.support.FaultReport;
-import io.switchboard.it.support.Json;
 import io.switchboard.it.support.JvmHeap;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.RawWebSocket;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
+import io.switchboard.testkit.Json;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -4,10 +4,10 @@ import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.DeliveryTally;
 import io.switchboard.it.support.FaultReport;
 import io.switchboard.it.support.ReconnectingClient;
-import io.switchboard.it.support.RedisServerProcess;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,7 +1,9 @@
 package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.testkit.Json;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -27,21 +29,31 @@ public final class ApiClient {
             .build();
 
     private final URI base;
-    private final String token;
+    /** The Authorization header sent, or null for none. */
+    private final String authorization;
 
-    private ApiClient(URI base, String token) {
+    private ApiClient(URI base, String authorization) {
         this.base = base;
-        this.token = token;
+        this.authorization = authorization;
     }
 
     /** A client for the server at {@code base} (e.g. {@code http://127.0.0.1:8080}); {@code token} may be null. */
     public static ApiClient of(URI base, String token) {
-        return new ApiClient(base, token);
+        return new ApiClient(base, bearer(token));
     }
 
     /** The same server with another token ({@code null}: send no Authorization header). */
     public ApiClient withToken(String otherToken) {
-        return new ApiClient(base, otherToken);
+        return new ApiClient(base, bearer(otherToken));
+    }
+
+    /** The same server with this Authorization header as it is, e.g. a malformed one ({@code null}: none). */
+    public ApiClient withAuthorization(String header) {
+        return new ApiClient(base, header);
+    }
+
+    private static String bearer(String token) {
+        return token == null ? null : "Bearer " + token;
     }
 
     /** {@code POST /switchboard/api/channels/{channel}/events}. */
@@ -86,6 +98,13 @@ public final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8)));
     }
 
+    /** A POST of a JSON body sent chunked: no Content-Length tells the server how large it is. */
+    public ApiResponse postChunked(String path, byte[] jsonBody) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(jsonBody))));
+    }
+
     /** A POST of a form ({@code application/x-www-form-urlencoded}) to {@code path}. */
     public ApiResponse postForm(String path, Map<String, String> fields) {
         String form = fields.entrySet().stream()
@@ -126,8 +145,8 @@ public final class ApiClient {
 
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
-        if (token != null) {
-            builder.header("Authorization", "Bearer " + token);
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
         }
         return builder;
     }

@@ -1,6 +1,7 @@
 package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Json;
 
 /** What an HTTP call answered: status and body. */
 public record ApiResponse(int status, String body) {

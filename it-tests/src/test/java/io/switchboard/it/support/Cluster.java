@@ -1,5 +1,7 @@
 package io.switchboard.it.support;
 
+import io.switchboard.testkit.FreePorts;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

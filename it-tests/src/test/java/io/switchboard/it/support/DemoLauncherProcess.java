@@ -1,5 +1,9 @@
 package io.switchboard.it.support;
 
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.process.ChildProcess;
+import io.switchboard.testkit.process.LogFile;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.testkit.Json;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

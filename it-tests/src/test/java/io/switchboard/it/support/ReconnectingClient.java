@@ -2,6 +2,8 @@ package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Json;
 
 import java.net.URI;
 import java.net.http.HttpClient;

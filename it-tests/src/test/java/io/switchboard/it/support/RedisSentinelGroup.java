@@ -1,5 +1,13 @@
 package io.switchboard.it.support;
 
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.FreePorts;
+import io.switchboard.testkit.process.ChildProcess;
+import io.switchboard.testkit.process.LogFile;
+import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.redis.RedissonYaml;
+import io.switchboard.testkit.redis.Resp;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,12 @@
 package io.switchboard.it.support;
 
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.FreePorts;
+import io.switchboard.testkit.process.ChildProcess;
+import io.switchboard.testkit.process.LogFile;
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsConnector;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -102,7 +109,7 @@ public final class ServerNode implements AutoCloseable {
     }
 
     /** A WebSocket connection to this node, to configure before connecting. */
-    public WsClient.Connector ws() {
+    public WsConnector ws() {
         return WsClient.to(baseUri());
     }
 

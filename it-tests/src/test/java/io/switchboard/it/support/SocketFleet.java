@@ -1,6 +1,8 @@
 package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Json;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

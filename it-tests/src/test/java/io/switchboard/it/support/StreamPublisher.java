@@ -1,5 +1,7 @@
 package io.switchboard.it.support;
 
+import io.switchboard.testkit.Await;
+
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;

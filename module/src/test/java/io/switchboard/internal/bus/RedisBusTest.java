@@ -2,6 +2,8 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,13 +20,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The Redis bus against a real redis-server: offsets, history, atomic batches, interest. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisBusTest {
-    private RedisProcess redis;
+    private RedisServerProcess redis;
     private RedisBus bus;
     private final List<BusMessage> received = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() throws Exception {
-        redis = new RedisProcess();
+        redis = RedisServerProcess.start("RedisBusTest-redis");
         bus = new RedisBus(RedisClients.fromUrl(redis.url(), "test"), "t", 5, Duration.ofHours(1));
         bus.start(received::add);
     }
@@ -55,19 +57,12 @@ class RedisBusTest {
     void subscribedTopicReceivesPublishedEventsAndHoldsOneRedisSubscription() throws Exception {
         Topic topic = Topic.channel("live");
         bus.subscribe(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        assertThat(redis.command("PUBSUB NUMSUB t:ch:live")).contains(":1");
+        assertThat(redis.subscriberCount("t:ch:live")).isEqualTo(1);
         List<Offset> offsets = publish(topic, 3);
-        long deadline = System.currentTimeMillis() + 5000;
-        while (received.stream().filter(m -> m.topic().equals(topic)).count() < 3 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until("3 events of live received", () -> received.stream().filter(m -> m.topic().equals(topic)).count() >= 3);
         assertThat(received.stream().filter(m -> m.topic().equals(topic)).map(BusMessage::offset)).containsExactlyElementsOf(offsets);
         bus.unsubscribe(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        deadline = System.currentTimeMillis() + 5000;
-        while (!redis.command("PUBSUB NUMSUB t:ch:live").contains(":0") && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(redis.command("PUBSUB NUMSUB t:ch:live")).contains(":0");
+        Await.until("no Redis subscription to t:ch:live left", () -> redis.subscriberCount("t:ch:live") == 0);
     }
 
     @Test
@@ -162,7 +157,7 @@ class RedisBusTest {
     void historyListsLostOneWithoutTheOtherAreRealigned() throws Exception {
         Topic topic = Topic.channel("realign");
         Offset first = publish(topic, 3).get(0);
-        redis.command("DEL t:{ch:realign}:history-times");
+        redis.command("DEL", "t:{ch:realign}:history-times");
         History afterLoss = bus.history(topic, Optional.of(first), 10).toCompletableFuture().get();
         assertThat(afterLoss.recovered()).isFalse();
         assertThat(afterLoss.events()).isEmpty();
@@ -200,8 +195,8 @@ class RedisBusTest {
         assertThat(before.isMarker()).isTrue();
         History again = bus.history(topic, Optional.of(before), 10).toCompletableFuture().get();
         assertThat(again.recovered()).isTrue();
-        assertThat(redis.command("EXISTS t:{ch:fresh}:meta t:{ch:fresh}:history t:{ch:fresh}:history-times"))
-                .contains(":0");
+        assertThat(redis.command("EXISTS", "t:{ch:fresh}:meta", "t:{ch:fresh}:history", "t:{ch:fresh}:history-times"))
+                .isEqualTo(0L);
         Offset first = publish(topic, 1).get(0);
         assertThat(first.seq()).isEqualTo(1);
         assertThat(first.isAfter(before)).isTrue();
@@ -264,7 +259,7 @@ class RedisBusTest {
     void aLostMetaKeyStartsANewEpoch() throws Exception {
         Topic topic = Topic.channel("epoch");
         Offset old = publish(topic, 2).get(1);
-        redis.command("DEL t:{ch:epoch}:meta t:{ch:epoch}:history");
+        redis.command("DEL", "t:{ch:epoch}:meta", "t:{ch:epoch}:history");
         Offset next = publish(topic, 1).get(0);
         assertThat(next.epoch()).isNotEqualTo(old.epoch());
         assertThat(next.seq()).isEqualTo(1);

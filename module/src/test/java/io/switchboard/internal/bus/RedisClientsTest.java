@@ -1,6 +1,7 @@
 package io.switchboard.internal.bus;
 
 import io.switchboard.internal.config.ConfigException;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +18,7 @@ class RedisClientsTest {
 
     @Test
     void aRedissonYamlFileConfiguresTheBus(@TempDir Path dir) throws Exception {
-        try (RedisProcess redis = new RedisProcess()) {
+        try (RedisServerProcess redis = RedisServerProcess.start("RedisClientsTest-redis")) {
             Path yaml = dir.resolve("redisson.yaml");
             Files.writeString(yaml, "singleServerConfig:\n  address: \"" + redis.url() + "\"\n"
                     + "  connectionMinimumIdleSize: 1\n");

@@ -2,11 +2,15 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisClusterProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +33,8 @@ class RedisClusterBusTest {
     private final List<BusMessage> received = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    void start() throws Exception {
-        cluster = new RedisClusterProcess();
+    void start(@TempDir Path dir) throws Exception {
+        cluster = RedisClusterProcess.start("RedisClusterBusTest-redis", dir, 0);
         bus = new RedisBus(RedisClients.fromYaml(cluster.redissonYaml().toString()), "c", 100, Duration.ofHours(1));
         bus.start(received::add);
     }
@@ -104,11 +108,8 @@ class RedisClusterBusTest {
             assertThat(history.recovered()).isTrue();
             assertThat(history.events()).extracting(m -> m.offset().seq()).containsExactly(1L, 2L, 3L);
         }
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (received.stream().filter(m -> topics.contains(m.topic())).count() < events.size()
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(events.size() + " live events", () -> received.stream().filter(m -> topics.contains(m.topic())).count()
+                >= events.size());
         for (Topic topic : topics) {
             assertThat(received.stream().filter(m -> m.topic().equals(topic)).map(m -> m.offset().seq()))
                     .as("live events of %s", topic).containsExactly(1L, 2L, 3L);
@@ -125,8 +126,8 @@ class RedisClusterBusTest {
 
         assertThat(again).isEqualTo(first);
         for (Topic topic : topics) {
-            String length = cluster.commandForKey("LLEN " + RedisKeys.key("c", topic, "history"));
-            assertThat(length.lines().findFirst()).as("history length of %s", topic).contains(":2");
+            String history = RedisKeys.key("c", topic, "history");
+            assertThat(cluster.masterOf(history).command("LLEN", history)).as("history length of %s", topic).isEqualTo(2L);
         }
         assertThat(first.stream().map(Offset::seq).collect(Collectors.toSet())).containsExactlyInAnyOrder(1L, 2L);
     }

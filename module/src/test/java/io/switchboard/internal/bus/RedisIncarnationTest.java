@@ -2,6 +2,9 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.FreePorts;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +30,8 @@ class RedisIncarnationTest {
     @Test
     void aRedisRestartedFromAnOlderSnapshotMovesTheChannelToANewerEpochThatContinuesItsSequence(@TempDir Path dir)
             throws Exception {
-        RedisProcess redis = new RedisProcess("--save", "", "--appendonly", "no", "--dir", dir.toString());
+        RedisServerProcess redis = RedisServerProcess.start("RedisIncarnationTest-snapshot", FreePorts.one(),
+                RedisServerProcess.snapshots(dir));
         RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "incarnation"), "i", 1000, Duration.ofHours(1));
         try {
             bus.start(message -> { });
@@ -35,7 +39,7 @@ class RedisIncarnationTest {
             redis.command("SAVE");
             before.addAll(publish(bus, 10)); // acknowledged, but not in the snapshot
             redis.kill();
-            redis.start();
+            redis.startAgain();
 
             List<Offset> after = publishRetrying(bus, 10);
             Offset last = before.get(29);
@@ -72,19 +76,14 @@ class RedisIncarnationTest {
     @Test
     void aRestartThatKeptEveryAcknowledgedWriteLetsOffsetsFromBeforeResumeAsRecovered(@TempDir Path dir)
             throws Exception {
-        RedisProcess redis = new RedisProcess("--save", "", "--appendonly", "yes", "--appendfsync", "always",
-                "--dir", dir.toString());
+        RedisServerProcess redis = RedisServerProcess.startWithAppendOnlyFile("RedisIncarnationTest-aof", dir);
         RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "durable"), "d", 1000, Duration.ofHours(1));
         try {
             bus.start(message -> { });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!bus.durable() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(bus.durable()).as("appendfsync always, no replica: durable").isTrue();
+            Await.until("the bus seeing appendfsync always with no replica as durable", bus::durable);
             List<Offset> before = publish(bus, 20);
             redis.kill();
-            redis.start();
+            redis.startAgain();
 
             List<Offset> after = publishRetrying(bus, 5);
             assertThat(after.get(0).seq()).isEqualTo(21);
@@ -104,25 +103,20 @@ class RedisIncarnationTest {
 
     @Test
     void aDurabilityVerdictCountsOnlyForTheRedisProcessItWasReadFrom(@TempDir Path dir) throws Exception {
-        RedisProcess redis = new RedisProcess("--save", "", "--appendonly", "yes", "--appendfsync", "always",
-                "--dir", dir.toString());
+        RedisServerProcess redis = RedisServerProcess.startWithAppendOnlyFile("RedisIncarnationTest-verdict", dir);
         RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "verdict"), "v", 1000, Duration.ofHours(1));
+        String meta = RedisKeys.key("v", topic, "meta");
         try {
             bus.start(message -> { });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!bus.durable() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(bus.durable()).isTrue();
+            Await.until("the bus finds Redis durable", bus::durable);
             publish(bus, 3);
-            assertThat(redis.command("HGET " + RedisKeys.key("v", topic, "meta") + " d")).startsWith("$1\r\n1");
-            redis.kill();
+            assertThat(redis.command("HGET", meta, "d")).hasToString("1");
             // The same data, served by a process that fsyncs once a second: not durable. Whenever the
             // bus checks again, the verdict it holds from the first process must not count here.
-            redis.restartWith("--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir.toString());
+            redis.killAndStartWith(RedisServerProcess.appendOnlyFile(dir, "everysec"));
 
             publishRetrying(bus, 1);
-            assertThat(redis.command("HGET " + RedisKeys.key("v", topic, "meta") + " d")).startsWith("$1\r\n0");
+            assertThat(redis.command("HGET", meta, "d")).hasToString("0");
         } finally {
             bus.close();
             redis.close();
@@ -131,7 +125,7 @@ class RedisIncarnationTest {
 
     @Test
     void aRedisThatLostEverythingStartsANewLineAndOldOffsetsCannotBePlaced() throws Exception {
-        RedisProcess redis = new RedisProcess();
+        RedisServerProcess redis = RedisServerProcess.start("RedisIncarnationTest-volatile");
         RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "volatile"), "v", 1000, Duration.ofHours(1));
         try {
             bus.start(message -> { });
@@ -139,7 +133,7 @@ class RedisIncarnationTest {
             assertThat(marker.isMarker()).isTrue();
             List<Offset> before = publish(bus, 5);
             redis.kill();
-            redis.start();
+            redis.startAgain();
 
             Offset emptyAgain = bus.history(topic, Optional.empty(), 0).toCompletableFuture().get(5, TimeUnit.SECONDS).current();
             assertThat(emptyAgain.isMarker()).isTrue();
@@ -165,18 +159,17 @@ class RedisIncarnationTest {
         return new ArrayList<>(bus.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS));
     }
 
-    /** Publishes once Redis answers again (the client reconnects by itself). */
-    private List<Offset> publishRetrying(RedisBus bus, int count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
+    /** Publishes once Redis answers again (the client reconnects by itself): a refused publish is "not yet". */
+    private List<Offset> publishRetrying(RedisBus bus, int count) {
+        return Await.until(count + " events published after the restart", Duration.ofSeconds(20), () -> {
             try {
                 return publish(bus, count);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
             } catch (Exception notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(100);
+                throw new IllegalStateException("not published yet", notYet);
             }
-        }
+        }, published -> true);
     }
 }

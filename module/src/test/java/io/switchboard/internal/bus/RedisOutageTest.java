@@ -2,6 +2,8 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -9,17 +11,18 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.TimeoutException;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Redis bus while redis-server is stopped and after it restarts (empty) on the same port. */
 class RedisOutageTest {
+    /** Redisson notices a lost connection and reconnects on its own schedule (seconds, with retries). */
+    private static final Duration OUTAGE_TIMEOUT = Duration.ofSeconds(40);
 
     @Test
     void busReportsNotReceivingWhileRedisIsDownRefusesPublishesAndResumesAfterwards() throws Exception {
-        try (RedisProcess redis = new RedisProcess()) {
+        try (RedisServerProcess redis = RedisServerProcess.start("RedisOutageTest-redis")) {
             List<BusMessage> received = new CopyOnWriteArrayList<>();
             List<Topic> resumed = new CopyOnWriteArrayList<>();
             RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "outage"), "o", 100, Duration.ofHours(1));
@@ -37,46 +40,41 @@ class RedisOutageTest {
             try {
                 Topic topic = Topic.channel("news");
                 bus.subscribe(topic).toCompletableFuture().get(10, TimeUnit.SECONDS);
-                await(bus::receiving);
+                Await.until("the bus receiving", OUTAGE_TIMEOUT, bus::receiving);
 
-                redis.close();
-                await(() -> !bus.receiving());
+                redis.stop();
+                Await.until("the bus noticing Redis is gone", OUTAGE_TIMEOUT, () -> !bus.receiving());
                 assertThatThrownBy(() -> bus.publish(List.of(new Bus.Outgoing(topic, "{\"event\":\"e\"}")))
                         .toCompletableFuture().get(30, TimeUnit.SECONDS))
                         .isInstanceOf(ExecutionException.class)
                         .hasCauseInstanceOf(BusUnavailableException.class);
 
-                redis.start();
-                await(bus::receiving);
-                await(() -> resumed.contains(topic));
+                redis.startAgain();
+                Await.until("the bus receiving again", OUTAGE_TIMEOUT, bus::receiving);
+                Await.until("news resumed", OUTAGE_TIMEOUT, () -> resumed.contains(topic));
                 // Live delivery resumes by itself. (An event published while the subscription was
                 // still coming back is the node's to repair from history, after onResumed: not this
                 // listener's, so keep publishing until one arrives live.)
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-                boolean delivered = false;
-                while (!delivered && System.nanoTime() < deadline) {
-                    Offset offset = bus.publish(List.of(new Bus.Outgoing(topic, "{\"event\":\"e\"}")))
-                            .toCompletableFuture().get(10, TimeUnit.SECONDS).get(0);
-                    long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-                    while (!(delivered = received.stream().anyMatch(m -> m.offset().equals(offset)))
-                            && System.nanoTime() < wait) {
-                        Thread.sleep(20);
-                    }
-                }
-                assertThat(delivered).as("an event published after Redis came back arrives live").isTrue();
+                Await.until("an event published after Redis came back arriving live", OUTAGE_TIMEOUT, () -> {
+                    Offset offset = publishOne(bus, topic);
+                    return Await.within(Duration.ofSeconds(2), () -> received.stream().anyMatch(m -> m.offset().equals(offset)));
+                });
             } finally {
                 bus.close();
             }
         }
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 40 s");
-            }
-            Thread.sleep(50);
+    /** Publishes one event; a refused publish fails the test (Redis is back: the bus must take it). */
+    private static Offset publishOne(RedisBus bus, Topic topic) {
+        try {
+            return bus.publish(List.of(new Bus.Outgoing(topic, "{\"event\":\"e\"}")))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS).get(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("publish after Redis came back failed", e);
         }
     }
 }

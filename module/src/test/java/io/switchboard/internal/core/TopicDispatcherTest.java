@@ -11,6 +11,7 @@ import io.switchboard.internal.bus.Lineage;
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.registry.Delivery;
 import io.switchboard.internal.registry.Registry;
+import io.switchboard.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -172,10 +173,7 @@ class TopicDispatcherTest {
         TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, bus, new NodeStats(), 100, TIMER);
         dispatcher.onMessage(message(E1, 20));
         dispatcher.onMessage(message(E2, 21));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (delivered.size() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until("both events delivered after the retried read", () -> delivered.size() >= 2);
         assertThat(delivered).containsExactly(20L, 21L);
         assertThat(told).isEmpty();
         assertThat(bus.reads).isEqualTo(2);

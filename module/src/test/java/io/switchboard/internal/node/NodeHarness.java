@@ -5,11 +5,9 @@ import io.switchboard.internal.bus.LocalBus;
 import io.switchboard.internal.config.ConfigSource;
 import io.switchboard.internal.config.SwitchboardConfig;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /** A started node on the in-process bus with the given settings, and helpers to drive connections. */
 final class NodeHarness implements AutoCloseable {
@@ -30,16 +28,6 @@ final class NodeHarness implements AutoCloseable {
                     .toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
         return offset.substring(0, offset.lastIndexOf('-'));
-    }
-
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 10 s: " + what);
-            }
-            Thread.sleep(1);
-        }
     }
 
     static List<JsonNode> ofOp(List<JsonNode> frames, String op) {

@@ -5,14 +5,16 @@ import io.switchboard.internal.core.ReplayBudget;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
-import static io.switchboard.internal.node.NodeHarness.await;
 import static io.switchboard.internal.node.NodeHarness.has;
 import static io.switchboard.internal.node.NodeHarness.ofOp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PagedReplayTest {
     private static final int QUEUE_BYTES = 64 * 1024;
     private static final int EVENT_DATA = 4_000;
+    private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(20);
 
     @Test
     void aLongReplayOfLargeEventsGoesOutPageByPageThenLiveEventsOnceInOrder() throws Exception {
@@ -35,24 +38,13 @@ class PagedReplayTest {
             ReplayBudget budget = harness.node.replayBudget();
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":1}");
 
-            long maxQueued = 0;
-            long maxHeld = 0;
-            boolean livePublished = false;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (ofOp(client.written(), "event").size() < 105 && System.nanoTime() < deadline) {
-                maxQueued = Math.max(maxQueued, connection.session().queuedBytes());
-                maxHeld = Math.max(maxHeld, budget.capacity() - budget.available());
-                if (!livePublished && ofOp(client.written(), "event").size() >= 30) {
-                    // Published while the replay is under way: held back, then sent after it.
-                    for (int i = 0; i < 5; i++) {
-                        harness.node.api().publish("log", "live", Map.of("i", 101 + i)).toCompletableFuture().get(5, TimeUnit.SECONDS);
-                    }
-                    livePublished = true;
-                }
-                if (!client.completeOne()) {
-                    Thread.sleep(1);
-                }
+            Peaks peaks = new Peaks(connection, budget);
+            readUntil(client, peaks, "30 replayed events read", frames -> ofOp(frames, "event").size() >= 30);
+            // Published while the replay is under way: held back, then sent after it.
+            for (int i = 0; i < 5; i++) {
+                harness.node.api().publish("log", "live", Map.of("i", 101 + i)).toCompletableFuture().get(5, TimeUnit.SECONDS);
             }
+            readUntil(client, peaks, "the 100 replayed and 5 live events read", frames -> ofOp(frames, "event").size() >= 105);
 
             List<JsonNode> frames = client.written();
             List<Long> seqs = new ArrayList<>();
@@ -74,9 +66,9 @@ class PagedReplayTest {
             // The queue never held more than its byte budget, the node never more than about one
             // page (half the queue, plus the event that crosses the line) for this replay.
             int frameBytes = frames.get(1).toString().length();
-            assertThat(maxQueued).isLessThanOrEqualTo(QUEUE_BYTES);
-            assertThat(maxHeld).isGreaterThan(0).isLessThanOrEqualTo(QUEUE_BYTES / 2 + frameBytes);
-            await(() -> budget.available() == budget.capacity(), "the replay's bytes given back");
+            assertThat(peaks.maxQueued).isLessThanOrEqualTo(QUEUE_BYTES);
+            assertThat(peaks.maxHeld).isGreaterThan(0).isLessThanOrEqualTo(QUEUE_BYTES / 2 + frameBytes);
+            Await.until("the replay's bytes given back", () -> budget.available() == budget.capacity());
             assertThat(connection.session().isOpen()).isTrue();
         }
     }
@@ -96,16 +88,10 @@ class PagedReplayTest {
                 connection.onText("{\"op\":\"subscribe\",\"channel\":\"" + channels.get(i) + "\",\"since\":\""
                         + epochs.get(i) + "-0\",\"id\":" + i + "}");
             }
-            long maxQueued = 0;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (ofOp(client.written(), "subscribed").size() < 3 && System.nanoTime() < deadline) {
-                maxQueued = Math.max(maxQueued, connection.session().queuedBytes());
-                if (!client.completeOne()) {
-                    Thread.sleep(1);
-                }
-            }
+            Peaks peaks = new Peaks(connection, harness.node.replayBudget());
+            readUntil(client, peaks, "the three replays answered", frames -> ofOp(frames, "subscribed").size() >= 3);
             assertThat(connection.session().isOpen()).isTrue();
-            assertThat(maxQueued).isLessThanOrEqualTo(QUEUE_BYTES);
+            assertThat(peaks.maxQueued).isLessThanOrEqualTo(QUEUE_BYTES);
             for (String channel : channels) {
                 List<Integer> numbers = ofOp(client.written(), "event").stream()
                         .filter(frame -> channel.equals(frame.path("channel").asText()))
@@ -129,13 +115,13 @@ class PagedReplayTest {
             ScriptedContainer sleeper = new ScriptedContainer("sleeper"); // never reads
             Connection sleeping = harness.node.open(sleeper.session(), Identity.anonymous());
             sleeping.onText(subscribe.formatted(1));
-            await(() -> budget.available() == 0, "the whole budget held by the client that does not read");
+            Await.until("the whole budget held by the client that does not read", () -> budget.available() == 0);
 
             ScriptedContainer reader = new ScriptedContainer("reader");
             reader.readEverything();
             Connection reading = harness.node.open(reader.session(), Identity.anonymous());
             reading.onText(subscribe.formatted(2));
-            await(() -> has(reader.written(), "error", 2), "the replay refused");
+            Await.until("the replay refused", () -> has(reader.written(), "error", 2));
             JsonNode refused = reader.written().stream().filter(f -> f.path("id").asInt() == 2).findFirst().orElseThrow();
             assertThat(refused.path("code").asText()).isEqualTo("unavailable");
             assertThat(reader.written()).noneMatch(f -> "event".equals(f.path("op").asText()));
@@ -144,9 +130,47 @@ class PagedReplayTest {
             harness.node.closed(sleeping);
             assertThat(budget.available()).isEqualTo(budget.capacity());
             reading.onText(subscribe.formatted(3));
-            await(() -> has(reader.written(), "subscribed", 3), "the retried replay");
+            Await.until("the retried replay", () -> has(reader.written(), "subscribed", 3));
             assertThat(ofOp(reader.written(), "event")).hasSize(20);
             assertThat(reading.session().isOpen()).isTrue();
+        }
+    }
+
+    /** The client reads (its sends complete one at a time) until what it was written satisfies {@code done}. */
+    private static void readUntil(ScriptedContainer client, Peaks peaks, String what, Predicate<List<JsonNode>> done) {
+        Await.until(what, REPLAY_TIMEOUT, () -> peaks.readUntil(client, done));
+    }
+
+    /**
+     * The most the session's queue and the node's replay budget held while the client read: sampled before
+     * each send the client completes. Only the test thread touches it.
+     */
+    private static final class Peaks {
+        private final Connection connection;
+        private final ReplayBudget budget;
+        long maxQueued;
+        long maxHeld;
+
+        Peaks(Connection connection, ReplayBudget budget) {
+            this.connection = connection;
+            this.budget = budget;
+        }
+
+        /**
+         * Completes the client's pending sends one at a time, sampling before each, until what it was written
+         * satisfies {@code done} (true) or no send is pending (false: the node has yet to send the next one).
+         */
+        boolean readUntil(ScriptedContainer client, Predicate<List<JsonNode>> done) {
+            while (true) {
+                maxQueued = Math.max(maxQueued, connection.session().queuedBytes());
+                maxHeld = Math.max(maxHeld, budget.capacity() - budget.available());
+                if (done.test(client.written())) {
+                    return true;
+                }
+                if (!client.completeOne()) {
+                    return false;
+                }
+            }
         }
     }
 }

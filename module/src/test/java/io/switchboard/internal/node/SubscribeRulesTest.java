@@ -5,13 +5,13 @@ import io.switchboard.internal.core.ReplayBudget;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchboard.internal.node.NodeHarness.await;
 import static io.switchboard.internal.node.NodeHarness.has;
 import static io.switchboard.internal.node.NodeHarness.ofOp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,14 +29,14 @@ class SubscribeRulesTest {
             ReplayBudget budget = harness.node.replayBudget();
             String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
             connection.onText(subscribe.formatted(1));
-            await(() -> connection.session().queuedBytes() > 0, "the first page queued");
+            Await.until("the first page queued", () -> connection.session().queuedBytes() > 0);
             long held = budget.capacity() - budget.available();
 
             connection.onText(subscribe.formatted(2)); // the client reads nothing: still replaying
             assertThat(budget.capacity() - budget.available()).isEqualTo(held);
 
             client.readEverything();
-            await(() -> has(client.written(), "subscribed", 1), "the first subscribe answered");
+            Await.until("the first subscribe answered", () -> has(client.written(), "subscribed", 1));
             List<JsonNode> frames = client.written();
             JsonNode refused = frames.stream().filter(f -> f.path("id").asInt() == 2).findFirst().orElseThrow();
             assertThat(refused.path("op").asText()).isEqualTo("error");
@@ -56,12 +56,12 @@ class SubscribeRulesTest {
             ReplayBudget budget = harness.node.replayBudget();
             String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
             connection.onText(subscribe.formatted(1));
-            await(() -> connection.session().queuedBytes() > 0, "the first page queued");
+            Await.until("the first page queued", () -> connection.session().queuedBytes() > 0);
             connection.onText("{\"op\":\"unsubscribe\",\"channel\":\"log\",\"id\":2}");
             connection.onText(subscribe.formatted(3)); // the first replay has not stopped yet
 
             client.readEverything();
-            await(() -> has(client.written(), "unsubscribed", 2), "the unsubscribe answered");
+            Await.until("the unsubscribe answered", () -> has(client.written(), "unsubscribed", 2));
             List<JsonNode> frames = client.written();
             JsonNode subscribed = frames.stream().filter(f -> f.path("id").asInt() == 1).findFirst().orElseThrow();
             assertThat(subscribed.path("op").asText()).isEqualTo("subscribed");
@@ -71,10 +71,10 @@ class SubscribeRulesTest {
             JsonNode retry = frames.stream().filter(f -> f.path("id").asInt() == 3).findFirst().orElseThrow();
             assertThat(retry.path("code").asText()).isEqualTo("unavailable"); // client.js retries these
             assertThat(ofOp(frames, "event").size()).isLessThan(50);
-            await(() -> budget.available() == budget.capacity(), "the stopped replay's bytes given back");
+            Await.until("the stopped replay's bytes given back", () -> budget.available() == budget.capacity());
 
             connection.onText(subscribe.formatted(4));
-            await(() -> has(client.written(), "subscribed", 4), "the retried subscribe");
+            Await.until("the retried subscribe", () -> has(client.written(), "subscribed", 4));
             assertThat(client.written().stream().dropWhile(f -> f.path("id").asInt() != 2)
                     .filter(f -> "event".equals(f.path("op").asText()))).hasSize(50);
         }
@@ -87,14 +87,14 @@ class SubscribeRulesTest {
             client.readEverything();
             Connection connection = harness.node.open(client.session(), Identity.anonymous());
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":1}");
-            await(() -> has(client.written(), "subscribed", 1), "subscribed");
+            Await.until("subscribed", () -> has(client.written(), "subscribed", 1));
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":2}");
-            await(() -> has(client.written(), "subscribed", 2), "subscribed again");
+            Await.until("subscribed again", () -> has(client.written(), "subscribed", 2));
             assertThat(harness.node.figures().get("subscriptions")).isEqualTo(1);
 
             harness.node.api().publish("news", "e", 1).toCompletableFuture().get(5, TimeUnit.SECONDS);
             harness.node.api().publish("news", "e", 2).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            await(() -> ofOp(client.written(), "event").stream().anyMatch(f -> f.path("data").asInt() == 2), "events");
+            Await.until("events", () -> ofOp(client.written(), "event").stream().anyMatch(f -> f.path("data").asInt() == 2));
             assertThat(ofOp(client.written(), "event")).extracting(f -> f.path("data").asInt()).containsExactly(1, 2);
         }
     }
@@ -112,7 +112,7 @@ class SubscribeRulesTest {
             for (int i = 1; i <= requests; i++) {
                 int id = i;
                 connection.onText("{\"op\":\"" + (i % 2 == 1 ? "subscribe" : "unsubscribe") + "\",\"channel\":\"a\",\"id\":" + i + "}");
-                await(() -> client.written().stream().anyMatch(f -> f.path("id").asInt() == id), "request " + id + " answered");
+                Await.until("request " + id + " answered", () -> client.written().stream().anyMatch(f -> f.path("id").asInt() == id));
             }
             List<JsonNode> answers = client.written().stream().filter(f -> f.path("id").asInt() >= 1).toList();
             assertThat(answers).hasSize(requests);
@@ -138,7 +138,7 @@ class SubscribeRulesTest {
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"private-alice\",\"id\":1}");
             connection.onText("{\"op\":\"ping\",\"id\":2}");
             client.readEverything();
-            await(() -> has(client.written(), "pong", 2), "the ping after it answered");
+            Await.until("the ping after it answered", () -> has(client.written(), "pong", 2));
             JsonNode refused = client.written().stream().filter(f -> f.path("id").asInt() == 1).findFirst().orElseThrow();
             assertThat(refused.path("op").asText()).isEqualTo("error");
             assertThat(refused.path("code").asText()).isEqualTo("internal");

@@ -9,6 +9,7 @@ import io.switchboard.internal.config.SwitchboardConfig;
 import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.testkit.Await;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
@@ -165,11 +166,7 @@ class TokenLifetimeTest {
 
         /** The close code, once the node's closer thread has written it. */
         int awaitCloseCode() {
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (closedWith == null && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(closedWith).as("closed within 10 s").isNotNull();
+            Await.until("the session closed", () -> closedWith != null);
             return closedWith.getCloseCode().getCode();
         }
 

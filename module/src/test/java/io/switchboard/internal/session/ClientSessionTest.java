@@ -1,5 +1,6 @@
 package io.switchboard.internal.session;
 
+import io.switchboard.testkit.Await;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
@@ -9,8 +10,10 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -127,18 +130,10 @@ class ClientSessionTest {
                 }
             });
             producer.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while ((producer.isAlive() || session.sentFrames() < 20_000) && System.nanoTime() < deadline) {
-                boolean any;
-                synchronized (container) {
-                    any = !container.pending.isEmpty();
-                }
-                if (any) {
-                    completer.submit(container::completeOne).get();
-                } else {
-                    Thread.onSpinWait();
-                }
-            }
+            Await.until("the 20 000 frames produced and sent", Duration.ofSeconds(20), () -> {
+                completeOnOtherThread(container, completer);
+                return !producer.isAlive() && session.sentFrames() >= 20_000;
+            });
             producer.join();
         } finally {
             completer.shutdownNow();
@@ -149,6 +144,25 @@ class ClientSessionTest {
             assertThat(written.get(i)).isEqualTo("f" + i);
         }
         assertThat(container.maxInFlight.get()).isEqualTo(1);
+    }
+
+    /** Completes the container's pending sends one at a time on {@code completer}, for as long as there are any. */
+    private static void completeOnOtherThread(FakeContainer container, ExecutorService completer) {
+        while (true) {
+            synchronized (container) {
+                if (container.pending.isEmpty()) {
+                    return;
+                }
+            }
+            try {
+                completer.submit(container::completeOne).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            } catch (ExecutionException e) {
+                throw new AssertionError("completing a send failed", e.getCause());
+            }
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.switchboard.internal.web;
 
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsConnector;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
@@ -7,6 +9,7 @@ import org.apache.tomcat.websocket.server.WsSci;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.util.Map;
 
@@ -47,6 +50,16 @@ final class EmbeddedServer implements AutoCloseable {
 
     int port() {
         return tomcat.getConnector().getLocalPort();
+    }
+
+    /** {@code http://127.0.0.1:<port>}: the server's own Origin. */
+    URI baseUri() {
+        return URI.create("http://127.0.0.1:" + port());
+    }
+
+    /** A WebSocket connection to {@code /switchboard/ws}, with the server's own Origin unless told otherwise. */
+    WsConnector ws() {
+        return WsClient.to(baseUri());
     }
 
     jakarta.servlet.ServletContext servletContext() {

@@ -1,6 +1,7 @@
 package io.switchboard.internal.web;
 
 import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.testkit.ws.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,9 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,10 +36,6 @@ class IdentityLifetimeTest {
         server.close();
     }
 
-    private String ws() {
-        return "ws://127.0.0.1:" + server.port() + "/switchboard/ws";
-    }
-
     private String origin() {
         return "http://127.0.0.1:" + server.port();
     }
@@ -46,19 +43,17 @@ class IdentityLifetimeTest {
     @Test
     void aTokenThatExpiresUnrefreshedClosesItsSocketWith4401WhileARefreshedOneStays() throws Exception {
         long expiry = System.currentTimeMillis() / 1000 + 2;
-        try (TestClient lapsing = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
-             TestClient refreshing = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin())) {
-            lapsing.await(TestClient.op("welcome"));
-            refreshing.await(TestClient.op("welcome"));
+        try (WsClient lapsing = server.ws().token(tokens.mint("alice", expiry)).connect();
+             WsClient refreshing = server.ws().token(tokens.mint("alice", expiry)).connect()) {
             refreshing.send("{\"op\":\"refresh\",\"token\":\"" + tokens.mint("alice", expiry + 600) + "\"}");
 
-            assertThat(lapsing.closeCode.get(20, TimeUnit.SECONDS)).isEqualTo(4401);
+            assertThat(lapsing.awaitClose(Duration.ofSeconds(20)).code()).isEqualTo(4401);
 
             // The same sweep that closed the other one would have closed this one.
             refreshing.send("{\"op\":\"ping\",\"id\":\"after\"}");
-            refreshing.await(f -> "pong".equals(f.path("op").asText()) && "after".equals(f.path("id").asText()));
-            assertThat(refreshing.closeCode).isNotDone();
-            assertThat(refreshing.frames).noneMatch(TestClient.op("error"));
+            refreshing.awaitFrame(f -> "pong".equals(f.path("op").asText()) && "after".equals(f.path("id").asText()));
+            assertThat(refreshing.isOpen()).isTrue();
+            assertThat(refreshing.frames()).noneMatch(WsClient.withOp("error"));
         }
     }
 
@@ -66,25 +61,23 @@ class IdentityLifetimeTest {
     void logoutClosesTheSocketsOfThatLoginWith4401AndNoOthers() throws Exception {
         String alice = login("alice");
         String bob = login("bob");
-        try (TestClient aliceFirst = new TestClient(ws(), origin(), Map.of("Cookie", alice));
-             TestClient aliceSecond = new TestClient(ws(), origin(), Map.of("Cookie", alice));
-             TestClient bobs = new TestClient(ws(), origin(), Map.of("Cookie", bob));
-             TestClient anonymous = new TestClient(ws(), origin())) {
-            assertThat(aliceFirst.await(TestClient.op("welcome")).path("user").asText()).isEqualTo("alice");
-            aliceSecond.await(TestClient.op("welcome"));
-            assertThat(bobs.await(TestClient.op("welcome")).path("user").asText()).isEqualTo("bob");
-            anonymous.await(TestClient.op("welcome"));
+        try (WsClient aliceFirst = server.ws().cookie(alice).connect();
+             WsClient aliceSecond = server.ws().cookie(alice).connect();
+             WsClient bobs = server.ws().cookie(bob).connect();
+             WsClient anonymous = server.ws().connect()) {
+            assertThat(aliceFirst.welcome().path("user").asText()).isEqualTo("alice");
+            assertThat(bobs.welcome().path("user").asText()).isEqualTo("bob");
 
             HttpResponse<String> logout = http.send(HttpRequest.newBuilder(URI.create(origin() + "/logout"))
                     .header("Cookie", alice).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(logout.statusCode()).isEqualTo(204);
 
-            assertThat(aliceFirst.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4401);
-            assertThat(aliceSecond.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4401);
-            for (TestClient other : List.of(bobs, anonymous)) {
+            assertThat(aliceFirst.awaitClose().code()).isEqualTo(4401);
+            assertThat(aliceSecond.awaitClose().code()).isEqualTo(4401);
+            for (WsClient other : List.of(bobs, anonymous)) {
                 other.send("{\"op\":\"ping\",\"id\":\"still\"}");
-                other.await(TestClient.op("pong"));
-                assertThat(other.closeCode).isNotDone();
+                other.awaitFrame(WsClient.withOp("pong"));
+                assertThat(other.isOpen()).isTrue();
             }
         }
     }
@@ -94,8 +87,8 @@ class IdentityLifetimeTest {
         String carol = login("carol");
         http.send(HttpRequest.newBuilder(URI.create(origin() + "/logout")).header("Cookie", carol)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        try (TestClient client = new TestClient(ws(), origin(), Map.of("Cookie", carol))) {
-            assertThat(client.await(TestClient.op("welcome")).path("user").isNull()).isTrue();
+        try (WsClient client = server.ws().cookie(carol).connect()) {
+            assertThat(client.welcome().path("user").isNull()).isTrue();
         }
     }
 

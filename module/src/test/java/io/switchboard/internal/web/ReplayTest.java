@@ -2,6 +2,7 @@ package io.switchboard.internal.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.api.Switchboard;
+import io.switchboard.testkit.ws.WsClient;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -26,18 +27,16 @@ class ReplayTest {
                 }
             }
             String since = first.substring(0, first.lastIndexOf('-')) + "-0";
-            try (TestClient client = new TestClient("ws://127.0.0.1:" + server.port() + "/switchboard/ws", null)) {
-                client.await(TestClient.op("welcome"));
-                client.send("{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + since + "\",\"id\":1}");
-                JsonNode subscribed = client.await(TestClient.op("subscribed"));
+            try (WsClient client = server.ws().origin(null).connect()) {
+                JsonNode subscribed = client.subscribe("log", since);
                 assertThat(subscribed.path("recovered").asBoolean()).isTrue();
-                List<Integer> replayed = client.frames.stream().filter(TestClient.op("event"))
+                List<Integer> replayed = client.frames().stream().filter(WsClient.withOp("event"))
                         .map(frame -> frame.path("data").path("i").asInt()).toList();
                 assertThat(replayed).hasSize(300);
                 for (int i = 0; i < 300; i++) {
                     assertThat(replayed.get(i)).isEqualTo(i + 1);
                 }
-                assertThat(client.closeCode).isNotDone();
+                assertThat(client.isOpen()).isTrue();
             }
         }
     }

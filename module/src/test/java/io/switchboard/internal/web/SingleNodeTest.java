@@ -3,6 +3,8 @@ package io.switchboard.internal.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.api.Switchboard;
 import io.switchboard.api.ServerEvent;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.ws.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -41,14 +42,6 @@ class SingleNodeTest {
         server.close();
     }
 
-    private String ws() {
-        return "ws://127.0.0.1:" + server.port() + "/switchboard/ws";
-    }
-
-    private String origin() {
-        return "http://127.0.0.1:" + server.port();
-    }
-
     private HttpResponse<String> post(String path, String body, String token) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
@@ -60,19 +53,19 @@ class SingleNodeTest {
 
     @Test
     void apiPublishReachesSubscriberInOffsetOrder() throws Exception {
-        try (TestClient client = new TestClient(ws(), origin())) {
-            JsonNode welcome = client.await(TestClient.op("welcome"));
+        try (WsClient client = server.ws().connect()) {
+            JsonNode welcome = client.welcome();
             assertThat(welcome.path("node").asText()).isEqualTo("unit-1");
             client.send("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":7}");
-            JsonNode subscribed = client.await(TestClient.op("subscribed"));
+            JsonNode subscribed = client.awaitFrame(WsClient.withOp("subscribed"));
             assertThat(subscribed.path("id").asInt()).isEqualTo(7);
             for (int i = 0; i < 5; i++) {
                 HttpResponse<String> response = post("/switchboard/api/channels/news/events",
                         "{\"event\":\"tick\",\"data\":{\"i\":" + i + "}}", TOKEN);
                 assertThat(response.statusCode()).isEqualTo(202);
             }
-            client.await(f -> "event".equals(f.path("op").asText()) && f.path("data").path("i").asInt() == 4);
-            List<Integer> seen = client.frames.stream().filter(TestClient.op("event"))
+            client.awaitFrame(f -> "event".equals(f.path("op").asText()) && f.path("data").path("i").asInt() == 4);
+            List<Integer> seen = client.frames().stream().filter(WsClient.withOp("event"))
                     .map(f -> f.path("data").path("i").asInt()).toList();
             assertThat(seen).containsExactly(0, 1, 2, 3, 4);
         }
@@ -80,10 +73,9 @@ class SingleNodeTest {
 
     @Test
     void aRetriedApiPublishWithTheSameIdempotencyKeyIsDeliveredOnce() throws Exception {
-        try (TestClient client = new TestClient(ws(), origin())) {
-            client.await(TestClient.op("welcome"));
+        try (WsClient client = server.ws().connect()) {
             client.send("{\"op\":\"subscribe\",\"channel\":\"orders\",\"id\":1}");
-            client.await(TestClient.op("subscribed"));
+            client.awaitFrame(WsClient.withOp("subscribed"));
             String body = "{\"event\":\"placed\",\"data\":{\"i\":1}}";
             HttpResponse<String> first = postWithKey("/switchboard/api/channels/orders/events", body, "order-1");
             HttpResponse<String> retried = postWithKey("/switchboard/api/channels/orders/events", body, "order-1");
@@ -91,8 +83,8 @@ class SingleNodeTest {
                     "{\"event\":\"placed\",\"data\":{\"i\":2}}", "order-2");
             assertThat(List.of(first.statusCode(), retried.statusCode(), next.statusCode())).containsOnly(202);
             assertThat(retried.body()).isEqualTo(first.body());
-            client.await(f -> "event".equals(f.path("op").asText()) && f.path("data").path("i").asInt() == 2);
-            assertThat(client.frames.stream().filter(TestClient.op("event")).map(f -> f.path("data").path("i").asInt()))
+            client.awaitFrame(f -> "event".equals(f.path("op").asText()) && f.path("data").path("i").asInt() == 2);
+            assertThat(client.frames().stream().filter(WsClient.withOp("event")).map(f -> f.path("data").path("i").asInt()))
                     .containsExactly(1, 2);
 
             HttpResponse<String> malformed = postWithKey("/switchboard/api/channels/orders/events", body, "no spaces allowed");
@@ -114,10 +106,7 @@ class SingleNodeTest {
         try (Switchboard.Registration registration = switchboard.on("jobs", heard::add)) {
             registration.ready().toCompletableFuture().get(5, TimeUnit.SECONDS);
             String offset = switchboard.publish("jobs", "done", Map.of("id", 42)).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            long deadline = System.currentTimeMillis() + 5000;
-            while (heard.isEmpty() && System.currentTimeMillis() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until("the server listener hearing the event", () -> !heard.isEmpty());
             assertThat(heard).singleElement().satisfies(event -> {
                 assertThat(event.offset()).isEqualTo(offset);
                 assertThat(event.data().path("id").asInt()).isEqualTo(42);
@@ -128,8 +117,7 @@ class SingleNodeTest {
 
     @Test
     void badFramesGetErrorsAndTheConnectionStaysUsable() throws Exception {
-        try (TestClient client = new TestClient(ws(), origin())) {
-            client.await(TestClient.op("welcome"));
+        try (WsClient client = server.ws().connect()) {
             client.send("not json");
             client.send("{\"op\":\"dance\",\"id\":1}");
             client.send("{\"op\":\"subscribe\",\"channel\":\"bad channel\",\"id\":2}");
@@ -137,11 +125,11 @@ class SingleNodeTest {
             client.send("{\"op\":\"subscribe\",\"channel\":\"private-x\",\"id\":3}");
             client.send("{\"op\":\"publish\",\"channel\":\"news\",\"event\":\"x\",\"id\":4}");
             client.send("{\"op\":\"publish\",\"channel\":\"chat.lobby\",\"event\":\"said\",\"data\":\"hi\",\"id\":5}");
-            client.await(f -> f.path("id").asInt() == 5);
-            List<String> codes = client.frames.stream().filter(TestClient.op("error"))
+            client.awaitFrame(f -> f.path("id").asInt() == 5);
+            List<String> codes = client.frames().stream().filter(WsClient.withOp("error"))
                     .map(f -> f.path("code").asText()).toList();
             assertThat(codes).containsExactly("bad_request", "unknown_op", "bad_request", "bad_request", "forbidden", "forbidden");
-            assertThat(client.await(f -> f.path("id").asInt() == 5).path("op").asText()).isEqualTo("published");
+            assertThat(client.awaitFrame(f -> f.path("id").asInt() == 5).path("op").asText()).isEqualTo("published");
         }
     }
 
@@ -149,22 +137,20 @@ class SingleNodeTest {
     void userEventsReachEverySessionOfThatUserOnly() throws Exception {
         io.switchboard.internal.security.ClientTokens tokens = new io.switchboard.internal.security.ClientTokens(SECRET, java.time.Clock.systemUTC());
         long expiry = System.currentTimeMillis() / 1000 + 600;
-        try (TestClient first = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
-             TestClient second = new TestClient(ws() + "?token=" + tokens.mint("alice", expiry), origin());
-             TestClient other = new TestClient(ws() + "?token=" + tokens.mint("bob", expiry), origin())) {
-            assertThat(first.await(TestClient.op("welcome")).path("user").asText()).isEqualTo("alice");
-            second.await(TestClient.op("welcome"));
-            other.await(TestClient.op("welcome"));
+        try (WsClient first = server.ws().token(tokens.mint("alice", expiry)).connect();
+             WsClient second = server.ws().token(tokens.mint("alice", expiry)).connect();
+             WsClient other = server.ws().token(tokens.mint("bob", expiry)).connect()) {
+            assertThat(first.welcome().path("user").asText()).isEqualTo("alice");
             assertThat(post("/switchboard/api/users/alice/events", "{\"event\":\"invoice\",\"data\":1}", TOKEN).statusCode())
                     .isEqualTo(202);
-            for (TestClient alice : List.of(first, second)) {
-                JsonNode event = alice.await(TestClient.op("event"));
+            for (WsClient alice : List.of(first, second)) {
+                JsonNode event = alice.awaitFrame(WsClient.withOp("event"));
                 assertThat(event.path("channel").asText()).isEqualTo("@user");
                 assertThat(event.path("event").asText()).isEqualTo("invoice");
             }
             other.send("{\"op\":\"ping\",\"id\":\"p\"}");
-            other.await(TestClient.op("pong"));
-            assertThat(other.frames).noneMatch(TestClient.op("event"));
+            other.awaitFrame(WsClient.withOp("pong"));
+            assertThat(other.frames()).noneMatch(WsClient.withOp("event"));
         }
     }
 
@@ -172,13 +158,12 @@ class SingleNodeTest {
     void presenceListsTheUsersSubscribedUntilTheyLeave() throws Exception {
         io.switchboard.internal.security.ClientTokens tokens = new io.switchboard.internal.security.ClientTokens(SECRET, java.time.Clock.systemUTC());
         String presence = "/switchboard/api/channels/presence-room/presence";
-        try (TestClient alice = new TestClient(ws() + "?token=" + tokens.mint("alice", System.currentTimeMillis() / 1000 + 600), origin())) {
-            alice.await(TestClient.op("welcome"));
+        try (WsClient alice = server.ws().token(tokens.mint("alice", System.currentTimeMillis() / 1000 + 600)).connect()) {
             alice.send("{\"op\":\"subscribe\",\"channel\":\"presence-room\"}");
-            alice.await(TestClient.op("subscribed"));
+            alice.awaitFrame(WsClient.withOp("subscribed"));
             assertThat(get(presence).body()).contains("\"members\":[\"alice\"]");
             alice.send("{\"op\":\"unsubscribe\",\"channel\":\"presence-room\"}");
-            alice.await(TestClient.op("unsubscribed"));
+            alice.awaitFrame(WsClient.withOp("unsubscribed"));
             assertThat(get(presence).body()).contains("\"members\":[]");
         }
         assertThat(get("/switchboard/api/channels/news/presence").statusCode()).isEqualTo(404);
@@ -195,8 +180,8 @@ class SingleNodeTest {
         io.switchboard.internal.security.ClientTokens tokens = new io.switchboard.internal.security.ClientTokens(SECRET, java.time.Clock.systemUTC());
         for (String token : List.of(forger.mint("alice", System.currentTimeMillis() / 1000 + 600),
                 tokens.mint("alice", System.currentTimeMillis() / 1000 - 1), "garbage")) {
-            assertThatThrownBy(() -> new TestClient(ws() + "?token=" + token, origin()))
-                    .cause().isInstanceOf(WebSocketHandshakeException.class)
+            assertThatThrownBy(() -> server.ws().token(token).connect())
+                    .isInstanceOf(WebSocketHandshakeException.class)
                     .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(401));
         }
     }
@@ -205,29 +190,26 @@ class SingleNodeTest {
     void frameUpToMaxFrameIsAssembledFromParts() throws Exception {
         // 60 KiB of UTF-8, far more than the per-session message buffer, so it reaches the endpoint in many
         // parts; the multi-byte characters (2, 3 and 4 bytes) straddle the part boundaries.
-        try (TestClient client = new TestClient(ws(), origin())) {
-            client.await(TestClient.op("welcome"));
+        try (WsClient client = server.ws().connect()) {
             client.send("{\"op\":\"ping\",\"id\":42,\"pad\":\"" + "x\u00e9\u20ac\ud83d\ude00".repeat(6 * 1024) + "\"}");
-            JsonNode pong = client.await(TestClient.op("pong"));
+            JsonNode pong = client.awaitFrame(WsClient.withOp("pong"));
             assertThat(pong.path("id").asInt()).isEqualTo(42);
-            assertThat(client.closeCode).isNotDone();
+            assertThat(client.isOpen()).isTrue();
         }
     }
 
     @Test
     void oversizedFrameClosesWith1009() throws Exception {
-        try (TestClient client = new TestClient(ws(), origin())) {
-            client.await(TestClient.op("welcome"));
+        try (WsClient client = server.ws().connect()) {
             client.send("{\"op\":\"ping\",\"pad\":\"" + "x".repeat(70 * 1024) + "\"}");
-            assertThat(client.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+            assertThat(client.awaitClose().code()).isEqualTo(1009);
         }
     }
 
     @Test
     void foreignOriginIsRefusedAtTheHandshake() {
-        assertThatThrownBy(() -> new TestClient(ws(), "http://evil.example"))
-                .isInstanceOf(CompletionException.class)
-                .cause().isInstanceOf(WebSocketHandshakeException.class)
+        assertThatThrownBy(() -> server.ws().origin("http://evil.example").connect())
+                .isInstanceOf(WebSocketHandshakeException.class)
                 .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(403));
     }
 

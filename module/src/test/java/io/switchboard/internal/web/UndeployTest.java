@@ -1,11 +1,12 @@
 package io.switchboard.internal.web;
 
-import io.switchboard.internal.bus.RedisProcessAccess;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.ws.WsClient;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,23 +15,18 @@ class UndeployTest {
 
     @Test
     void undeployClosesSessionsWithGoingAwayAndStopsEveryThread() throws Exception {
-        try (var redis = RedisProcessAccess.start()) {
+        try (RedisServerProcess redis = RedisServerProcess.start("UndeployTest-redis")) {
             EmbeddedServer server = new EmbeddedServer(Map.of("switchboard.redis", redis.url(),
                     "switchboard.api-token", "undeploy-test-api-token-of-32-bytes", "switchboard.heartbeat", "1000"));
-            TestClient client = new TestClient("ws://127.0.0.1:" + server.port() + "/switchboard/ws", null);
-            client.await(TestClient.op("welcome"));
-            client.send("{\"op\":\"subscribe\",\"channel\":\"news\"}");
-            client.await(TestClient.op("subscribed"));
-            assertThat(threads()).isNotEmpty();
+            try (WsClient client = server.ws().origin(null).connect()) {
+                client.subscribe("news");
+                assertThat(threads()).isNotEmpty();
 
-            server.close();
+                server.close();
 
-            assertThat(client.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (!threads().isEmpty() && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
+                assertThat(client.awaitClose().code()).isEqualTo(1001);
+                Await.until("no Switchboard or Redisson thread left after undeploy", () -> threads().isEmpty());
             }
-            assertThat(threads()).as("threads left after undeploy").isEmpty();
         }
     }
 

@@ -1,4 +1,4 @@
-package io.switchboard.it.support;
+package io.switchboard.testkit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,7 +43,8 @@ public final class Json {
         return MAPPER.valueToTree(value);
     }
 
-    static String abbreviate(String text) {
+    /** {@code text} cut to 300 characters for a failure message, saying how long it was. */
+    public static String abbreviate(String text) {
         return text.length() <= 300 ? text : text.substring(0, 300) + "...(" + text.length() + " chars)";
     }
 }

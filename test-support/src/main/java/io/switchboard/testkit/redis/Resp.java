@@ -1,4 +1,4 @@
-package io.switchboard.it.support;
+package io.switchboard.testkit.redis;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,14 +16,15 @@ import java.util.List;
  * one connection per command. Replies map to {@code String} (simple and bulk strings), {@code Long}
  * (integers), {@code List<Object>} (arrays) and {@code null} (nil); an error reply throws.
  */
-final class Resp {
+public final class Resp {
 
     private static final int TIMEOUT_MILLIS = 5000;
 
     private Resp() {
     }
 
-    static Object command(String host, int port, String... args) throws IOException {
+    /** Sends one command on a new connection and returns its reply. */
+    public static Object command(String host, int port, String... args) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
@@ -35,7 +36,7 @@ final class Resp {
     }
 
     /** Sends {@code commands} in order on one connection (e.g. {@code READONLY} first); returns the last reply. */
-    static Object commands(String host, int port, List<String[]> commands) throws IOException {
+    public static Object commands(String host, int port, List<String[]> commands) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);

@@ -1,4 +1,7 @@
-package io.switchboard.it.support;
+package io.switchboard.testkit.redis;
+
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.FreePorts;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,9 +14,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Redis Cluster of three masters with one replica each: six {@code redis-server} processes on free
+ * A real Redis Cluster of three masters, with or without replicas: {@code redis-server} processes on free
  * ports of 127.0.0.1 (each with a free cluster bus port), nothing persisted, joined by
- * {@code redis-cli --cluster create ... --cluster-replicas 1}. A short {@code cluster-node-timeout} lets the
+ * {@code redis-cli --cluster create ... --cluster-replicas n}. A short {@code cluster-node-timeout} lets the
  * cluster notice a dead master within seconds.
  *
  * <p>Threading: driven by one test thread at a time.
@@ -30,11 +33,14 @@ public final class RedisClusterProcess implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Starts the six servers, logs {@code <name>-<port>.log}, and waits until the cluster is formed and every replica in sync. */
-    public static RedisClusterProcess start(String name, Path dir) {
+    /**
+     * Starts three masters with {@code replicasPerMaster} replicas each (their files under {@code dir}, their
+     * logs {@code <name>-<port>.log}), and waits until the cluster is formed and every replica in sync.
+     */
+    public static RedisClusterProcess start(String name, Path dir, int replicasPerMaster) {
         RedisClusterProcess cluster = new RedisClusterProcess(dir);
         try {
-            for (int i = 0; i < 2 * MASTERS; i++) {
+            for (int i = 0; i < MASTERS * (1 + replicasPerMaster); i++) {
                 int port = FreePorts.withClusterBusPort();
                 Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
                 List<String> settings = new ArrayList<>(RedisServerProcess.noPersistence());
@@ -44,7 +50,7 @@ public final class RedisClusterProcess implements AutoCloseable {
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             cluster.nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
-            create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
             Process cli = new ProcessBuilder(create).redirectErrorStream(true).start();
             String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!cli.waitFor(30, TimeUnit.SECONDS) || cli.exitValue() != 0) {
@@ -113,7 +119,7 @@ public final class RedisClusterProcess implements AutoCloseable {
         throw new AssertionError("no running replica of " + master);
     }
 
-    /** The six servers. */
+    /** Every server, masters and replicas. */
     public List<RedisServerProcess> nodes() {
         return List.copyOf(nodes);
     }

@@ -1,4 +1,4 @@
-package io.switchboard.it.support;
+package io.switchboard.testkit.process;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,21 +1,18 @@
-package io.switchboard.it.support;
+package io.switchboard.testkit.ws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.testkit.Json;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,7 +28,7 @@ import java.util.stream.Collectors;
  *
  * <p>Every text message received is parsed and kept, in arrival order, in a list that tests wait on
  * ({@link #awaitFrame}) and read ({@link #frames()}, {@link #events(String)}). Fragmented messages are
- * joined before parsing. The client answers the server's {@code ping} frames with {@code pong} by
+ * joined before parsing ({@link FrameReceiver}). The client answers the server's {@code ping} frames with {@code pong} by
  * itself, as a browser running client.js would. The close code and reason the server sends are kept
  * ({@link #awaitClose}).
  *
@@ -44,7 +41,6 @@ public final class WsClient implements AutoCloseable {
     /** How long the waiting methods without an explicit timeout wait. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final AtomicLong REQUEST_IDS = new AtomicLong();
 
     /** A close frame received from the server. */
@@ -54,8 +50,7 @@ public final class WsClient implements AutoCloseable {
     private final String description;
     private final List<JsonNode> frames = new ArrayList<>();
     private final Object sendLock = new Object();
-    private final Receiver receiver = new Receiver();
-    /** Set by the JDK's {@code onOpen}, before any message is delivered. */
+    /** Set by the JDK's {@code onOpen} (through the receiver), before any message is delivered. */
     private volatile WebSocket webSocket;
     private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
     private JsonNode welcome;
@@ -66,88 +61,38 @@ public final class WsClient implements AutoCloseable {
         this.description = description;
     }
 
-    /** Starts a connection to the server at {@code httpBase} (e.g. {@code http://127.0.0.1:8080}). */
-    public static Connector to(URI httpBase) {
-        return new Connector(httpBase);
+    /** Starts a connection to the server at {@code httpBase} (e.g. {@code http://127.0.0.1:8080}): options, then connect. */
+    public static WsConnector to(URI httpBase) {
+        return new WsConnector(httpBase);
     }
 
-    /** Options of a connection, then {@link #connect()}. */
-    public static final class Connector {
-        private final URI httpBase;
-        private String prefix = "/switchboard";
-        private String token;
-        private String origin;
-        private final Map<String, String> headers = new LinkedHashMap<>();
-
-        private Connector(URI httpBase) {
-            this.httpBase = httpBase;
-            this.origin = "http://" + httpBase.getHost() + ":" + httpBase.getPort();
-        }
-
-        /** Sends {@code ?token=...} (a client token, see {@link ClientToken}). */
-        public Connector token(String clientToken) {
-            this.token = clientToken;
-            return this;
-        }
-
-        /** The Origin header to send; by default the server's own {@code http://host:port}. */
-        public Connector origin(String value) {
-            this.origin = value;
-            return this;
-        }
-
-        /** An extra header of the handshake request, e.g. the {@code Cookie} of a logged-in HTTP session. */
-        public Connector header(String name, String value) {
-            headers.put(name, value);
-            return this;
-        }
-
-        /** A {@code Cookie} header, e.g. the session of a login ({@code JSESSIONID=...}). */
-        public Connector cookie(String value) {
-            return header("Cookie", value);
-        }
-
-        /** The endpoint prefix, {@code /switchboard} by default. */
-        public Connector prefix(String value) {
-            this.prefix = value;
-            return this;
-        }
-
-        /**
-         * Opens the connection and waits for the {@code welcome} frame.
-         *
-         * @throws WebSocketHandshakeException if the server refused the handshake (its status is in the response)
-         */
-        public WsClient connect() throws IOException {
-            URI uri = URI.create("ws://" + httpBase.getHost() + ":" + httpBase.getPort() + prefix + "/ws"
-                    + (token == null ? "" : "?token=" + token));
-            WsClient client = new WsClient(uri.toString());
-            WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
-            if (origin != null) {
-                builder.header("Origin", origin);
+    /**
+     * Opens the connection {@code builder} describes and waits for the {@code welcome} frame.
+     *
+     * @throws WebSocketHandshakeException if the server refused the handshake (its status is in the response)
+     */
+    static WsClient open(URI uri, WebSocket.Builder builder) throws IOException {
+        WsClient client = new WsClient(uri.toString());
+        try {
+            builder.buildAsync(uri, new FrameReceiver(client)).get(15, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException) {
+                throw (IOException) e.getCause();
             }
-            headers.forEach(builder::header);
-            try {
-                builder.buildAsync(uri, client.receiver).get(15, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof IOException) {
-                    throw (IOException) e.getCause();
-                }
-                throw new IOException("cannot connect to " + uri, e.getCause());
-            } catch (TimeoutException e) {
-                throw new IOException("no handshake answer from " + uri + " within 15 s", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while connecting to " + uri, e);
-            }
-            try {
-                client.welcome = client.awaitFrame(frame -> "welcome".equals(op(frame)), DEFAULT_TIMEOUT);
-            } catch (AssertionError e) {
-                client.webSocket.abort();
-                throw e;
-            }
-            return client;
+            throw new IOException("cannot connect to " + uri, e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("no handshake answer from " + uri + " within 15 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to " + uri, e);
         }
+        try {
+            client.welcome = client.awaitFrame(withOp("welcome"), DEFAULT_TIMEOUT);
+        } catch (AssertionError e) {
+            client.webSocket.abort();
+            throw e;
+        }
+        return client;
     }
 
     /** The {@code welcome} frame. */
@@ -190,7 +135,7 @@ public final class WsClient implements AutoCloseable {
         frame.put("id", id);
         int mark = mark();
         send(frame);
-        return awaitFrameAfter(mark, reply -> id.equals(reply.path("id").asText(null)) && !"event".equals(op(reply)),
+        return awaitFrameAfter(mark, reply -> id.equals(reply.path("id").asText(null)) && !"event".equals(opOf(reply)),
                 DEFAULT_TIMEOUT);
     }
 
@@ -234,7 +179,7 @@ public final class WsClient implements AutoCloseable {
     /** The {@code event} frames received so far for {@code channel} ({@code @user} for user events). */
     public synchronized List<JsonNode> events(String channel) {
         return frames.stream()
-                .filter(frame -> "event".equals(op(frame)) && channel.equals(frame.path("channel").asText()))
+                .filter(frame -> "event".equals(opOf(frame)) && channel.equals(frame.path("channel").asText()))
                 .collect(Collectors.toList());
     }
 
@@ -248,6 +193,16 @@ public final class WsClient implements AutoCloseable {
     /** A position in the frame list: {@link #awaitFrameAfter} looks only at frames received after it. */
     public synchronized int mark() {
         return frames.size();
+    }
+
+    /** Matches the frames whose {@code op} is {@code op}: {@code client.awaitFrame(WsClient.withOp("pong"))}. */
+    public static Predicate<JsonNode> withOp(String op) {
+        return frame -> op.equals(opOf(frame));
+    }
+
+    /** Waits up to {@link #DEFAULT_TIMEOUT} for a frame (already received or arriving) that matches; returns it. */
+    public JsonNode awaitFrame(Predicate<JsonNode> matching) {
+        return awaitFrame(matching, DEFAULT_TIMEOUT);
     }
 
     /** Waits for a frame (already received or arriving) that matches; returns it. */
@@ -268,6 +223,11 @@ public final class WsClient implements AutoCloseable {
             return false;
         }, () -> "a matching frame", timeout);
         return found[0];
+    }
+
+    /** Waits up to {@link #DEFAULT_TIMEOUT} until the server closed the connection; returns its close code and reason. */
+    public Close awaitClose() {
+        return awaitClose(DEFAULT_TIMEOUT);
     }
 
     /** Waits until the server closed the connection; returns its close code and reason. */
@@ -375,85 +335,43 @@ public final class WsClient implements AutoCloseable {
     }
 
     private static JsonNode expectReply(JsonNode reply, String expectedOp, String what) {
-        if (!expectedOp.equals(op(reply))) {
+        if (!expectedOp.equals(opOf(reply))) {
             throw new AssertionError(what + " answered " + reply + " instead of " + expectedOp);
         }
         return reply;
     }
 
-    private static String op(JsonNode frame) {
+    private static String opOf(JsonNode frame) {
         return frame.path("op").asText();
     }
 
-    private synchronized void received(JsonNode frame) {
+    /** Called by the {@link FrameReceiver} once the handshake succeeded, before any message. */
+    void opened(WebSocket ws) {
+        webSocket = ws;
+    }
+
+    /** Called by the {@link FrameReceiver}, one frame at a time, in arrival order. */
+    synchronized void received(JsonNode frame) {
         frames.add(frame);
         notifyAll();
     }
 
-    private synchronized void closed(Close status) {
+    /** Answers the server's {@code ping} with a {@code pong} carrying its id, as client.js does. */
+    void answer(JsonNode ping) {
+        ObjectNode pong = Json.object().put("op", "pong");
+        if (ping.has("id")) {
+            pong.set("id", ping.get("id"));
+        }
+        enqueue(socket -> socket.sendText(Json.write(pong), true));
+    }
+
+    synchronized void closed(Close status) {
         close = status;
         notifyAll();
     }
 
-    private synchronized void failed(Throwable error) {
+    synchronized void failed(Throwable error) {
         failure = error;
         notifyAll();
-    }
-
-    /** Called by the JDK, one message at a time. */
-    private final class Receiver implements WebSocket.Listener {
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        public void onOpen(WebSocket ws) {
-            webSocket = ws;
-            ws.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                JsonNode frame = parse(text);
-                received(frame);
-                if ("ping".equals(op(frame))) {
-                    ObjectNode pong = Json.object().put("op", "pong");
-                    if (frame.has("id")) {
-                        pong.set("id", frame.get("id"));
-                    }
-                    enqueue(socket -> socket.sendText(Json.write(pong), true));
-                }
-            }
-            ws.request(1);
-            return null;
-        }
-
-        private JsonNode parse(String text) {
-            try {
-                return Json.parse(text);
-            } catch (RuntimeException e) {
-                return Json.object().put("op", "unparseable").put("text", text);
-            }
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            received(Json.object().put("op", "unexpected-binary").put("bytes", data.remaining()));
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            closed(new Close(statusCode, reason));
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            failed(error);
-        }
     }
 }

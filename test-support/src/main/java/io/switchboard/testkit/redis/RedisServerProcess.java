@@ -1,5 +1,9 @@
-package io.switchboard.it.support;
+package io.switchboard.testkit.redis;
 
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.FreePorts;
+import io.switchboard.testkit.process.ChildProcess;
+import io.switchboard.testkit.process.LogFile;
 import redis.embedded.core.ExecutableProvider;
 
 import java.io.File;

@@ -1,4 +1,4 @@
-package io.switchboard.it.support;
+package io.switchboard.testkit.ws;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,13 +10,8 @@ public final class WsClients implements AutoCloseable {
 
     private final List<WsClient> open = new CopyOnWriteArrayList<>();
 
-    /** An anonymous client on {@code node}. */
-    public WsClient connect(ServerNode node) {
-        return connect(node.ws());
-    }
-
     /** A client configured by {@code connector}. */
-    public WsClient connect(WsClient.Connector connector) {
+    public WsClient connect(WsConnector connector) {
         try {
             WsClient client = connector.connect();
             open.add(client);
