@@ -73,7 +73,7 @@ final class JavaApi implements Switchboard {
 
             @Override
             public CompletionStage<Void> subscribe(String channel, String since) {
-                return control.subscribe(topic.name(), channel, java.util.Objects.requireNonNull(since, "since"));
+                return control.subscribe(topic.name(), channel, since);
             }
 
             @Override

@@ -79,7 +79,7 @@ final class SessionControl {
         int subscribed = 0;
         ObjectNode answer = Json.MAPPER.createObjectNode();
         ArrayNode refused = Json.MAPPER.createArrayNode();
-        for (Connection connection : connections.ofUser(user)) {
+        for (Connection connection : openSessionsOf(user)) {
             try {
                 connection.subscribeByServer(channel, since);
                 subscribed++;
@@ -97,7 +97,7 @@ final class SessionControl {
     JsonNode unsubscribe(JsonNode args) {
         String user = user(args);
         String channel = channel(args);
-        List<Connection> sessions = connections.ofUser(user);
+        List<Connection> sessions = openSessionsOf(user);
         sessions.forEach(connection -> connection.unsubscribeByServer(channel));
         return counted(sessions.size());
     }
@@ -106,14 +106,9 @@ final class SessionControl {
     JsonNode disconnect(JsonNode args) {
         String user = user(args);
         String reason = clip(args.path("reason").isTextual() ? args.get("reason").textValue() : "");
-        int closed = 0;
-        for (Connection connection : connections.ofUser(user)) {
-            if (connection.session().isOpen()) {
-                connection.session().close(CloseCodes.DISCONNECTED, reason);
-                closed++;
-            }
-        }
-        return counted(closed);
+        List<Connection> sessions = openSessionsOf(user);
+        sessions.forEach(connection -> connection.session().close(CloseCodes.DISCONNECTED, reason));
+        return counted(sessions.size());
     }
 
     /** The user's sessions here: id, node, transport, channels, connected since (ISO-8601). */
@@ -121,7 +116,7 @@ final class SessionControl {
         String user = user(args);
         ObjectNode answer = Json.MAPPER.createObjectNode();
         ArrayNode list = answer.putArray("sessions");
-        for (Connection connection : connections.ofUser(user)) {
+        for (Connection connection : openSessionsOf(user)) {
             ObjectNode session = list.addObject()
                     .put("session", connection.session().id())
                     .put("node", nodeId)
@@ -145,6 +140,14 @@ final class SessionControl {
         connection.session().send(Frames.sessionEvent(event, args.path("data").isMissingNode()
                 ? Json.MAPPER.nullNode() : args.get("data")));
         return Json.MAPPER.createObjectNode().put("session", id);
+    }
+
+    /**
+     * The user's sessions here that are open: one closing (disconnected a moment ago) stays in the
+     * index until the container reports it closed, and is no longer the user's to act on or list.
+     */
+    private List<Connection> openSessionsOf(String user) {
+        return connections.ofUser(user).stream().filter(connection -> connection.session().isOpen()).toList();
     }
 
     private static ObjectNode counted(int sessions) {

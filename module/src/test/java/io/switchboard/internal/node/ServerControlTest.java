@@ -161,6 +161,7 @@ class ServerControlTest {
             assertThat(alice.container().closedWith.getReasonPhrase()).isEqualTo("banned for spam");
         }
         assertThat(bob.container().closedWith).isNull();
+        assertThat(await(api.toUser("alice").sessions())).as("closing sessions are no longer listed").isEmpty();
         assertThat(await(api.toUser("carol").disconnect(null))).as("a user with no session").isZero();
     }
 
