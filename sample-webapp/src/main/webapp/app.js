@@ -243,6 +243,5 @@
     notice.textContent = 'Disconnected by the server (' + d.code + (d.reason ? ': ' + d.reason : '')
       + '). This page does not reconnect; reload it to connect again.';
     notice.hidden = false;
-    status.textContent = 'disconnected by the server';
   });
 })();
