@@ -378,7 +378,7 @@ test('unsubscribing the last handler unsubscribes the channel; a handler error d
   assert.equal(ws.ops('unsubscribe').length, 0);
   offB();
   offB(); // idempotent
-  assert.deepEqual(ws.ops('unsubscribe'), [{ op: 'unsubscribe', channel: 'news' }]);
+  assert.deepEqual(ws.ops('unsubscribe').map((f) => [f.op, f.channel, typeof f.id]), [['unsubscribe', 'news', 'number']]);
   ws.receive({ op: 'event', channel: 'news', event: 'm', data: 2, offset: 'E-2' });
   assert.deepEqual(got, [1]);
 });
@@ -513,4 +513,119 @@ test('close() while a token is being fetched opens no socket', async (t) => {
   resolve('late');
   await flush();
   assert.equal(WS.sockets.length, 0);
+});
+
+// ---- server-side control: channels the server subscribes, @session events, 4403 ----------------
+
+test('a channel the server subscribed this session to delivers to "event" listeners until the server unsubscribes it', (t) => {
+  const { sb, connect } = setup(t);
+  const events = [];
+  const left = [];
+  sb.on('event', (data, meta) => events.push([data, meta.channel, meta.offset]));
+  sb.on('unsubscribed', (u) => left.push(u.channel));
+  const ws = connect();
+  ws.receive({ op: 'subscribed', channel: 'room.1', offset: 'E-4', recovered: true });
+  ws.receive({ op: 'event', channel: 'room.1', event: 'm', data: 'old', offset: 'E-4' }); // not after the offset
+  ws.receive({ op: 'event', channel: 'room.1', event: 'm', data: 'new', offset: 'E-5' });
+  ws.receive({ op: 'unsubscribed', channel: 'room.1' });
+  ws.receive({ op: 'event', channel: 'room.1', event: 'm', data: 'late', offset: 'E-6' });
+  assert.deepEqual(events, [['new', 'room.1', 'E-5']]);
+  assert.deepEqual(left, ['room.1']);
+  assert.equal(ws.ops('subscribe').length, 0, 'the client asks for nothing itself');
+});
+
+test('the server unsubscribing a channel the page subscribed stops its handlers and it is not resubscribed', (t) => {
+  const { sb, clock, connect } = setup(t);
+  const got = [];
+  const left = [];
+  sb.subscribe('news', (d) => got.push(d));
+  sb.on('unsubscribed', (u) => left.push(u.channel));
+  const ws = connect();
+  const id = ws.ops('subscribe')[0].id;
+  ws.receive({ op: 'subscribed', id, channel: 'news', offset: 'E-1', recovered: true });
+  ws.receive({ op: 'unsubscribed', channel: 'news' });
+  ws.receive({ op: 'event', channel: 'news', event: 'm', data: 1, offset: 'E-2' });
+  assert.deepEqual(got, []);
+  assert.deepEqual(left, ['news']);
+
+  ws.drop(1006);
+  clock.tick(15000);
+  const next = connect();
+  assert.equal(next.ops('subscribe').length, 0);
+});
+
+test('the answer to the page\'s own unsubscribe is not taken for the server\'s, even after a quick resubscribe', (t) => {
+  const { sb, connect } = setup(t);
+  const got = [];
+  const left = [];
+  sb.on('unsubscribed', (u) => left.push(u.channel));
+  const off = sb.subscribe('news', () => {});
+  const ws = connect();
+  off();
+  sb.subscribe('news', (d) => got.push(d));
+  const unsubscribe = ws.ops('unsubscribe')[0];
+  ws.receive({ op: 'unsubscribed', id: unsubscribe.id, channel: 'news' });
+  const again = ws.ops('subscribe')[1];
+  ws.receive({ op: 'subscribed', id: again.id, channel: 'news', offset: 'E-1', recovered: true });
+  ws.receive({ op: 'event', channel: 'news', event: 'm', data: 1, offset: 'E-2' });
+  assert.deepEqual(got, [1]);
+  assert.deepEqual(left, []);
+});
+
+test('what the server subscribed is forgotten at a reconnect: a new session starts without it', (t) => {
+  const { sb, clock, connect } = setup(t);
+  const events = [];
+  sb.on('event', (data) => events.push(data));
+  const ws = connect();
+  ws.receive({ op: 'subscribed', channel: 'room.1', offset: 'E-1', recovered: true });
+  ws.drop(1006);
+  clock.tick(15000);
+  const next = connect();
+  next.receive({ op: 'event', channel: 'room.1', event: 'm', data: 'stray', offset: 'E-2' });
+  assert.deepEqual(events, []);
+  assert.equal(next.ops('subscribe').length, 0);
+});
+
+test('@session events go to "session" listeners, every one of them, with no offset bookkeeping', (t) => {
+  const { sb, connect } = setup(t);
+  const got = [];
+  sb.on('session', (data, meta) => got.push([data, meta]));
+  const ws = connect();
+  ws.receive({ op: 'event', channel: '@session', event: 'nudge', data: { n: 1 } });
+  ws.receive({ op: 'event', channel: '@session', event: 'nudge', data: { n: 1 } });
+  assert.deepEqual(got, [
+    [{ n: 1 }, { event: 'nudge', channel: '@session' }],
+    [{ n: 1 }, { event: 'nudge', channel: '@session' }],
+  ]);
+});
+
+test('a close with 4403 is not retried: the client stays disconnected and reports why', async (t) => {
+  const { sb, clock, WS, connect } = setup(t);
+  const reports = [];
+  const closes = [];
+  sb.on('disconnected', (d) => reports.push(d));
+  sb.on('close', (c) => closes.push(c.code));
+  sb.subscribe('news', () => {});
+  const ws = connect();
+  const pending = sb.publish('chat.lobby', 'm', {});
+  ws.onclose({ code: 4403, reason: 'kicked by admin', wasClean: true });
+  await assert.rejects(pending, { code: 'disconnected' });
+  clock.tick(120000);
+  assert.equal(WS.sockets.length, 1, 'no reconnect after 4403');
+  assert.deepEqual(closes, [4403]);
+  assert.deepEqual(reports, [{ code: 4403, reason: 'kicked by admin' }]);
+  assert.deepEqual(sb.disconnected, { code: 4403, reason: 'kicked by admin' });
+  assert.equal(sb.connected, false);
+  await assert.rejects(sb.publish('chat.lobby', 'm', {}), { code: 'closed' });
+});
+
+test('other close codes are still retried and report no disconnect', (t) => {
+  const { sb, clock, WS, connect } = setup(t);
+  const reports = [];
+  sb.on('disconnected', (d) => reports.push(d));
+  connect().drop(4401);
+  clock.tick(15000);
+  assert.equal(WS.sockets.length, 2);
+  assert.deepEqual(reports, []);
+  assert.equal(sb.disconnected, null);
 });

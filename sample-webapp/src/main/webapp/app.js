@@ -1,7 +1,8 @@
 /*
  * The demo page: shows which node holds this page's socket, the `news` events with the node that
- * triggered each one, a trigger form (POST trigger), a demo login (POST login / logout) and a small
- * chat on `chat.lobby`.
+ * triggered each one, a trigger form (POST trigger), a demo login (POST login / logout), a small
+ * chat on `chat.lobby`, and an admin card that lists a user's sessions and kicks the user (close
+ * 4403, after which the kicked page stays disconnected and says so).
  *
  * Every piece of event data goes into the DOM through textContent, never innerHTML: the data comes
  * from other users.
@@ -178,5 +179,69 @@
     sb.publish('chat.lobby', 'message', { text: value }).catch((error) => {
       append($('chat-feed'), [text('span', 'Not sent (' + error.code + '): ' + value, 'message')], 'failed');
     });
+  });
+
+  // ---- admin: a user's sessions anywhere in the cluster, and the kick ---------------------------
+
+  // The admin form is for logged-in users only (the servlet answers 401 otherwise).
+  sb.on('welcome', (welcome) => {
+    $('admin-form').hidden = !welcome.user;
+    $('admin-login-hint').hidden = !!welcome.user;
+  });
+
+  const adminResult = $('admin-result');
+  function adminSays(message, failed) {
+    adminResult.textContent = message;
+    adminResult.className = failed ? 'result failed' : 'result';
+  }
+
+  async function listSessions(user) {
+    const response = await fetch('admin/sessions?' + new URLSearchParams({ user }));
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.message || 'HTTP ' + response.status);
+    const list = $('admin-sessions');
+    list.replaceChildren();
+    list.classList.remove('has-items');
+    for (const session of body.sessions) {
+      const channels = session.channels.length ? session.channels.join(', ') : 'no channels';
+      append(list, [
+        text('span', session.session, 'message'),
+        text('span', 'on ' + session.node + ' · ' + session.transport + ' · ' + channels
+          + ' · since ' + clock(Date.parse(session.since)), 'meta'),
+      ]);
+    }
+    return body.sessions.length;
+  }
+
+  $('admin-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const user = $('admin-user').value.trim();
+    if (!user) return;
+    try {
+      const count = await listSessions(user);
+      adminSays(user + ' has ' + count + ' session' + (count === 1 ? '' : 's') + ' in the cluster.');
+    } catch (error) {
+      adminSays('Listing failed: ' + error.message, true);
+    }
+  });
+
+  $('admin-kick').addEventListener('click', async () => {
+    const user = $('admin-user').value.trim();
+    if (!user) return;
+    try {
+      const body = await post('admin/kick', { user });
+      adminSays('Kicked ' + user + ': ' + body.closed + ' session' + (body.closed === 1 ? '' : 's') + ' closed.');
+      await listSessions(user).catch(() => {});
+    } catch (error) {
+      adminSays('Kick failed: ' + error.message, true);
+    }
+  });
+
+  // Kicked (close 4403): the client does not reconnect; say so instead of showing a silent red dot.
+  sb.on('disconnected', (d) => {
+    const notice = $('disconnected-notice');
+    notice.textContent = 'Disconnected by the server (' + d.code + (d.reason ? ': ' + d.reason : '')
+      + '). This page does not reconnect; reload it to connect again.';
+    notice.hidden = false;
   });
 })();

@@ -101,7 +101,18 @@ public interface Switchboard {
      */
     String clientToken(String userId, java.time.Duration lifetime);
 
-    /** One user: every session of theirs, on every node. */
+    /**
+     * One user: every session of theirs, on every node.
+     *
+     * <p><b>Server-side control</b> ({@link #subscribe}, {@link #unsubscribe}, {@link #disconnect},
+     * {@link #sessions}) asks every live node, each of which acts on its own sessions of the user
+     * and answers; the stage completes with what the nodes that answered within a few seconds did
+     * (a node that does not answer is taken as gone, with its sessions). A user with no session
+     * anywhere is no error. A bad channel name or offset throws {@link IllegalArgumentException}
+     * at once; a call the bus cannot carry fails the stage with {@link IllegalStateException}.
+     * What a session is subscribed to by the server is that session's: a client that reconnects
+     * starts a new session with only what it asks for itself.
+     */
     interface UserTarget {
         /** Like {@link Switchboard#publish}, to every session of the user on every node. */
         CompletionStage<String> publish(String event, Object data);
@@ -110,6 +121,9 @@ public interface Switchboard {
          * Subscribes every session of the user, on every node, to {@code channel}, as if each had
          * sent {@code subscribe}: each gets {@code subscribed} (and a presence snapshot on a
          * {@code presence-*} channel). Completes once every live node has done it for its sessions.
+         * The channel authorizer and the subscribe rate are not asked (the application is); the
+         * other rules are: a session at its limit of subscriptions, or still subscribing to the
+         * channel, keeps what it has (logged; the HTTP API lists such sessions in its answer).
          */
         CompletionStage<Void> subscribe(String channel);
 
@@ -122,11 +136,12 @@ public interface Switchboard {
         /**
          * Closes every session of the user with 4403 (the client does not reconnect by itself).
          *
+         * @param reason the close reason the clients see (cut to 123 bytes); null for a default
          * @return how many sessions were closed
          */
         CompletionStage<Integer> disconnect(String reason);
 
-        /** The user's sessions on every live node. */
+        /** The user's sessions on every live node, oldest first. */
         CompletionStage<java.util.List<SessionInfo>> sessions();
     }
 
@@ -134,8 +149,11 @@ public interface Switchboard {
     interface SessionTarget {
         /**
          * Sends an event to this session only: an {@code event} frame on channel {@code @session},
-         * without an offset (it is kept in no history). Fails with {@link NoSuchSessionException}
-         * when no node holds the session.
+         * without an offset (it is kept in no history, so a client that was disconnected meanwhile
+         * never gets it). Completes once the node holding the session has queued it. Fails with
+         * {@link NoSuchSessionException} when no node holds the session, with
+         * {@link PublishException} when the bus could not carry it; a bad event name or data over
+         * the limit throws {@link IllegalArgumentException} at once.
          */
         CompletionStage<Void> publish(String event, Object data);
     }

@@ -143,6 +143,18 @@ public final class ApiClient {
         return send(request(path).GET());
     }
 
+    /** A GET of {@code path} with extra request headers (e.g. the {@code Cookie} of a login). */
+    public ApiResponse get(String path, Map<String, String> headers) {
+        HttpRequest.Builder builder = request(path).GET();
+        headers.forEach(builder::header);
+        return send(builder);
+    }
+
+    /** A DELETE of {@code path}. */
+    public ApiResponse delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
         if (authorization != null) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -25,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The node's open connections and the sweeps over them: heartbeats, stalled sends, expired
- * client tokens, and closing them all on stop.
+ * The node's open connections, by session id and by user, and the sweeps over them: heartbeats,
+ * stalled sends, expired client tokens, and closing them all on stop.
  *
  * <p><b>Threads.</b> {@link #open}/{@link #closed} run on container threads; the sweeps on the
  * node's timer thread; close frames that may block on a dead socket are written on {@code closer}.
@@ -42,6 +43,12 @@ final class Connections {
     private final NodeStats stats;
     private final LogLimiter warnings;
     private final Map<String, Connection> open = new ConcurrentHashMap<>();
+    /**
+     * The open connections of each identified user, for server-side control. An entry is added
+     * with its connection and removed with it (an empty set goes with its last one), so the index
+     * holds no more than {@code open}. Updated with {@code compute}, atomic per user.
+     */
+    private final Map<String, Set<Connection>> byUser = new ConcurrentHashMap<>();
 
     Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping) {
         this.services = services;
@@ -62,6 +69,13 @@ final class Connections {
             return connection;
         }
         open.put(clientSession.id(), connection);
+        if (identity.user() != null) {
+            byUser.compute(identity.user(), (user, connections) -> {
+                Set<Connection> set = connections == null ? ConcurrentHashMap.newKeySet() : connections;
+                set.add(connection);
+                return set;
+            });
+        }
         stats.connectionOpened();
         connection.opened();
         return connection;
@@ -69,6 +83,12 @@ final class Connections {
 
     void closed(Connection connection) {
         open.remove(connection.session().id());
+        if (connection.user() != null) {
+            byUser.computeIfPresent(connection.user(), (user, connections) -> {
+                connections.remove(connection);
+                return connections.isEmpty() ? null : connections;
+            });
+        }
         if (connection.session().overflowed()) {
             stats.slowConsumerClosed();
             warnings.info("slow-consumer", "Closed a client that did not read fast enough (1013): send queue "
@@ -80,6 +100,22 @@ final class Connections {
 
     int count() {
         return open.size();
+    }
+
+    /** The open connections of {@code user} on this node (a copy); empty for none. */
+    List<Connection> ofUser(String user) {
+        Set<Connection> connections = byUser.get(user);
+        return connections == null ? List.of() : List.copyOf(connections);
+    }
+
+    /** The open connection with this session id, if this node holds it. */
+    Optional<Connection> withId(String sessionId) {
+        return Optional.ofNullable(open.get(sessionId));
+    }
+
+    /** How many users have an open connection here (for tests: the index holds no one who left). */
+    int usersIndexed() {
+        return byUser.size();
     }
 
     /** Pings the quiet, closes the silent (no frame for two heartbeats). */

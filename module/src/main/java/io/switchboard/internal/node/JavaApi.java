@@ -39,15 +39,17 @@ final class JavaApi implements Switchboard {
     private final ChannelAccess access;
     private final Optional<ClientTokens> tokens;
     private final BooleanSupplier stopping;
+    private final JavaControl control;
 
     JavaApi(String nodeId, Publisher publisher, LocalTopics topics, ChannelAccess access, Optional<ClientTokens> tokens,
-            BooleanSupplier stopping) {
+            BooleanSupplier stopping, JavaControl control) {
         this.nodeId = nodeId;
         this.publisher = publisher;
         this.topics = topics;
         this.access = access;
         this.tokens = tokens;
         this.stopping = stopping;
+        this.control = control;
     }
 
     @Override
@@ -66,34 +68,34 @@ final class JavaApi implements Switchboard {
 
             @Override
             public CompletionStage<Void> subscribe(String channel) {
-                throw new UnsupportedOperationException("server-side control is not built yet");
+                return control.subscribe(topic.name(), channel, null);
             }
 
             @Override
             public CompletionStage<Void> subscribe(String channel, String since) {
-                throw new UnsupportedOperationException("server-side control is not built yet");
+                return control.subscribe(topic.name(), channel, since);
             }
 
             @Override
             public CompletionStage<Void> unsubscribe(String channel) {
-                throw new UnsupportedOperationException("server-side control is not built yet");
+                return control.unsubscribe(topic.name(), channel);
             }
 
             @Override
             public CompletionStage<Integer> disconnect(String reason) {
-                throw new UnsupportedOperationException("server-side control is not built yet");
+                return control.disconnect(topic.name(), reason);
             }
 
             @Override
             public CompletionStage<java.util.List<io.switchboard.api.SessionInfo>> sessions() {
-                throw new UnsupportedOperationException("server-side control is not built yet");
+                return control.sessions(topic.name());
             }
         };
     }
 
     @Override
     public SessionTarget toSession(String sessionId) {
-        throw new UnsupportedOperationException("server-side control is not built yet");
+        return control.session(sessionId);
     }
 
     @Override

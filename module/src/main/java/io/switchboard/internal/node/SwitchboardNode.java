@@ -86,6 +86,7 @@ public final class SwitchboardNode {
     private final Reader reader;
     private final Connections connections;
     private final ClusterCalls cluster;
+    private final ClusterControl control;
     private final ReplayBudget replayBudget;
     private final Switchboard api;
 
@@ -115,7 +116,10 @@ public final class SwitchboardNode {
         this.connections = new Connections(services, closer, stopping::get);
         this.cluster = new ClusterCalls(bus, config.nodeId(), clusterWorker, new Timeouts(timer),
                 () -> bus.nodes().thenApply(Map::keySet));
-        this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, stopping::get);
+        new SessionControl(config.nodeId(), connections).registerWith(cluster);
+        this.control = new ClusterControl(cluster, config.maxDataBytes());
+        this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, stopping::get,
+                new JavaControl(control));
     }
 
     private static Bus busOf(SwitchboardConfig config) {
@@ -187,6 +191,11 @@ public final class SwitchboardNode {
         return cluster;
     }
 
+    /** Server-side control of users' sessions and of one session, cluster-wide. */
+    public ClusterControl control() {
+        return control;
+    }
+
     public Publisher publisher() {
         return publisher;
     }
@@ -211,6 +220,11 @@ public final class SwitchboardNode {
     /** What the node's replays hold now, for tests and figures. */
     ReplayBudget replayBudget() {
         return replayBudget;
+    }
+
+    /** The open connections, for tests. */
+    Connections connections() {
+        return connections;
     }
 
     /** Sweeps the connections whose client token expired (also on the timer, once a second). */

@@ -11,6 +11,9 @@ public final class ChannelNames {
     /** The pseudo-channel on which user-targeted events reach a session. */
     public static final String USER_CHANNEL = "@user";
 
+    /** The pseudo-channel on which events addressed to one session by its id reach it. */
+    public static final String SESSION_CHANNEL = "@session";
+
     private ChannelNames() {
     }
 

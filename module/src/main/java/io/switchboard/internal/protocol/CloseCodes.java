@@ -20,6 +20,12 @@ public final class CloseCodes {
      */
     public static final int IDENTITY_EXPIRED = 4401;
 
+    /**
+     * Disconnected by the application (server-side control: every session of a user closed, from
+     * any node). The client does not reconnect by itself.
+     */
+    public static final int DISCONNECTED = 4403;
+
     private CloseCodes() {
     }
 }

@@ -50,6 +50,18 @@ public final class Frames {
         return write(frame);
     }
 
+    /**
+     * An event addressed to one session by its id: on {@link ChannelNames#SESSION_CHANNEL}, without
+     * an offset, because it is kept in no history (there is nothing to replay or to order it against).
+     */
+    public static String sessionEvent(String event, JsonNode data) {
+        ObjectNode frame = frame("event");
+        frame.put("channel", ChannelNames.SESSION_CHANNEL);
+        frame.put("event", event);
+        frame.set("data", data);
+        return write(frame);
+    }
+
     public static String ping() {
         return write(frame("ping"));
     }

@@ -14,6 +14,7 @@ import io.switchboard.internal.protocol.Refusal;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.security.ClientTokens;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +44,15 @@ public final class Connection {
      * (a client that does not read is closed as stalled), and their pages by the replay budget.
      */
     private final Map<String, ChannelSubscription> leaving = new ConcurrentHashMap<>();
+    /**
+     * Held while a subscribe or an unsubscribe decides (never during I/O or a replay): the client's
+     * thread and the node's cluster thread (server-side control) both make these decisions, and a
+     * check-then-put on {@code subscriptions} must not interleave with another one.
+     */
+    private final Object subscribing = new Object();
+    /** Set (holding {@code subscribing}) once the connection closed: a later server-side subscribe is refused. */
+    private boolean ended;
+    private final Instant connectedAt = Instant.now();
     private final ChannelSubscription userSubscription;
     /**
      * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
@@ -70,6 +80,21 @@ public final class Connection {
 
     public ClientSession session() {
         return session;
+    }
+
+    /** The user this connection speaks for; null when anonymous. */
+    public String user() {
+        return user;
+    }
+
+    /** When the connection opened. */
+    public Instant connectedAt() {
+        return connectedAt;
+    }
+
+    /** The channels subscribed now (those being subscribed included), sorted. */
+    public List<String> channels() {
+        return subscriptions.keySet().stream().sorted().toList();
     }
 
     /** Sends {@code welcome} and joins the user's personal topic. */
@@ -114,6 +139,9 @@ public final class Connection {
 
     /** The container closed the connection (any reason): drop every subscription. */
     public void closed() {
+        synchronized (subscribing) {
+            ended = true; // from now on nothing adds to what is dropped below
+        }
         session.closed();
         subscriptions.values().forEach(this::drop);
         subscriptions.clear();
@@ -160,6 +188,61 @@ public final class Connection {
             since = Optional.of(Offset.parse(sinceText).orElseThrow(() -> new Refusal(
                     ErrorCode.BAD_REQUEST, "'since' must be an offset like 'abc123-42', was " + ChannelNames.quote(sinceText))));
         }
+        subscribe(channel, since, request.id(), true);
+    }
+
+    /**
+     * Subscribes because the application asked (server-side control, from any node): the same
+     * rules and frames as a client's {@code subscribe} (replay after {@code since}, then
+     * {@code subscribed} without an {@code id}), except the channel authorizer and the subscribe
+     * rate, which guard the node against clients, not against its own application.
+     *
+     * @param channel a valid channel name (not reserved)
+     * @throws Refusal if this session cannot take it now: at its limit of subscriptions, or still
+     *                 subscribing to or leaving the channel
+     */
+    public void subscribeByServer(String channel, Optional<Offset> since) {
+        subscribe(channel, since, null, false);
+    }
+
+    /** Unsubscribes because the application asked: like a client's {@code unsubscribe}, answered {@code unsubscribed}. */
+    public void unsubscribeByServer(String channel) {
+        unsubscribe(channel, null);
+    }
+
+    /** The one way a subscription starts, whoever asked: the rules under {@code subscribing}, the replay after it. */
+    private void subscribe(String channel, Optional<Offset> since, JsonNode id, boolean byClient) {
+        Topic topic = Topic.channel(channel);
+        ChannelSubscription subscription = new ChannelSubscription(topic, session, limits.sendQueueFrames());
+        synchronized (subscribing) {
+            if (ended) {
+                throw new Refusal(ErrorCode.NOT_FOUND, "the session has closed");
+            }
+            admit(channel, byClient);
+            ChannelSubscription previous = subscriptions.put(channel, subscription);
+            if (previous != null) {
+                drop(previous); // a re-subscribe once live (e.g. with a new 'since') replaces the old one
+            }
+            node.topics().add(topic, subscription);
+            if (ChannelNames.isPresence(channel)) {
+                node.topics().joined(channel, user); // the access check (or the user's own control) guarantees a user
+            }
+        }
+        Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),
+                limits.historySize(), since,
+                (current, recovered) -> Frames.subscribed(channel, current, recovered, id),
+                error -> subscribeFailed(channel, subscription, error, id));
+        node.topics().live(topic, limits.heartbeatMillis()).whenComplete((ignored, error) -> {
+            if (error != null) {
+                subscribeFailed(channel, subscription, error, id);
+            } else {
+                replay.start();
+            }
+        });
+    }
+
+    /** The subscribe rules; passes, or throws the refusal. Called holding {@code subscribing}. */
+    private void admit(String channel, boolean byClient) {
         if (leaving.containsKey(channel)) {
             // Its replay stops at the next page; a new one meanwhile would interleave with it.
             throw new Refusal(ErrorCode.UNAVAILABLE,
@@ -176,32 +259,10 @@ public final class Connection {
             throw new Refusal(ErrorCode.TOO_LARGE,
                     "at most " + limits.maxSubscriptions() + " subscriptions per connection");
         }
-        if (!subscribeRate.tryAcquire()) { // last: a refusal above costs the node nothing
+        if (byClient && !subscribeRate.tryAcquire()) { // last: a refusal above costs the node nothing
             throw new Refusal(ErrorCode.RATE_LIMITED, "at most " + limits.subscribeRatePerSecond()
                     + " subscribes per second per connection");
         }
-        Topic topic = Topic.channel(channel);
-        ChannelSubscription subscription = new ChannelSubscription(topic, session, limits.sendQueueFrames());
-        ChannelSubscription previous = subscriptions.put(channel, subscription);
-        if (previous != null) {
-            drop(previous); // a re-subscribe once live (e.g. with a new 'since') replaces the old one
-        }
-        node.topics().add(topic, subscription);
-        if (ChannelNames.isPresence(channel)) {
-            node.topics().joined(channel, user); // the access check guarantees a user here
-        }
-        JsonNode id = request.id();
-        Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),
-                limits.historySize(), since,
-                (current, recovered) -> Frames.subscribed(channel, current, recovered, id),
-                error -> subscribeFailed(channel, subscription, error, id));
-        node.topics().live(topic, limits.heartbeatMillis()).whenComplete((ignored, error) -> {
-            if (error != null) {
-                subscribeFailed(channel, subscription, error, id);
-            } else {
-                replay.start();
-            }
-        });
     }
 
     private void subscribeFailed(String channel, ChannelSubscription subscription, Throwable error, JsonNode id) {
@@ -231,21 +292,25 @@ public final class Connection {
      * nothing costs no more than a {@code ping}; churn is bounded by limiting subscribes.
      */
     private void unsubscribe(ClientRequest request) {
-        String channel = channel(request);
-        JsonNode id = request.id();
-        ChannelSubscription subscription = subscriptions.remove(channel);
-        if (subscription != null) {
-            // In 'leaving' before the deferral is registered: the deferred step may run at once.
-            leaving.put(channel, subscription);
-            if (subscription.deferUnsubscribe(() -> {
-                drop(subscription);
+        unsubscribe(channel(request), request.id());
+    }
+
+    private void unsubscribe(String channel, JsonNode id) {
+        synchronized (subscribing) {
+            ChannelSubscription subscription = subscriptions.remove(channel);
+            if (subscription != null) {
+                // In 'leaving' before the deferral is registered: the deferred step may run at once.
+                leaving.put(channel, subscription);
+                if (subscription.deferUnsubscribe(() -> {
+                    drop(subscription);
+                    leaving.remove(channel, subscription);
+                    session.send(Frames.unsubscribed(channel, id));
+                })) {
+                    return; // answered once the pending subscribe is (its replay stops at the next page)
+                }
                 leaving.remove(channel, subscription);
-                session.send(Frames.unsubscribed(channel, id));
-            })) {
-                return; // answered once the pending subscribe is (its replay stops at the next page)
+                drop(subscription);
             }
-            leaving.remove(channel, subscription);
-            drop(subscription);
         }
         session.send(Frames.unsubscribed(channel, id));
     }

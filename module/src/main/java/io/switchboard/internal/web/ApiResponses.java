@@ -22,6 +22,16 @@ final class ApiResponses {
         response.getOutputStream().write(bytes);
     }
 
+    /** Whether {@code method} is the {@code allowed} one; answers 405 with {@code Allow} if not. */
+    static boolean allow(String method, String allowed, HttpServletResponse response) throws IOException {
+        if (allowed.equals(method)) {
+            return true;
+        }
+        response.setHeader("Allow", allowed);
+        error(response, 405, "bad_request", method + " not allowed here; use " + allowed);
+        return false;
+    }
+
     static void error(HttpServletResponse response, int status, String code, String message) throws IOException {
         json(response, status, Json.MAPPER.createObjectNode().put("error", code).put("message", message));
     }

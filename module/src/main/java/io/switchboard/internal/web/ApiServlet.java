@@ -1,6 +1,5 @@
 package io.switchboard.internal.web;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -22,7 +21,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -52,12 +50,14 @@ final class ApiServlet extends HttpServlet {
     private final transient Reader reader;
     private final transient ApiTokenCheck tokens;
     private final int maxBodyBytes;
+    private final transient ControlRoutes control;
 
     ApiServlet(SwitchboardNode node) {
         this.publisher = node.publisher();
         this.reader = node.reader();
         this.tokens = new ApiTokenCheck(node.config().apiToken());
         this.maxBodyBytes = node.config().maxBodyBytes();
+        this.control = new ControlRoutes(node.control(), maxBodyBytes);
     }
 
     @Override
@@ -117,7 +117,7 @@ final class ApiServlet extends HttpServlet {
             if (allow(method, "POST", response)) {
                 publishOne(request, response, topic);
             }
-        } else {
+        } else if (!control.route(path, request, response)) {
             throw new Refusal(ErrorCode.NOT_FOUND, "no API resource at " + ChannelNames.quote(path));
         }
     }
@@ -138,12 +138,7 @@ final class ApiServlet extends HttpServlet {
     }
 
     private static boolean allow(String method, String allowed, HttpServletResponse response) throws IOException {
-        if (allowed.equals(method)) {
-            return true;
-        }
-        response.setHeader("Allow", allowed);
-        ApiResponses.error(response, 405, "bad_request", method + " not allowed here; use " + allowed);
-        return false;
+        return ApiResponses.allow(method, allowed, response);
     }
 
     // ---- publishing ---------------------------------------------------------------------------
@@ -277,27 +272,7 @@ final class ApiServlet extends HttpServlet {
 
     /** Reads the JSON body, answering 413/400 itself (and returning empty) when it cannot. */
     private Optional<JsonNode> readBody(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (request.getContentLengthLong() > maxBodyBytes) {
-            throw new Refusal(ErrorCode.TOO_LARGE, "request body over " + maxBodyBytes + " bytes");
-        }
-        byte[] body;
-        try (InputStream in = request.getInputStream()) {
-            body = in.readNBytes(maxBodyBytes + 1);
-        }
-        if (body.length > maxBodyBytes) {
-            throw new Refusal(ErrorCode.TOO_LARGE, "request body over " + maxBodyBytes + " bytes");
-        }
-        try {
-            JsonNode json = Json.MAPPER.readTree(body);
-            if (json == null || json.isMissingNode()) {
-                throw new IllegalArgumentException("empty body");
-            }
-            return Optional.of(json);
-        } catch (JacksonException | IllegalArgumentException e) {
-            ApiResponses.error(response, 400, "bad_request", "the body must be JSON: "
-                    + (e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage()));
-            return Optional.empty();
-        }
+        return RequestBodies.read(request, response, maxBodyBytes, false);
     }
 
     private static AsyncContext start(HttpServletRequest request) {

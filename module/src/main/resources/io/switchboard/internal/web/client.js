@@ -6,6 +6,14 @@
  *   sb.publish('chat.lobby', 'message', {text: 'hi'}).then(offset => ...);
  *   sb.on('welcome', w => console.log('socket held by', w.node));
  *
+ * Server-side control (SPEC v1.1): the application may subscribe this session to channels (their
+ * events go to `sb.on('event', (data, meta) => ...)` unless the page subscribed them itself),
+ * unsubscribe it (`sb.on('unsubscribed', ({channel}) => ...)`; the page's handlers of that channel
+ * stop and it is not resubscribed), send it events (`sb.on('session', (data, meta) => ...)`, on
+ * channel `@session`, without offsets) and disconnect it: a close with 4403 is not retried, the
+ * client stays closed and says so (`sb.on('disconnected', ({code, reason}) => ...)`, `sb.disconnected`).
+ * What the server subscribed belongs to the session: a reconnect starts without it.
+ *
  * Guarantees: reconnects by itself (exponential backoff with full jitter, next URL each time),
  * resubscribes every channel with `since` = the last offset it saw so the server replays what was
  * missed, and never hands a handler the same event twice across such a seam.
@@ -31,6 +39,8 @@
   const DEFAULT_HEARTBEAT = 25000; // until the server's welcome says otherwise
   const STABLE_AFTER = 10000;      // a connection that lived this long resets the backoff
   const USER_CHANNEL = '@user';    // channel of events addressed to this user
+  const SESSION_CHANNEL = '@session'; // channel of events addressed to this one session
+  const DISCONNECTED = 4403;       // close code: the application disconnected this user; never retried
   const MAX_REFRESH_LEAD = 60000;  // refresh a token at most this long before it expires...
   const MIN_REFRESH_GAP = 1000;    // ...and never more often than this
 
@@ -144,6 +154,7 @@
       if (!this._WebSocket) throw new TypeError('Switchboard: no WebSocket implementation available');
 
       this._channels = new Map();  // channel -> {handlers: Set<{handler}>, since: bool}
+      this._serverChannels = new Set(); // channels the server subscribed this session to, not the page
       this._offsets = new Map();   // channel -> last offset seen (from `subscribed` or `event`)
       this._publishes = new Map(); // request id -> {frame, sent, resolve, reject}, in call order
       this._subscribes = new Map(); // request id -> channel, to tell which channel an error refers to
@@ -163,6 +174,8 @@
 
       /** The last `welcome` frame ({session, node, heartbeat, user}), or null. */
       this.welcome = null;
+      /** {code, reason} once the application disconnected this client (close 4403), else null. */
+      this.disconnected = null;
       this._connect();
     }
 
@@ -191,11 +204,13 @@
     /** Stops all handlers of `channel`. A later subscribe starts afresh (no replay). */
     unsubscribe(channel) {
       const entry = this._channels.get(channel);
-      if (!entry) return;
+      if (!entry && !this._serverChannels.has(channel)) return;
       this._channels.delete(channel);
-      clearTimeout(entry.retryTimer);
+      this._serverChannels.delete(channel);
+      if (entry) clearTimeout(entry.retryTimer);
       this._offsets.delete(channel);
-      this._send({ op: 'unsubscribe', channel });
+      // With an id: an `unsubscribed` without one is the server's own doing (see _onUnsubscribed).
+      this._send({ op: 'unsubscribe', id: this._nextId++, channel });
     }
 
     /**
@@ -215,7 +230,10 @@
       });
     }
 
-    /** Listens to 'open', 'close', 'welcome', 'error', 'user' or 'recovered'; returns a function that stops. */
+    /**
+     * Listens to 'open', 'close', 'welcome', 'error', 'user', 'recovered', and for server-side control
+     * 'event', 'session', 'unsubscribed' and 'disconnected'; returns a function that stops.
+     */
     on(type, fn) {
       if (!this._listeners.has(type)) this._listeners.set(type, new Set());
       this._listeners.get(type).add(fn);
@@ -313,6 +331,11 @@
       // A connection that stayed up for a while was healthy: start the backoff from the bottom again.
       if (wasOpen && Date.now() - this._openedAt >= STABLE_AFTER) this._attempt = 0;
       this._emit('close', { code, reason });
+      this._forgetServerChannels();
+      if (code === DISCONNECTED) {
+        this._disconnectedByServer(code, reason);
+        return;
+      }
       this._scheduleReconnect();
     }
 
@@ -404,6 +427,9 @@
         case 'subscribed':
           this._onSubscribed(frame);
           break;
+        case 'unsubscribed':
+          this._onUnsubscribed(frame);
+          break;
         case 'published':
         case 'error':
           this._onReply(frame);
@@ -412,20 +438,26 @@
           this._send(frame.id === undefined ? { op: 'pong' } : { op: 'pong', id: frame.id });
           break;
         default:
-          break; // pong, unsubscribed, and ops of later protocol versions need no action
+          break; // pong, and ops of later protocol versions need no action
       }
     }
 
     _onEvent(frame) {
       const channel = frame.channel;
+      if (channel === SESSION_CHANNEL) {
+        this._onSessionEvent(frame);
+        return;
+      }
       const isUser = channel === USER_CHANNEL;
       const entry = this._channels.get(channel);
-      if (!entry && !isUser) return; // arrived just after an unsubscribe
+      const byServer = !entry && this._serverChannels.has(channel);
+      if (!entry && !isUser && !byServer) return; // arrived just after an unsubscribe
       // At a reconnect seam the server may replay events this client already handled: drop them.
       if (!isAfter(frame.offset, this._offsets.get(channel))) return;
       if (typeof frame.offset === 'string') this._offsets.set(channel, frame.offset);
       const meta = { event: frame.event, channel, offset: frame.offset };
       if (isUser) this._emit('user', frame.data, meta);
+      if (byServer) this._emit('event', frame.data, meta);
       if (entry) {
         for (const registration of Array.from(entry.handlers)) safely(registration.handler, frame.data, meta);
       }
@@ -434,6 +466,10 @@
     _onSubscribed(frame) {
       if (frame.id !== undefined) this._subscribes.delete(frame.id);
       const entry = this._channels.get(frame.channel);
+      if (!entry && frame.id === undefined && frame.channel !== USER_CHANNEL) {
+        this._onServerSubscribed(frame);
+        return;
+      }
       if (!entry && frame.channel !== USER_CHANNEL) return;
       // Only move forward: live events may already have gone past the offset this reply reports.
       if (isAfter(frame.offset, this._offsets.get(frame.channel))) this._offsets.set(frame.channel, frame.offset);
@@ -450,6 +486,54 @@
       } else if (entry) {
         entry.retries = 0;
       }
+    }
+
+    // ---- server-side control ----------------------------------------------------------------
+
+    /** Unasked, for a channel the page does not hold: the application subscribed this session to it. */
+    _onServerSubscribed(frame) {
+      this._serverChannels.add(frame.channel);
+      if (isAfter(frame.offset, this._offsets.get(frame.channel))) this._offsets.set(frame.channel, frame.offset);
+    }
+
+    /**
+     * With an id, the answer to this client's own unsubscribe; without one, the application
+     * unsubscribed this session: the page's handlers of the channel stop and it is not resubscribed.
+     * Either way the channel is no longer one the server gave (a lost notice may have made it look so).
+     */
+    _onUnsubscribed(frame) {
+      const wasServers = this._serverChannels.delete(frame.channel);
+      if (frame.id !== undefined) return;
+      const entry = this._channels.get(frame.channel);
+      if (!entry && !wasServers) return;
+      if (entry) {
+        this._channels.delete(frame.channel);
+        clearTimeout(entry.retryTimer);
+      }
+      this._offsets.delete(frame.channel);
+      this._emit('unsubscribed', { channel: frame.channel });
+    }
+
+    /** An event for this session alone: not in any history, so there is no offset to keep. */
+    _onSessionEvent(frame) {
+      this._emit('session', frame.data, { event: frame.event, channel: SESSION_CHANNEL });
+    }
+
+    /** A new socket is a new session: what the server subscribed the old one to is gone with it. */
+    _forgetServerChannels() {
+      for (const channel of this._serverChannels) this._offsets.delete(channel);
+      this._serverChannels.clear();
+    }
+
+    /** Closed with 4403: stays closed, like close(), and says so. */
+    _disconnectedByServer(code, reason) {
+      this._closed = true;
+      this.disconnected = { code, reason };
+      for (const [id, request] of this._publishes) {
+        this._publishes.delete(id);
+        request.reject(failure('disconnected', 'Disconnected by the server: ' + reason));
+      }
+      this._emit('disconnected', { code, reason });
     }
 
     _onReply(frame) {
