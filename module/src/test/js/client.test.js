@@ -629,3 +629,79 @@ test('other close codes are still retried and report no disconnect', (t) => {
   assert.deepEqual(reports, []);
   assert.equal(sb.disconnected, null);
 });
+
+// ---- send: messages to the server's handlers, answered by reply or error ----------------------
+
+test('send resolves with the reply data and rejects with the error code, matched by id', async (t) => {
+  const { sb, connect } = setup(t);
+  const queued = sb.send('echo', { n: 0 }); // before the socket is open: written once it is
+  const ws = connect();
+  const echo = sb.send('echo', { n: 1 });
+  const unknown = sb.send('nobody');
+  const failing = sb.send('fail', 'x');
+  const sent = ws.ops('send');
+  assert.deepEqual(sent.map((f) => f.event), ['echo', 'echo', 'nobody', 'fail']);
+  assert.deepEqual(sent[1], { op: 'send', id: sent[1].id, event: 'echo', data: { n: 1 } });
+  assert.equal(sent[2].data, null, 'no data is sent as null');
+  assert.equal(new Set(sent.map((f) => f.id)).size, 4, 'each send has its own id');
+  // Answers may come in any order.
+  ws.receive({ op: 'error', code: 'internal', message: 'the handler failed', id: sent[3].id });
+  ws.receive({ op: 'reply', id: sent[1].id, data: { n: 1 } });
+  ws.receive({ op: 'error', code: 'not_found', message: "no handler for event 'nobody'", id: sent[2].id });
+  ws.receive({ op: 'reply', id: sent[0].id, data: { n: 0 } });
+  assert.deepEqual(await queued, { n: 0 });
+  assert.deepEqual(await echo, { n: 1 });
+  await assert.rejects(unknown, (e) => e instanceof Error && e.code === 'not_found' && e.message.includes('nobody'));
+  await assert.rejects(failing, { code: 'internal', message: 'the handler failed' });
+});
+
+test('a send without an answer within its timeout rejects with timeout, and a late reply is ignored', async (t) => {
+  const { sb, clock, connect } = setup(t);
+  const errors = [];
+  sb.on('error', (e) => errors.push(e));
+  const ws = connect();
+  const quick = sb.send('slow', null, { timeout: 500 });
+  const standard = sb.send('slow');
+  const [first, second] = ws.ops('send');
+
+  clock.tick(499);
+  ws.receive({ op: 'pong' }); // keeps the socket alive; nothing settled yet
+  clock.tick(1);
+  await assert.rejects(quick, (e) => e.code === 'timeout' && e.message.includes('500 ms'));
+  // The server answers every send once; here after the client gave up: ignored, and no error event.
+  ws.receive({ op: 'error', code: 'unavailable', message: 'no reply within 10000 ms', id: first.id });
+  assert.deepEqual(errors, []);
+
+  clock.tick(9499);
+  ws.receive({ op: 'reply', id: second.id, data: 'in time' });
+  assert.equal(await standard, 'in time', 'the default timeout is 10 s');
+});
+
+test('a send written to a socket that drops rejects with disconnected; an unsent one waits for the next socket', async (t) => {
+  const { sb, clock, latest, connect } = setup(t);
+  const first = connect();
+  const inFlight = sb.send('echo', 1);
+  first.drop(1006);
+  await assert.rejects(inFlight, { code: 'disconnected' });
+
+  const waiting = sb.send('echo', 2); // while disconnected
+  clock.tick(1000); // the first reconnect comes within 1 s, well within the send's 10 s
+  const second = latest() === first ? null : latest();
+  assert.ok(second, 'reconnected');
+  second.open();
+  const resent = second.ops('send');
+  assert.equal(resent.length, 1);
+  assert.equal(resent[0].data, 2);
+  second.receive({ op: 'reply', id: resent[0].id, data: 2 });
+  assert.equal(await waiting, 2);
+});
+
+test('close() rejects pending sends with closed, and later sends at once', async (t) => {
+  const { sb, clock, connect } = setup(t);
+  connect();
+  const pending = sb.send('echo', 1);
+  sb.close();
+  await assert.rejects(pending, { code: 'closed' });
+  await assert.rejects(sb.send('echo', 2), { code: 'closed' });
+  clock.tick(60000); // its timeout timer was cleared: nothing fires
+});

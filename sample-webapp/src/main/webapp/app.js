@@ -1,8 +1,9 @@
 /*
  * The demo page: shows which node holds this page's socket, the `news` events with the node that
  * triggered each one, a trigger form (POST trigger), a demo login (POST login / logout), a small
- * chat on `chat.lobby`, and an admin card that lists a user's sessions and kicks the user (close
- * 4403, after which the kicked page stays disconnected and says so).
+ * chat on `chat.lobby`, whose messages go through the server's `chat` handler (sb.send) and are
+ * marked acknowledged by its reply, and an admin card that lists a user's sessions and kicks the
+ * user (close 4403, after which the kicked page stays disconnected and says so).
  *
  * Every piece of event data goes into the DOM through textContent, never innerHTML: the data comes
  * from other users.
@@ -161,12 +162,30 @@
     }
   });
 
-  // ---- chat: published by the browser over the socket ----------------------------------------
+  // ---- chat: sent to the server's `chat` handler, acknowledged by its reply --------------------
+  //
+  // sb.send('chat', {text, ref}) reaches the handler on the node holding this socket; it publishes
+  // the message to chat.lobby and replies with the offset. This page shows its own message at once
+  // as "sending", marks it acknowledged when the reply comes, and does not show it a second time when
+  // the published event arrives (matched by `ref`, since the event may come before the reply).
+
+  const ownMessages = new Map(); // ref -> the list entry of a message this page sent
+
+  function newRef() {
+    return (self.crypto && crypto.randomUUID) ? crypto.randomUUID()
+      : Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
+  }
+
+  function chatMeta(parts) {
+    return parts.filter(Boolean).join(' · ');
+  }
 
   sb.subscribe('chat.lobby', (data, meta) => {
+    const message = data || {};
+    if (message.ref && ownMessages.has(message.ref)) return; // this page's own, shown already
     append($('chat-feed'), [
-      text('span', data && data.text, 'message'),
-      text('span', clock(Date.now()) + ' · ' + meta.offset, 'meta'),
+      text('span', message.text, 'message'),
+      text('span', chatMeta([message.user, clock(Date.now()), meta.offset]), 'meta'),
     ]);
   });
 
@@ -176,9 +195,21 @@
     const value = input.value.trim();
     if (!value) return;
     input.value = '';
-    sb.publish('chat.lobby', 'message', { text: value }).catch((error) => {
-      append($('chat-feed'), [text('span', 'Not sent (' + error.code + '): ' + value, 'message')], 'failed');
+    const ref = newRef();
+    const status = text('span', chatMeta(['sending…', clock(Date.now())]), 'meta');
+    append($('chat-feed'), [text('span', value, 'message'), status], 'own pending');
+    const entry = $('chat-feed').lastElementChild;
+    ownMessages.set(ref, entry);
+    sb.send('chat', { text: value, ref }).then((reply) => {
+      entry.className = 'own acked';
+      status.textContent = chatMeta(['✓ acknowledged', clock(Date.now()), reply && reply.offset]);
+    }, (error) => {
+      ownMessages.delete(ref);
+      entry.className = 'own failed';
+      status.textContent = chatMeta(['not sent (' + error.code + '): ' + error.message]);
     });
+    // Bounded like the list: forget entries that scrolled out of it.
+    for (const [key, li] of ownMessages) if (!li.isConnected) ownMessages.delete(key);
   });
 
   // ---- admin: a user's sessions anywhere in the cluster, and the kick ---------------------------

@@ -38,7 +38,9 @@ public record SwitchboardConfig(
         Duration historyTtl,
         int sendQueueBytes,
         int subscribeRatePerSecond,
-        int replayBudgetBytes) {
+        int replayBudgetBytes,
+        Duration handlerTimeout,
+        int sendRatePerSecond) {
 
     public static final String ENABLED = "switchboard.enabled";
     public static final String REDIS = "switchboard.redis";
@@ -65,6 +67,8 @@ public record SwitchboardConfig(
     public static final String SEND_QUEUE_BYTES = "switchboard.send-queue-bytes";
     public static final String SUBSCRIBE_RATE = "switchboard.subscribe-rate";
     public static final String REPLAY_BUDGET = "switchboard.replay-budget";
+    public static final String HANDLER_TIMEOUT = "switchboard.handler-timeout";
+    public static final String SEND_RATE = "switchboard.send-rate";
 
     /** The shortest API token or token secret accepted, in UTF-8 bytes (a guessable secret is no secret). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -95,7 +99,9 @@ public record SwitchboardConfig(
                 Duration.ofSeconds(integer(source, HISTORY_TTL, 86_400, 1)),
                 integer(source, SEND_QUEUE_BYTES, 1024 * 1024, 1024),
                 integer(source, SUBSCRIBE_RATE, 20, 1),
-                integer(source, REPLAY_BUDGET, 16 * 1024 * 1024, 1024));
+                integer(source, REPLAY_BUDGET, 16 * 1024 * 1024, 1024),
+                Duration.ofMillis(integer(source, HANDLER_TIMEOUT, 10_000, 1)),
+                integer(source, SEND_RATE, 20, 1));
     }
 
     /**

@@ -8,6 +8,7 @@ import io.switchboard.api.ServerEvent;
 import io.switchboard.api.Switchboard;
 import io.switchboard.internal.core.LocalTopics;
 import io.switchboard.internal.core.Publisher;
+import io.switchboard.internal.messages.MessageHandlers;
 import io.switchboard.internal.protocol.ChannelNames;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.protocol.Offset;
@@ -38,16 +39,18 @@ final class JavaApi implements Switchboard {
     private final LocalTopics topics;
     private final ChannelAccess access;
     private final Optional<ClientTokens> tokens;
+    private final MessageHandlers messages;
     private final BooleanSupplier stopping;
     private final JavaControl control;
 
     JavaApi(String nodeId, Publisher publisher, LocalTopics topics, ChannelAccess access, Optional<ClientTokens> tokens,
-            BooleanSupplier stopping, JavaControl control) {
+            MessageHandlers messages, BooleanSupplier stopping, JavaControl control) {
         this.nodeId = nodeId;
         this.publisher = publisher;
         this.topics = topics;
         this.access = access;
         this.tokens = tokens;
+        this.messages = messages;
         this.stopping = stopping;
         this.control = control;
     }
@@ -100,7 +103,7 @@ final class JavaApi implements Switchboard {
 
     @Override
     public Registration onMessage(String event, io.switchboard.api.MessageHandler handler) {
-        throw new UnsupportedOperationException("client messages are not built yet");
+        return messages.register(event, handler);
     }
 
     private CompletionStage<String> publish(Topic topic, String event, Object data) {

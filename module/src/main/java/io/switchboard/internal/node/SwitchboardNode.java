@@ -16,6 +16,7 @@ import io.switchboard.internal.core.ReplayBudget;
 import io.switchboard.internal.core.Timeouts;
 import io.switchboard.internal.lifecycle.OwnedThreads;
 import io.switchboard.internal.logging.LogLimiter;
+import io.switchboard.internal.messages.MessageHandlers;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.security.ChannelAccess;
 import io.switchboard.internal.security.ClientTokens;
@@ -36,7 +37,8 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +54,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #stop}): {@code timer} (heartbeats, token expiries, node figures, deadlines),
  * {@code closer} (writes close frames, which may block on a dead socket), {@code interest} (bus
  * subscribe/unsubscribe calls, in order), {@code publish} (bus publish calls, in order, off the
- * callers' threads), {@code cluster} (what other nodes ask of this one). Bus threads belong to the bus; connection threads to the container.
+ * callers' threads), {@code cluster} (what other nodes ask of this one), {@code handler} (the
+ * application's handlers of client {@code send}s). Bus threads belong to the bus; connection threads to the container.
  */
 public final class SwitchboardNode {
     private static final Logger log = LoggerFactory.getLogger(SwitchboardNode.class);
@@ -64,13 +67,17 @@ public final class SwitchboardNode {
     private static final int PUBLISHES_WAITING = 10_000;
     /** Calls from other nodes waiting for this node's cluster thread; more are answered as unavailable. */
     private static final int CLUSTER_CALLS_WAITING = 1_000;
+    /** Threads running the application's message handlers: a handler may block, so more than one. */
+    private static final int HANDLER_THREADS = 8;
+    /** Client sends waiting for a handler thread; more are answered unavailable. */
+    private static final int HANDLER_CALLS_WAITING = 1_000;
     /** At most one line per kind of client-caused warning per this interval. */
     private static final Duration WARNING_INTERVAL = Duration.ofSeconds(60);
 
     private final SwitchboardConfig config;
     private final Bus bus;
     private final NodeStats stats = new NodeStats();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("switchboard-timer"));
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, named("switchboard-timer"));
     private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
     private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
     private final ThreadPoolExecutor publishWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
@@ -78,6 +85,9 @@ public final class SwitchboardNode {
     /** Runs what other nodes ask of this one (see {@link ClusterCalls}); more waiting are refused. */
     private final ThreadPoolExecutor clusterWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(CLUSTER_CALLS_WAITING), named("switchboard-cluster"));
+    /** Runs the application's handlers of client sends (see {@link MessageHandlers}); more waiting are refused. */
+    private final ThreadPoolExecutor handlerPool = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS,
+            60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(HANDLER_CALLS_WAITING), named("switchboard-handler"));
     /** Set once, by the first {@link #stop}: compare-and-set, so that two concurrent stops stop once. */
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final Optional<ClientTokens> clientTokens;
@@ -111,14 +121,19 @@ public final class SwitchboardNode {
                 publishWorker, stopping::get);
         this.reader = new Reader(bus, config.nodeId(), config.historySize(), this::figures, new Timeouts(timer), stopping::get);
         this.replayBudget = new ReplayBudget(config.replayBudgetBytes(), REPLAYS_WAITING, REPLAY_WAIT_MILLIS, timer);
+        // Deadlines answered early (most handler deadlines) leave the queue at once, not when they would have run.
+        timer.setRemoveOnCancelPolicy(true);
+        handlerPool.allowCoreThreadTimeOut(true); // an application without handlers keeps no idle threads
+        MessageHandlers messages = new MessageHandlers(handlerPool, this::after, config.handlerTimeout().toMillis(),
+                config.maxDataBytes(), warnings, stopping::get);
         SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
-                topics, replayBudget, access, clientTokens, stats, warnings);
+                topics, replayBudget, access, clientTokens, stats, warnings, messages);
         this.connections = new Connections(services, closer, stopping::get);
         this.cluster = new ClusterCalls(bus, config.nodeId(), clusterWorker, new Timeouts(timer),
                 () -> bus.nodes().thenApply(Map::keySet));
         new SessionControl(config.nodeId(), connections).registerWith(cluster);
         this.control = new ClusterControl(cluster, config.maxDataBytes());
-        this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, stopping::get,
+        this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, messages, stopping::get,
                 new JavaControl(control));
     }
 
@@ -161,10 +176,11 @@ public final class SwitchboardNode {
         interestWorker.shutdownNow();
         publishWorker.shutdownNow();
         clusterWorker.shutdownNow();
+        handlerPool.shutdownNow(); // interrupts running handlers; their callers are closed already
         topics.stop();
         bus.close();
         closer.shutdownNow();
-        awaitTermination(timer, interestWorker, publishWorker, clusterWorker, closer);
+        awaitTermination(timer, interestWorker, publishWorker, clusterWorker, handlerPool, closer);
         OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());
     }
@@ -257,6 +273,12 @@ public final class SwitchboardNode {
         } catch (JsonProcessingException | RuntimeException e) {
             log.debug("Could not announce node figures: {}", e.toString());
         }
+    }
+
+    /** A deadline on the node's timer (see {@link io.switchboard.internal.messages.Deadlines}). */
+    private Runnable after(long millis, Runnable task) {
+        ScheduledFuture<?> scheduled = timer.schedule(task, millis, TimeUnit.MILLISECONDS);
+        return () -> scheduled.cancel(false);
     }
 
     private static ThreadFactory named(String name) {

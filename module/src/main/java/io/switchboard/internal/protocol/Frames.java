@@ -3,6 +3,7 @@ package io.switchboard.internal.protocol;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 
 /** Encodes every frame the server sends. Frames are built as JSON trees and written by Jackson. */
 public final class Frames {
@@ -59,6 +60,17 @@ public final class Frames {
         frame.put("channel", ChannelNames.SESSION_CHANNEL);
         frame.put("event", event);
         frame.set("data", data);
+        return write(frame);
+    }
+
+    /**
+     * The answer to a {@code send}: {@code data} is JSON text the handler's reply was encoded to
+     * once (and measured), written into the frame as it is.
+     */
+    public static String reply(JsonNode id, String data) {
+        ObjectNode frame = frame("reply");
+        frame.set("id", id);
+        frame.putRawValue("data", new RawValue(data));
         return write(frame);
     }
 

@@ -54,6 +54,7 @@ public final class Connection {
     private boolean ended;
     private final Instant connectedAt = Instant.now();
     private final ChannelSubscription userSubscription;
+    private final ClientMessages messages;
     /**
      * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
      * {@code refresh}; {@link Identity#NO_TOKEN} when it rests on none. Written on the connection's
@@ -76,6 +77,7 @@ public final class Connection {
                 Math.max(limits.subscribeRatePerSecond(), limits.maxSubscriptions()));
         this.warnings = node.warnings();
         this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
+        this.messages = new ClientMessages(node, session, user);
     }
 
     public ClientSession session() {
@@ -117,6 +119,7 @@ public final class Connection {
                 case "ping" -> session.send(Frames.pong(request.id()));
                 case "pong" -> { } // the answer to our heartbeat; touch() above was the point
                 case "refresh" -> refresh(request);
+                case "send" -> messages.send(request);
                 default -> throw new Refusal(ErrorCode.UNKNOWN_OP,
                         "unknown op " + ChannelNames.quote(request.op()));
             }

@@ -6,6 +6,7 @@ import io.switchboard.internal.core.Publisher;
 import io.switchboard.internal.core.Reader;
 import io.switchboard.internal.core.ReplayBudget;
 import io.switchboard.internal.logging.LogLimiter;
+import io.switchboard.internal.messages.MessageHandlers;
 import io.switchboard.internal.security.ChannelAccess;
 import io.switchboard.internal.security.ClientTokens;
 
@@ -18,8 +19,10 @@ import java.util.Optional;
  *
  * @param tokens   the verifier of client tokens, for {@code refresh}; empty when none is configured
  * @param warnings client-caused warnings, at most one line per kind per interval
+ * @param messages the application's handlers of what clients {@code send}
  */
 public record SessionServices(String nodeId, SessionLimits limits, Publisher publisher, Reader reader,
                               LocalTopics topics, ReplayBudget replayBudget, ChannelAccess access,
-                              Optional<ClientTokens> tokens, NodeStats stats, LogLimiter warnings) {
+                              Optional<ClientTokens> tokens, NodeStats stats, LogLimiter warnings,
+                              MessageHandlers messages) {
 }

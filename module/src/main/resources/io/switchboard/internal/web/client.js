@@ -4,6 +4,7 @@
  *   const sb = new Switchboard('switchboard/ws');            // or a list of URLs to fail over across
  *   const off = sb.subscribe('news', (data, meta) => ...);   // meta = {event, channel, offset}
  *   sb.publish('chat.lobby', 'message', {text: 'hi'}).then(offset => ...);
+ *   sb.send('echo', {text: 'hi'}).then(reply => ...);         // the server's handler of 'echo' answers
  *   sb.on('welcome', w => console.log('socket held by', w.node));
  *
  * Server-side control (SPEC v1.1): the application may subscribe this session to channels (their
@@ -43,6 +44,7 @@
   const DISCONNECTED = 4403;       // close code: the application disconnected this user; never retried
   const MAX_REFRESH_LEAD = 60000;  // refresh a token at most this long before it expires...
   const MIN_REFRESH_GAP = 1000;    // ...and never more often than this
+  const DEFAULT_SEND_TIMEOUT = 10000; // how long send() waits for its reply by default
 
   /** Splits `<epoch>-<seq>`; the epoch is letters and digits, so the last '-' separates. */
   function parseOffset(offset) {
@@ -158,6 +160,8 @@
       this._offsets = new Map();   // channel -> last offset seen (from `subscribed` or `event`)
       this._publishes = new Map(); // request id -> {frame, sent, resolve, reject}, in call order
       this._subscribes = new Map(); // request id -> channel, to tell which channel an error refers to
+      this._sends = new Map();     // request id -> {frame, sent, resolve, reject, timer}, see send()
+      this._lateSends = new Set(); // ids of sends written to this socket that timed out: the server still answers each once
       this._listeners = new Map(); // 'open' | 'close' | ... -> Set<fn>
       this._nextId = 1;
 
@@ -231,6 +235,32 @@
     }
 
     /**
+     * Sends a message to the server's handler of `event` (on the node holding this socket) and
+     * resolves with the handler's reply data. Rejects with an Error whose `.code` is the server's
+     * error code (`not_found`: no handler; `internal`: the handler failed; `unavailable`,
+     * `rate_limited`, `too_large`, or the handler's own), or 'timeout' when no answer came within
+     * `options.timeout` ms (default 10000), or 'disconnected' when the socket dropped after the
+     * message was written (the handler may or may not have run), or 'closed' after close().
+     * Calls made while disconnected are sent on reconnect, within the same timeout.
+     */
+    send(event, data, options) {
+      if (this._closed) return Promise.reject(failure('closed', 'Switchboard client is closed'));
+      const timeout = options && options.timeout != null ? options.timeout : DEFAULT_SEND_TIMEOUT;
+      const id = this._nextId++;
+      const frame = { op: 'send', id, event, data: data === undefined ? null : data };
+      return new Promise((resolve, reject) => {
+        const request = { frame, sent: false, resolve, reject, timer: null };
+        this._sends.set(id, request);
+        request.timer = setTimeout(() => {
+          this._settleSend(id, failure('timeout', 'No reply to send(' + JSON.stringify(event) + ') within ' + timeout + ' ms'));
+          if (request.sent) this._lateSends.add(id);
+        }, timeout);
+        if (this._isOpen) request.sent = this._send(frame);
+      });
+    }
+
+
+    /**
      * Listens to 'open', 'close', 'welcome', 'error', 'user', 'recovered', and for server-side control
      * 'event', 'session', 'unsubscribed' and 'disconnected'; returns a function that stops.
      */
@@ -245,11 +275,12 @@
       if (set) set.delete(fn);
     }
 
-    /** Closes the connection for good; pending publishes reject with code 'closed'. */
+    /** Closes the connection for good; pending publishes and sends reject with code 'closed'. */
     close() {
       if (this._closed) return;
       this._closed = true;
       clearTimeout(this._reconnectTimer);
+      for (const id of Array.from(this._sends.keys())) this._settleSend(id, failure('closed', 'Switchboard client is closed'));
       if (this._ws) this._drop(1000, 'client closed');
       for (const [id, request] of this._publishes) {
         this._publishes.delete(id);
@@ -313,6 +344,9 @@
       for (const request of this._publishes.values()) {
         if (!request.sent) request.sent = this._send(request.frame);
       }
+      for (const request of this._sends.values()) {
+        if (!request.sent) request.sent = this._send(request.frame);
+      }
     }
 
     _onClose(code, reason) {
@@ -328,6 +362,10 @@
         this._publishes.delete(id);
         request.reject(failure('disconnected', 'Connection lost before the server confirmed the publish'));
       }
+      for (const [id, request] of Array.from(this._sends)) {
+        if (request.sent) this._settleSend(id, failure('disconnected', 'Connection lost before the reply'));
+      }
+      this._lateSends.clear(); // their answers died with the socket
       // A connection that stayed up for a while was healthy: start the backoff from the bottom again.
       if (wasOpen && Date.now() - this._openedAt >= STABLE_AFTER) this._attempt = 0;
       this._emit('close', { code, reason });
@@ -429,9 +467,15 @@
           break;
         case 'unsubscribed':
           this._onUnsubscribed(frame);
+        case 'reply':
+          this._settleSend(frame.id, null, frame.data);
           break;
         case 'published':
         case 'error':
+          if (frame.op === 'error' && (this._sends.has(frame.id) || this._lateSends.has(frame.id))) {
+            this._settleSend(frame.id, failure(frame.code || 'unknown', frame.message || 'send refused'));
+            break;
+          }
           this._onReply(frame);
           break;
         case 'ping':
@@ -559,6 +603,17 @@
         }
         this._emit('error', error);
       }
+    }
+
+    /** Resolves (error null) or rejects the pending send `id` once; later answers to it are ignored. */
+    _settleSend(id, error, data) {
+      if (this._lateSends.delete(id)) return; // the server's answer to a send that timed out here
+      const request = this._sends.get(id);
+      if (!request) return; // answered already, timed out, or not ours
+      this._sends.delete(id);
+      clearTimeout(request.timer);
+      if (error) request.reject(error);
+      else request.resolve(data);
     }
 
     /** Subscribes `channel` again after a backoff delay, if it is still wanted then. */

@@ -40,6 +40,26 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void clientMessagesHaveATenSecondHandlerTimeoutAndThePublishRateByDefaultAndBothCanBeSet() {
+        SwitchboardConfig defaults = load(Map.of(), Map.of(), Map.of());
+        assertThat(defaults.handlerTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(defaults.sendRatePerSecond()).isEqualTo(defaults.publishRatePerSecond()).isEqualTo(20);
+
+        SwitchboardConfig set = load(Map.of(), Map.of("switchboard.handler-timeout", "250"),
+                Map.of("SWITCHBOARD_SEND_RATE", "5"));
+        assertThat(set.handlerTimeout()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(set.sendRatePerSecond()).isEqualTo(5);
+
+        for (String key : new String[] {"switchboard.handler-timeout", "switchboard.send-rate"}) {
+            for (String bad : new String[] {"0", "-1", "10s"}) {
+                assertThatThrownBy(() -> load(Map.of(key, bad), Map.of(), Map.of()))
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageContaining(key).hasMessageContaining("'" + bad + "'");
+            }
+        }
+    }
+
+    @Test
     void aBadValueIsRefusedNamingTheKeyAndValue() {
         assertThatThrownBy(() -> load(Map.of("switchboard.heartbeat", "soon"), Map.of(), Map.of()))
                 .isInstanceOf(ConfigException.class)
