@@ -34,8 +34,6 @@ import java.util.function.Consumer;
  * check deadlines, and the periodic {@link RedisDurability} check. {@link #close} ends both.
  */
 public final class RedisBus implements Bus {
-    private static final Duration DURABILITY_CHECK_INTERVAL = Duration.ofSeconds(2);
-
     private final RedissonClient redisson;
     private final RScript scripts;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -67,7 +65,7 @@ public final class RedisBus implements Bus {
     @Override
     public void start(BusListener listener) {
         subscriptions.start(listener);
-        scheduler.scheduleWithFixedDelay(durability::check, 0, DURABILITY_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(durability::check, 0, RedisDurability.CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

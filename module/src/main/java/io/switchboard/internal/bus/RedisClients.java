@@ -22,6 +22,18 @@ public final class RedisClients {
     }
 
     public static RedissonClient fromUrl(String url, String clientName) {
+        return create(urlConfig(url, clientName, 1));
+    }
+
+    /**
+     * The settings of {@link #fromUrl(String, String)} for a process that never subscribes (a
+     * standalone publisher): no connection is kept open for pub/sub. See {@link #create}.
+     */
+    public static Config publishingConfig(String url, String clientName) {
+        return urlConfig(url, clientName, 0);
+    }
+
+    private static Config urlConfig(String url, String clientName, int idleSubscriptionConnections) {
         URI uri;
         try {
             uri = URI.create(url);
@@ -39,7 +51,7 @@ public final class RedisClients {
                 // A few warm connections are plenty for one node; Redisson's default of 24 costs ~1 s at start.
                 .setConnectionMinimumIdleSize(2)
                 .setConnectionPoolSize(16)
-                .setSubscriptionConnectionMinimumIdleSize(1)
+                .setSubscriptionConnectionMinimumIdleSize(idleSubscriptionConnections)
                 // Redisson's default of 5 channels per connection (and 50 connections) caps a node
                 // at 250 subscribed channels; a node serving per-user or per-room channels needs
                 // thousands, and Redis handles many channels per connection well.
@@ -70,18 +82,24 @@ public final class RedisClients {
                 throw new ConfigException("switchboard.redis: the path must be a database number, was '" + path + "'");
             }
         }
-        return create(config);
+        return config;
     }
 
     public static RedissonClient fromYaml(String path) {
+        return create(yamlConfig(path));
+    }
+
+    /** The settings of a Redisson YAML file. See {@link #create}. */
+    public static Config yamlConfig(String path) {
         try {
-            return create(Config.fromYAML(new File(path)));
+            return Config.fromYAML(new File(path));
         } catch (IOException e) {
             throw new ConfigException("switchboard.redisson-config: cannot read '" + path + "': " + e.getMessage());
         }
     }
 
-    private static RedissonClient create(Config config) {
+    /** A client with {@code config} and the settings every Switchboard client has (string codec, lazy connect...). */
+    public static RedissonClient create(Config config) {
         config.setCodec(StringCodec.INSTANCE);
         // The web application must start even while Redis is down; the bus reports itself unhealthy.
         config.setLazyInitialization(true);

@@ -7,8 +7,10 @@ import org.redisson.api.redisnode.RedisNodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Whether the Redis this bus writes to acknowledges only writes that survive its restart: an
@@ -30,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class RedisDurability {
     private static final Logger log = LoggerFactory.getLogger(RedisDurability.class);
+    /** How often a bus asks again: a Redis that changes (restart, failover) is noticed this late at most. */
+    static final Duration CHECK_INTERVAL = Duration.ofSeconds(2);
 
     private final RedissonClient redisson;
     private final boolean single;
@@ -54,16 +58,22 @@ final class RedisDurability {
         return durableRunId;
     }
 
-    /** Asks Redis again (asynchronously); the answer applies to the publishes that follow. */
-    void check() {
+    /**
+     * Asks Redis again (asynchronously); the answer applies to the publishes that follow.
+     *
+     * @return completes (never exceptionally) once this check has settled the verdict, or left it
+     *         as it was because Redis did not answer
+     */
+    CompletionStage<Void> check() {
         if (!single) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         RedisMaster master;
         try {
             master = redisson.getRedisNodes(RedisNodes.SINGLE).getInstance();
         } catch (RuntimeException e) {
-            return; // no connection to ask: the verdict stays bound to the process it was read from
+            // no connection to ask: the verdict stays bound to the process it was read from
+            return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Map<String, String>> config = master.getConfigAsync("appendfsync").toCompletableFuture();
         CompletableFuture<Map<String, String>> persistence =
@@ -71,15 +81,16 @@ final class RedisDurability {
         CompletableFuture<Map<String, String>> replication =
                 master.infoAsync(RedisNode.InfoSection.REPLICATION).toCompletableFuture();
         CompletableFuture<Map<String, String>> server = master.infoAsync(RedisNode.InfoSection.SERVER).toCompletableFuture();
-        CompletableFuture.allOf(config, persistence, replication, server).whenComplete((all, error) -> {
+        return CompletableFuture.allOf(config, persistence, replication, server).handle((all, error) -> {
             if (error != null) {
                 report(durable(), error);
-                return;
+                return null;
             }
             boolean now = verdict(config.join(), persistence.join(), replication.join());
             String runId = server.join().getOrDefault("run_id", "");
             report(now && !runId.isEmpty(), null);
             durableRunId = now ? runId : "";
+            return null;
         });
     }
 

@@ -1,0 +1,204 @@
+package io.switchboard.internal.bus;
+
+import io.switchboard.internal.lifecycle.RecordedThreads;
+import io.switchboard.internal.protocol.Offset;
+import io.switchboard.internal.protocol.Topic;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The bus of a process that publishes and serves no sockets (a batch job, a message consumer, a
+ * CLI). It publishes through the same {@link RedisEventLog} as {@link RedisBus}, so events get
+ * the same offsets, history trimming and idempotency keys as a node's, and it runs the same
+ * {@link RedisDurability} check, whose verdict every publish hands to the script (it records
+ * whether a topic's epoch could lose acknowledged events).
+ *
+ * <p>It receives nothing: no pub/sub subscription, no probe, no inbox, no node figures, no
+ * presence. The operations that need them fail with {@link UnsupportedOperationException};
+ * {@link #receiving()} is false.
+ *
+ * <p>Threading: one daemon thread, {@code switchboard-redis-durability-1}, runs the durability
+ * check. Redisson's network and reply threads are made by this bus too ({@code switchboard-redis-*}),
+ * so that {@link #close} waits for exactly its own threads to end: another Redisson client in the
+ * same process (a second publisher) does not hold it up.
+ */
+public final class RedisPublishingBus implements Bus {
+    /** Redisson's reply threads: they only complete the callers' stages. */
+    private static final int REPLY_THREADS = 2;
+
+    private final RecordedThreads redisThreads = new RecordedThreads("switchboard-redis", false);
+    private final ExecutorService replies = Executors.newFixedThreadPool(REPLY_THREADS, redisThreads);
+    private final RecordedThreads checkThread = new RecordedThreads("switchboard-redis-durability", true);
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(checkThread);
+    private final RedissonClient redisson;
+    private final RScript scripts;
+    private final RedisDurability durability;
+    private final RedisEventLog eventLog;
+    /** Completes once the first durability check has settled; see {@link #firstVerdict()}. */
+    private final CompletableFuture<Void> firstVerdict = new CompletableFuture<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * @param redisConfig  Redisson's settings ({@link RedisClients#publishingConfig}, {@link RedisClients#yamlConfig});
+     *                     its threads are set here
+     * @param historySize  events a topic's history keeps: must be the cluster's, the script trims with it
+     * @param historyBytes bytes a topic's history may hold: must be the cluster's
+     * @param historyTtl   how long an event stays in history: must be the cluster's
+     */
+    public RedisPublishingBus(Config redisConfig, String namespace, int historySize, long historyBytes,
+                              Duration historyTtl) {
+        // Netty runs each event loop on a thread of this executor; Redisson does not stop executors it was given.
+        redisConfig.setNettyExecutor(loop -> redisThreads.newThread(loop).start());
+        redisConfig.setExecutor(replies);
+        this.redisson = RedisClients.create(redisConfig);
+        this.scripts = redisson.getScript(StringCodec.INSTANCE);
+        this.durability = new RedisDurability(redisson);
+        this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability);
+    }
+
+    /**
+     * Starts the durability check (at once, then every {@link RedisDurability#CHECK_INTERVAL}).
+     * Nothing is ever delivered to {@code listener}: this bus subscribes to nothing.
+     */
+    @Override
+    public void start(BusListener listener) {
+        scheduler.execute(() -> durability.check().whenComplete((settled, error) -> firstVerdict.complete(null)));
+        long interval = RedisDurability.CHECK_INTERVAL.toMillis();
+        scheduler.scheduleWithFixedDelay(durability::check, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Completes (never exceptionally) once the first durability check has settled, whether Redis
+     * answered or not. A publish made before it goes out as not durable, which is safe but makes a
+     * Redis restart look lossy for its topic: a publisher that has just started waits for this.
+     */
+    public CompletionStage<Void> firstVerdict() {
+        return firstVerdict.minimalCompletionStage();
+    }
+
+    @Override
+    public String kind() {
+        return "redis";
+    }
+
+    @Override
+    public CompletionStage<List<Offset>> publish(List<Outgoing> events) {
+        return closed.get() ? closedFailure() : eventLog.publish(events);
+    }
+
+    @Override
+    public CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
+        return closed.get() ? closedFailure() : eventLog.publish(events, idempotencyKey);
+    }
+
+    @Override
+    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
+        return eventLog.history(topic, since, limit, maxBytes);
+    }
+
+    @Override
+    public CompletionStage<Void> ping() {
+        RFuture<Long> result = scripts.evalAsync(RScript.Mode.READ_ONLY, "return 1", RScript.ReturnType.LONG, List.of());
+        return result.handle((pong, error) -> {
+            if (error != null) {
+                throw new BusUnavailableException("Redis does not answer: " + error.getMessage(), error);
+            }
+            return null;
+        });
+    }
+
+    /** Always false: this bus holds no subscription that could receive. */
+    @Override
+    public boolean receiving() {
+        return false;
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(Topic topic) {
+        throw publishOnly("subscribe");
+    }
+
+    @Override
+    public CompletionStage<Void> unsubscribe(Topic topic) {
+        throw publishOnly("unsubscribe");
+    }
+
+    @Override
+    public CompletionStage<Void> announce(String nodeId, String figuresJson) {
+        throw publishOnly("announce");
+    }
+
+    @Override
+    public CompletionStage<Map<String, String>> nodes() {
+        throw publishOnly("nodes");
+    }
+
+    @Override
+    public CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl) {
+        throw publishOnly("present");
+    }
+
+    @Override
+    public CompletionStage<Set<String>> members(Topic channel) {
+        throw publishOnly("members");
+    }
+
+    @Override
+    public void openInbox(String nodeId, Consumer<String> inbox) {
+        throw publishOnly("openInbox");
+    }
+
+    @Override
+    public CompletionStage<Void> sendToNode(String nodeId, String message) {
+        throw publishOnly("sendToNode");
+    }
+
+    @Override
+    public CompletionStage<Void> sendToAll(String message) {
+        throw publishOnly("sendToAll");
+    }
+
+    /**
+     * Publishes from now on fail; then the durability thread, then Redisson and its threads (a
+     * publish still in flight fails with Redisson's shutdown). No thread of the bus outlives this
+     * call (unless one takes over 5 s to end). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.shutdownNow();
+        firstVerdict.complete(null); // nobody waits for a check that will not run
+        // Quiet period 0: whoever cared about a publish in flight waited for it before closing.
+        redisson.shutdown(0, 5, TimeUnit.SECONDS); // also stops its timer thread, and waits for it
+        replies.shutdownNow();
+        redisThreads.awaitEnd(Duration.ofSeconds(5));
+        checkThread.awaitEnd(Duration.ofSeconds(5));
+    }
+
+    private static <T> CompletionStage<T> closedFailure() {
+        return CompletableFuture.failedFuture(new BusUnavailableException("the bus is closed", null));
+    }
+
+    private static UnsupportedOperationException publishOnly(String operation) {
+        return new UnsupportedOperationException(operation + ": this bus only publishes (see RedisPublishingBus)");
+    }
+}
