@@ -1,7 +1,6 @@
 package io.switchboard.publisher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import io.switchboard.api.PublishException;
 import io.switchboard.internal.bus.RedisPublishingBus;
 import io.switchboard.internal.config.ConfigSource;
@@ -31,7 +30,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 
 /**
  * Publishes to Switchboard channels and users from any JVM process that serves no sockets (a batch
@@ -122,8 +120,8 @@ public final class SwitchboardPublisher implements AutoCloseable {
      * @throws IllegalArgumentException on a bad channel or event name, or data over {@code max-data}
      */
     public CompletionStage<String> publish(String channel, String event, Object data) {
-        Topic topic = argument(() -> Publisher.channel(channel));
-        return publishOne(new Publisher.Draft(topic, event, toJson(data)));
+        Topic topic = Refusal.asIllegalArgument(() -> Publisher.channel(channel));
+        return publishOne(new Publisher.Draft(topic, event, Json.tree(data)));
     }
 
     /**
@@ -132,8 +130,8 @@ public final class SwitchboardPublisher implements AutoCloseable {
      * @throws IllegalArgumentException on an invalid user id
      */
     public UserPublisher toUser(String userId) {
-        Topic topic = argument(() -> Publisher.user(userId));
-        return (event, data) -> publishOne(new Publisher.Draft(topic, event, toJson(data)));
+        Topic topic = Refusal.asIllegalArgument(() -> Publisher.user(userId));
+        return (event, data) -> publishOne(new Publisher.Draft(topic, event, Json.tree(data)));
     }
 
     /** Like {@link #publish(List, String)} without an idempotency key. */
@@ -159,12 +157,12 @@ public final class SwitchboardPublisher implements AutoCloseable {
         for (int i = 0; i < events.size(); i++) {
             Event event = Objects.requireNonNull(events.get(i), "events[" + i + "]");
             try {
-                drafts.add(new Publisher.Draft(event.topic(), event.event(), toJson(event.data())));
+                drafts.add(new Publisher.Draft(event.topic(), event.event(), Json.tree(event.data())));
             } catch (Refusal | IllegalArgumentException bad) {
                 throw new IllegalArgumentException("events[" + i + "]: " + bad.getMessage(), bad);
             }
         }
-        return track(argument(() -> publisher.publish(Publisher.Door.JAVA, drafts, idempotencyKey)))
+        return track(Refusal.asIllegalArgument(() -> publisher.publish(Publisher.Door.JAVA, drafts, idempotencyKey)))
                 .thenApply(offsets -> offsets.stream().map(Offset::toString).toList());
     }
 
@@ -283,7 +281,7 @@ public final class SwitchboardPublisher implements AutoCloseable {
     }
 
     private CompletionStage<String> publishOne(Publisher.Draft draft) {
-        return track(argument(() -> publisher.publish(Publisher.Door.JAVA, draft))).thenApply(Offset::toString);
+        return track(Refusal.asIllegalArgument(() -> publisher.publish(Publisher.Door.JAVA, draft))).thenApply(Offset::toString);
     }
 
     private <T> CompletableFuture<T> track(CompletionStage<T> stage) {
@@ -312,21 +310,4 @@ public final class SwitchboardPublisher implements AutoCloseable {
         return Math.max(0, deadline - System.nanoTime());
     }
 
-    private static <T> T argument(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (Refusal refusal) {
-            throw new IllegalArgumentException(refusal.getMessage());
-        }
-    }
-
-    private static JsonNode toJson(Object data) {
-        if (data == null) {
-            return NullNode.instance;
-        }
-        if (data instanceof JsonNode node) {
-            return node;
-        }
-        return Json.MAPPER.valueToTree(data);
-    }
 }

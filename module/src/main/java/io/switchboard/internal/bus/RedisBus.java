@@ -3,8 +3,6 @@ package io.switchboard.internal.bus;
 import io.switchboard.internal.lifecycle.OwnedThreads;
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
@@ -35,7 +33,6 @@ import java.util.function.Consumer;
  */
 public final class RedisBus implements Bus {
     private final RedissonClient redisson;
-    private final RScript scripts;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "switchboard-redis-bus");
         thread.setDaemon(true);
@@ -55,7 +52,6 @@ public final class RedisBus implements Bus {
      */
     public RedisBus(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl) {
         this.redisson = redisson;
-        this.scripts = redisson.getScript(StringCodec.INSTANCE);
         this.durability = new RedisDurability(redisson);
         this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability);
         this.subscriptions = new RedisSubscriptions(redisson, namespace, scheduler);
@@ -100,13 +96,7 @@ public final class RedisBus implements Bus {
 
     @Override
     public CompletionStage<Void> ping() {
-        RFuture<Long> result = scripts.evalAsync(RScript.Mode.READ_ONLY, "return 1", RScript.ReturnType.LONG, List.of());
-        return result.handle((pong, error) -> {
-            if (error != null) {
-                throw new BusUnavailableException("Redis does not answer: " + error.getMessage(), error);
-            }
-            return null;
-        });
+        return eventLog.ping();
     }
 
     @Override

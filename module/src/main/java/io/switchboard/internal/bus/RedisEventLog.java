@@ -212,4 +212,15 @@ final class RedisEventLog {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** One round trip to the Redis that holds the log (a read-only script, so a replica-routed read does not pass for it). */
+    CompletionStage<Void> ping() {
+        RFuture<Long> result = scripts.evalAsync(RScript.Mode.READ_ONLY, "return 1", RScript.ReturnType.LONG, List.of());
+        return result.handle((pong, error) -> {
+            if (error != null) {
+                throw new BusUnavailableException("Redis does not answer: " + error.getMessage(), error);
+            }
+            return null;
+        });
+    }
 }

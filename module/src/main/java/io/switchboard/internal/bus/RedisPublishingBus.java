@@ -3,10 +3,7 @@ package io.switchboard.internal.bus;
 import io.switchboard.internal.lifecycle.RecordedThreads;
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
 
 import java.time.Duration;
@@ -48,7 +45,6 @@ public final class RedisPublishingBus implements Bus {
     private final RecordedThreads checkThread = new RecordedThreads("switchboard-redis-durability", true);
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(checkThread);
     private final RedissonClient redisson;
-    private final RScript scripts;
     private final RedisDurability durability;
     private final RedisEventLog eventLog;
     /** Completes once the first durability check has settled; see {@link #firstVerdict()}. */
@@ -68,7 +64,6 @@ public final class RedisPublishingBus implements Bus {
         redisConfig.setNettyExecutor(loop -> redisThreads.newThread(loop).start());
         redisConfig.setExecutor(replies);
         this.redisson = RedisClients.create(redisConfig);
-        this.scripts = redisson.getScript(StringCodec.INSTANCE);
         this.durability = new RedisDurability(redisson);
         this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability);
     }
@@ -115,13 +110,7 @@ public final class RedisPublishingBus implements Bus {
 
     @Override
     public CompletionStage<Void> ping() {
-        RFuture<Long> result = scripts.evalAsync(RScript.Mode.READ_ONLY, "return 1", RScript.ReturnType.LONG, List.of());
-        return result.handle((pong, error) -> {
-            if (error != null) {
-                throw new BusUnavailableException("Redis does not answer: " + error.getMessage(), error);
-            }
-            return null;
-        });
+        return eventLog.ping();
     }
 
     /** Always false: this bus holds no subscription that could receive. */

@@ -1,7 +1,5 @@
 package io.switchboard.internal.node;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import io.switchboard.api.ChannelAuthorizer;
 import io.switchboard.api.EventListener;
 import io.switchboard.api.ServerEvent;
@@ -57,12 +55,12 @@ final class JavaApi implements Switchboard {
 
     @Override
     public CompletionStage<String> publish(String channel, String event, Object data) {
-        return publish(argument(() -> Publisher.channel(channel)), event, data);
+        return publish(Refusal.asIllegalArgument(() -> Publisher.channel(channel)), event, data);
     }
 
     @Override
     public UserTarget toUser(String userId) {
-        Topic topic = argument(() -> Publisher.user(userId));
+        Topic topic = Refusal.asIllegalArgument(() -> Publisher.user(userId));
         return new UserTarget() {
             @Override
             public CompletionStage<String> publish(String event, Object data) {
@@ -107,8 +105,8 @@ final class JavaApi implements Switchboard {
     }
 
     private CompletionStage<String> publish(Topic topic, String event, Object data) {
-        Publisher.Draft draft = new Publisher.Draft(topic, event, toJson(data));
-        return argument(() -> publisher.publish(Publisher.Door.JAVA, draft)).thenApply(Offset::toString);
+        Publisher.Draft draft = new Publisher.Draft(topic, event, Json.tree(data));
+        return Refusal.asIllegalArgument(() -> publisher.publish(Publisher.Door.JAVA, draft)).thenApply(Offset::toString);
     }
 
     @Override
@@ -165,21 +163,4 @@ final class JavaApi implements Switchboard {
         return signer.mint(userId, lifetime);
     }
 
-    private static <T> T argument(java.util.function.Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (Refusal refusal) {
-            throw new IllegalArgumentException(refusal.getMessage());
-        }
-    }
-
-    private static JsonNode toJson(Object data) {
-        if (data == null) {
-            return NullNode.instance;
-        }
-        if (data instanceof JsonNode node) {
-            return node;
-        }
-        return Json.MAPPER.valueToTree(data);
-    }
 }

@@ -1,7 +1,6 @@
 package io.switchboard.internal.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import io.switchboard.api.NoSuchSessionException;
 import io.switchboard.api.PublishException;
 import io.switchboard.api.SessionInfo;
@@ -15,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 
 /**
  * Server-side control as the Java API offers it ({@link Switchboard.UserTarget},
@@ -35,7 +33,7 @@ final class JavaControl {
     }
 
     CompletionStage<Void> subscribe(String user, String channel, String since) {
-        return argument(() -> control.subscribe(user, channel, since)).handle((outcome, error) -> {
+        return Refusal.asIllegalArgument(() -> control.subscribe(user, channel, since)).handle((outcome, error) -> {
             failIfUnavailable(error);
             // The sessions that refused keep what they had; the caller's call is done all the same.
             outcome.refused().forEach(refused -> log.info("Server-side subscribe of {} to {}: {} on {} refused ({}): {}",
@@ -46,21 +44,21 @@ final class JavaControl {
     }
 
     CompletionStage<Void> unsubscribe(String user, String channel) {
-        return argument(() -> control.unsubscribe(user, channel)).handle((outcome, error) -> {
+        return Refusal.asIllegalArgument(() -> control.unsubscribe(user, channel)).handle((outcome, error) -> {
             failIfUnavailable(error);
             return null;
         });
     }
 
     CompletionStage<Integer> disconnect(String user, String reason) {
-        return argument(() -> control.disconnect(user, reason)).handle((outcome, error) -> {
+        return Refusal.asIllegalArgument(() -> control.disconnect(user, reason)).handle((outcome, error) -> {
             failIfUnavailable(error);
             return outcome.sessions();
         });
     }
 
     CompletionStage<List<SessionInfo>> sessions(String user) {
-        return argument(() -> control.sessions(user)).handle((sessions, error) -> {
+        return Refusal.asIllegalArgument(() -> control.sessions(user)).handle((sessions, error) -> {
             failIfUnavailable(error);
             return sessions;
         });
@@ -69,9 +67,8 @@ final class JavaControl {
     /** The session {@code sessionId}, wherever it is; checked only when something is sent to it. */
     Switchboard.SessionTarget session(String sessionId) {
         return (event, data) -> {
-            JsonNode json = data == null ? NullNode.instance
-                    : data instanceof JsonNode node ? node : Json.MAPPER.valueToTree(data);
-            return argument(() -> control.publishToSession(sessionId, event, json)).handle((done, error) -> {
+            JsonNode json = Json.tree(data);
+            return Refusal.asIllegalArgument(() -> control.publishToSession(sessionId, event, json)).handle((done, error) -> {
                 Throwable cause = cause(error);
                 if (cause instanceof Refusal refusal && refusal.code() == ErrorCode.NOT_FOUND) {
                     throw new NoSuchSessionException(refusal.getMessage());
@@ -93,13 +90,5 @@ final class JavaControl {
 
     private static Throwable cause(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    }
-
-    private static <T> T argument(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (Refusal refusal) {
-            throw new IllegalArgumentException(refusal.getMessage());
-        }
     }
 }

@@ -25,4 +25,15 @@ public final class Json {
 
     private Json() {
     }
+
+    /** Application data as a tree: {@code null} as JSON null, a tree as it is, anything else through Jackson. */
+    public static com.fasterxml.jackson.databind.JsonNode tree(Object data) {
+        if (data == null) {
+            return com.fasterxml.jackson.databind.node.NullNode.instance;
+        }
+        if (data instanceof com.fasterxml.jackson.databind.JsonNode node) {
+            return node;
+        }
+        return MAPPER.valueToTree(data);
+    }
 }

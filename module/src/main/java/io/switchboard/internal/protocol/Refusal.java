@@ -18,4 +18,16 @@ public class Refusal extends RuntimeException {
     public ErrorCode code() {
         return code;
     }
+
+    /**
+     * Runs {@code call} for a Java API door: a refusal of what the caller passed becomes the
+     * {@link IllegalArgumentException} the Java API documents.
+     */
+    public static <T> T asIllegalArgument(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (Refusal refusal) {
+            throw new IllegalArgumentException(refusal.getMessage());
+        }
+    }
 }
