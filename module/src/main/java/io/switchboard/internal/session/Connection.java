@@ -44,6 +44,7 @@ public final class Connection {
      */
     private final Map<String, ChannelSubscription> leaving = new ConcurrentHashMap<>();
     private final ChannelSubscription userSubscription;
+    private final PresenceFeeds presenceFeeds;
     /**
      * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
      * {@code refresh}; {@link Identity#NO_TOKEN} when it rests on none. Written on the connection's
@@ -66,6 +67,7 @@ public final class Connection {
                 Math.max(limits.subscribeRatePerSecond(), limits.maxSubscriptions()));
         this.warnings = node.warnings();
         this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
+        this.presenceFeeds = new PresenceFeeds(session, node.topics(), limits.sendQueueFrames());
     }
 
     public ClientSession session() {
@@ -188,7 +190,8 @@ public final class Connection {
         }
         node.topics().add(topic, subscription);
         if (ChannelNames.isPresence(channel)) {
-            node.topics().joined(channel, user); // the access check guarantees a user here
+            // The access check guarantees a user here. The members follow 'subscribed'.
+            presenceFeeds.open(channel, subscription, node.topics().joined(channel, user));
         }
         JsonNode id = request.id();
         Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),
@@ -280,6 +283,7 @@ public final class Connection {
         subscription.cancel();
         node.topics().remove(subscription.topic(), subscription);
         if (ChannelNames.isPresence(subscription.topic().name())) {
+            presenceFeeds.close(subscription);
             node.topics().left(subscription.topic().name(), user);
         }
     }
