@@ -179,6 +179,8 @@
   function followOnline(user) {
     me = user;
     $('online-hint').hidden = !!user;
+    $('online').hidden = !user;
+    $('online-change').hidden = !user;
     if (user && !online) {
       online = sb.presence(ONLINE, {
         onChange: showOnline,

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -185,13 +186,15 @@ public final class Connection {
         Topic topic = Topic.channel(channel);
         ChannelSubscription subscription = new ChannelSubscription(topic, session, limits.sendQueueFrames());
         ChannelSubscription previous = subscriptions.put(channel, subscription);
+        // The access check guarantees a user on a presence channel. Joined before the subscription
+        // it replaces leaves: a re-subscribe is no leave and join for the cluster.
+        CompletionStage<Void> joined = ChannelNames.isPresence(channel) ? node.topics().joined(channel, user) : null;
         if (previous != null) {
             drop(previous); // a re-subscribe once live (e.g. with a new 'since') replaces the old one
         }
         node.topics().add(topic, subscription);
-        if (ChannelNames.isPresence(channel)) {
-            // The access check guarantees a user here. The members follow 'subscribed'.
-            presenceFeeds.open(channel, subscription, node.topics().joined(channel, user));
+        if (joined != null) {
+            presenceFeeds.open(channel, subscription, joined); // the members follow 'subscribed'
         }
         JsonNode id = request.id();
         Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),

@@ -109,16 +109,23 @@ class PresenceFramesTest {
     }
 
     @Test
-    void subscribingAgainSendsAFreshSnapshot() {
+    void subscribingAgainSendsAFreshSnapshotAndIsNoLeaveAndJoinForTheOthers() {
+        Client bob = new Client("bob");
+        bob.send(subscribe("presence-room"));
         Client alice = new Client("alice");
         alice.send(subscribe("presence-room"));
-        alice.await("presence presence-room [\"alice\"]");
+        alice.await("presence presence-room [\"alice\",\"bob\"]");
 
         alice.send(subscribe("presence-room"));
-
         Await.until("a second snapshot", () -> alice.shown().stream().filter(f -> f.startsWith("presence")).count() == 2);
-        assertThat(alice.shown()).containsExactly("subscribed presence-room", "presence presence-room [\"alice\"]",
-                "subscribed presence-room", "presence presence-room [\"alice\"]");
+        Client carol = new Client("carol"); // a change after the re-subscribe: anything it caused came before
+        carol.send(subscribe("presence-room"));
+        bob.await("join carol");
+
+        assertThat(alice.shown()).startsWith("subscribed presence-room", "presence presence-room [\"alice\",\"bob\"]",
+                "subscribed presence-room", "presence presence-room [\"alice\",\"bob\"]");
+        assertThat(bob.shown()).containsExactly("subscribed presence-room", "presence presence-room [\"bob\"]",
+                "join alice", "join carol");
     }
 
     @Test
