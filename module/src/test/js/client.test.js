@@ -705,3 +705,103 @@ test('close() rejects pending sends with closed, and later sends at once', async
   await assert.rejects(sb.send('echo', 2), { code: 'closed' });
   clock.tick(60000); // its timeout timer was cleared: nothing fires
 });
+
+// ---- presence (protocol v1.1) -----------------------------------------------------------------
+
+/** Records a presence view's callbacks as strings: 'change a,b', 'join c', 'leave a'. */
+function recorder() {
+  const seen = [];
+  return {
+    seen,
+    callbacks: {
+      onChange: (members) => seen.push('change ' + members.join(',')),
+      onJoin: (user) => seen.push('join ' + user),
+      onLeave: (user) => seen.push('leave ' + user),
+    },
+  };
+}
+
+test('presence subscribes to the channel and keeps its members from the list and each join and leave', (t) => {
+  const { sb, connect } = setup(t);
+  const ws = connect();
+  const { seen, callbacks } = recorder();
+  const room = sb.presence('presence-room', callbacks);
+
+  const subscribe = ws.ops('subscribe');
+  assert.deepEqual(subscribe.map((f) => f.channel), ['presence-room']);
+  assert.equal(room.synced, false);
+  ws.receive({ op: 'subscribed', id: subscribe[0].id, channel: 'presence-room', offset: 'e-0', recovered: true });
+  ws.receive({ op: 'presence', channel: 'presence-room', members: ['bob', 'alice'] });
+  ws.receive({ op: 'join', channel: 'presence-room', user: 'carol' });
+  ws.receive({ op: 'leave', channel: 'presence-room', user: 'alice' });
+  ws.receive({ op: 'join', channel: 'presence-other', user: 'mallory' }); // another channel's
+
+  assert.equal(room.synced, true);
+  assert.deepEqual(room.members, ['bob', 'carol']);
+  assert.deepEqual(seen, ['change alice,bob', 'join carol', 'change alice,bob,carol', 'leave alice', 'change bob,carol']);
+});
+
+test('a member list received after a reconnect reports who came and went meanwhile', (t) => {
+  const { sb, clock, connect, latest } = setup(t);
+  let ws = connect();
+  const { seen, callbacks } = recorder();
+  const room = sb.presence('presence-room', callbacks);
+  ws.receive({ op: 'presence', channel: 'presence-room', members: ['alice', 'bob'] });
+  ws.drop(1006);
+  clock.tick(15000);
+  ws = connect('node-2');
+  assert.equal(ws.ops('subscribe')[0].channel, 'presence-room', 'subscribed again on the new socket');
+
+  ws.receive({ op: 'presence', channel: 'presence-room', members: ['bob', 'carol'] });
+
+  assert.deepEqual(room.members, ['bob', 'carol']);
+  assert.deepEqual(seen, ['change alice,bob', 'join carol', 'leave alice', 'change bob,carol']);
+});
+
+test('changes before the first list, and joins of members or leaves of strangers, change nothing', (t) => {
+  const { sb, connect } = setup(t);
+  const ws = connect();
+  const { seen, callbacks } = recorder();
+  const room = sb.presence('presence-room', callbacks);
+
+  ws.receive({ op: 'join', channel: 'presence-room', user: 'early' });
+  ws.receive({ op: 'presence', channel: 'presence-room', members: ['alice'] });
+  ws.receive({ op: 'join', channel: 'presence-room', user: 'alice' });
+  ws.receive({ op: 'leave', channel: 'presence-room', user: 'nobody' });
+
+  assert.deepEqual(room.members, ['alice']);
+  assert.deepEqual(seen, ['change alice']);
+});
+
+test('a second view of a channel gets the current members at once; the last one closed lets go of the channel', (t) => {
+  const { sb, connect } = setup(t);
+  const ws = connect();
+  const first = sb.presence('presence-room', recorder().callbacks);
+  ws.receive({ op: 'presence', channel: 'presence-room', members: ['alice'] });
+  const { seen, callbacks } = recorder();
+  const second = sb.presence('presence-room', callbacks);
+  assert.deepEqual(seen, ['change alice']);
+  assert.equal(ws.ops('subscribe').length, 1, 'one subscription for both views');
+
+  first.close();
+  assert.deepEqual(ws.ops('unsubscribe'), []);
+  ws.receive({ op: 'join', channel: 'presence-room', user: 'bob' });
+  assert.deepEqual(seen, ['change alice', 'join bob', 'change alice,bob']);
+  second.close();
+  second.close(); // twice: harmless
+  assert.deepEqual(ws.ops('unsubscribe').map((f) => f.channel), ['presence-room']);
+});
+
+test('a page that subscribes to a presence channel itself keeps it when its presence view closes', (t) => {
+  const { sb, connect } = setup(t);
+  const ws = connect();
+  const events = [];
+  sb.subscribe('presence-room', (data) => events.push(data));
+  const room = sb.presence('presence-room', {});
+
+  room.close();
+  ws.receive({ op: 'event', channel: 'presence-room', event: 'e', data: 1, offset: 'e-1' });
+
+  assert.deepEqual(ws.ops('unsubscribe'), []);
+  assert.deepEqual(events, [1]);
+});

@@ -1,9 +1,10 @@
 /*
  * The demo page: shows which node holds this page's socket, the `news` events with the node that
- * triggered each one, a trigger form (POST trigger), a demo login (POST login / logout), a small
- * chat on `chat.lobby`, whose messages go through the server's `chat` handler (sb.send) and are
- * marked acknowledged by its reply, and an admin card that lists a user's sessions and kicks the
- * user (close 4403, after which the kicked page stays disconnected and says so).
+ * triggered each one, a trigger form (POST trigger), a demo login (POST login / logout), who is
+ * online in `presence-lobby`, a small chat on `chat.lobby`, whose messages go through the server's
+ * `chat` handler (sb.send) and are marked acknowledged by its reply, and an admin card that lists a
+ * user's sessions and kicks the user (close 4403, after which the kicked page stays disconnected
+ * and says so).
  *
  * Every piece of event data goes into the DOM through textContent, never innerHTML: the data comes
  * from other users.
@@ -160,6 +161,46 @@
       loginResult.textContent = 'Logout failed: ' + error.message;
       loginResult.className = 'result failed';
     }
+  });
+
+  // ---- who is online: the members of a presence channel, cluster-wide ------------------------
+
+  // Presence channels need an identity: followed while this page's socket carries a user (the
+  // demo login), dropped when it ends (4401, then an anonymous socket).
+  const ONLINE = 'presence-lobby';
+  let online = null; // the presence view, while followed
+  let me = null;
+
+  function showOnline(members) {
+    $('online').replaceChildren(...members.map((user) => {
+      const li = text('li', user, user === me ? 'me' : '');
+      li.dataset.user = user;
+      return li;
+    }));
+  }
+
+  function followOnline(user) {
+    me = user;
+    $('online-hint').hidden = !!user;
+    $('online').hidden = !user;
+    $('online-change').hidden = !user;
+    if (user && !online) {
+      online = sb.presence(ONLINE, {
+        onChange: showOnline,
+        onJoin: (who) => { $('online-change').textContent = who + ' came online'; },
+        onLeave: (who) => { $('online-change').textContent = who + ' went offline'; },
+      });
+    } else if (!user && online) {
+      online.close();
+      online = null;
+      showOnline([]);
+      $('online-change').textContent = '';
+    }
+  }
+
+  sb.on('welcome', (welcome) => followOnline(welcome.user || null));
+  sb.on('close', (e) => {
+    if (e.code === 4401) followOnline(null); // the login ended: the next socket is anonymous
   });
 
   // ---- chat: sent to the server's `chat` handler, acknowledged by its reply --------------------

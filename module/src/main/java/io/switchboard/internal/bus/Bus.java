@@ -3,11 +3,9 @@ package io.switchboard.internal.bus;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -82,13 +80,23 @@ public interface Bus extends AutoCloseable {
     CompletionStage<Map<String, String>> nodes();
 
     /**
-     * Replaces the members {@code nodeId} contributes to a presence channel; an empty set removes
-     * them. The entry expires after {@code ttl} unless refreshed, so a crashed node's members vanish.
+     * Writes a node's members of a presence channel (see {@link PresenceWrite}) and, in the same
+     * atomic step, decides who joined or left the channel cluster-wide and publishes each such
+     * change as an event of the channel's presence topic ({@link Topic#presence}; envelope
+     * {@link io.switchboard.internal.protocol.PresenceChange}), with offsets like any event. A user
+     * joins with the first node that holds them and leaves with the last. First, the shares of other
+     * nodes whose lease ran out are swept: their users leave (once, whichever node sweeps).
+     *
+     * @return true if applied; false if a delta was refused because the bus holds no share of the
+     *         node (then write in full)
      */
-    CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl);
+    CompletionStage<Boolean> writePresence(PresenceWrite write);
 
-    /** The members of a presence channel, over all live nodes. */
-    CompletionStage<Set<String>> members(Topic channel);
+    /**
+     * A presence channel's members over all live nodes and its presence topic's offset, read in
+     * one atomic step (after sweeping expired shares, as {@link #writePresence} does).
+     */
+    CompletionStage<PresenceSnapshot> presence(String channel);
 
     /**
      * Starts receiving what other nodes send to {@code nodeId} ({@link #sendToNode}) or to every

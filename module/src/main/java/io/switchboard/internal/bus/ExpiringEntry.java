@@ -5,7 +5,8 @@ import java.util.Optional;
 /**
  * A value stored with the time it stops counting, as one string: {@code "<expiresAtMillis> <value>"}.
  * Used for entries of a Redis hash, where each field (a node) needs its own expiry but Redis
- * expires only whole keys: the node directory's figures and each presence channel's shares.
+ * expires only whole keys: the node directory's figures. (Presence leases are checked by
+ * {@code presence.lua} itself, against Redis's clock.)
  *
  * <p>The hashes are shared by every node of a namespace and can be written by anything with
  * access to Redis, so {@link #decode} treats text it cannot read as absent instead of failing:

@@ -2,6 +2,7 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
+import io.switchboard.internal.protocol.PresenceChange;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,7 +36,7 @@ public final class LocalBus implements Bus {
     private final Map<Topic, TopicLog> logs = new HashMap<>(); // guarded by lock
     private final Map<String, Remembered> published = new java.util.LinkedHashMap<>(); // by idempotency key, oldest first; guarded by lock
     private final Set<Topic> subscribed = ConcurrentHashMap.newKeySet();
-    private final Map<Topic, Set<String>> presence = new ConcurrentHashMap<>();
+    private final Map<String, PresenceLedger> presence = new HashMap<>(); // by presence channel; guarded by lock
     private final ExecutorService delivery = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "switchboard-local-bus");
         thread.setDaemon(true);
@@ -163,19 +164,49 @@ public final class LocalBus implements Bus {
         return CompletableFuture.completedFuture(nodeId.isEmpty() ? Map.of() : Map.of(nodeId, figures));
     }
 
+    /** Decided by the channel's {@link PresenceLedger}; its changes are appended to the presence topic under the same lock. */
     @Override
-    public CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl) {
-        if (users.isEmpty()) {
-            presence.remove(channel);
-        } else {
-            presence.put(channel, Set.copyOf(users));
+    public CompletionStage<Boolean> writePresence(PresenceWrite write) {
+        synchronized (lock) {
+            PresenceLedger ledger = presence.computeIfAbsent(write.channel(), c -> new PresenceLedger());
+            PresenceLedger.Outcome outcome = ledger.apply(write, System.currentTimeMillis());
+            announce(write.channel(), outcome.changes());
+            if (ledger.isEmpty()) {
+                presence.remove(write.channel()); // a channel nobody holds keeps nothing but its topic's history
+            }
+            return CompletableFuture.completedFuture(outcome.applied());
         }
-        return CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public CompletionStage<Set<String>> members(Topic channel) {
-        return CompletableFuture.completedFuture(presence.getOrDefault(channel, Set.of()));
+    public CompletionStage<PresenceSnapshot> presence(String channel) {
+        synchronized (lock) {
+            long now = System.currentTimeMillis();
+            PresenceLedger ledger = presence.get(channel);
+            List<String> members = List.of();
+            if (ledger != null) {
+                announce(channel, ledger.sweep(null, now));
+                members = ledger.members();
+                if (ledger.isEmpty()) {
+                    presence.remove(channel);
+                }
+            }
+            TopicLog log = logs.get(Topic.presence(channel));
+            return CompletableFuture.completedFuture(new PresenceSnapshot(
+                    log == null ? Offset.marker(now) : log.current(), members));
+        }
+    }
+
+    /** Publishes presence changes as events of the channel's presence topic. Call under the lock. */
+    private void announce(String channel, List<PresenceChange> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        List<Outgoing> events = new ArrayList<>(changes.size());
+        for (PresenceChange change : changes) {
+            events.add(new Outgoing(Topic.presence(channel), change.envelope()));
+        }
+        append(events);
     }
 
     @Override
@@ -220,6 +251,10 @@ public final class LocalBus implements Bus {
         private final ArrayDeque<Retained> retained = new ArrayDeque<>();
         private long seq;
         private long bytes; // of the retained envelopes
+
+        Offset current() {
+            return new Offset(epoch, seq);
+        }
 
         BusMessage append(Outgoing event) {
             BusMessage message = new BusMessage(event.topic(), new Offset(epoch, ++seq), event.envelope());

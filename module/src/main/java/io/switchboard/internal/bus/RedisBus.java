@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,10 +20,11 @@ import java.util.function.Consumer;
  * The bus over Redis, through Redisson. Every value crosses Redis as a string ({@link StringCodec}):
  * no codec that builds objects from Redis data is ever used. Redis names are {@link RedisKeys}'.
  *
- * <p>Three parts do the work: {@link RedisEventLog} publishes (one Lua script call per batch:
+ * <p>Four parts do the work: {@link RedisEventLog} publishes (one Lua script call per batch:
  * sequence, history and PUBLISH in one atomic step) and reads history; {@link RedisSubscriptions}
  * holds a pub/sub subscription per topic with local interest and probes whether they receive;
- * {@link RedisDirectory} keeps the node figures and presence members. This class wires them,
+ * {@link RedisDirectory} keeps the node figures; {@link RedisPresence} the presence channels'
+ * members and their joins and leaves. This class wires them,
  * owns the threads and closes them in order.
  *
  * <p>Threading: Redisson runs its own threads (network, replies, messages). The bus owns one
@@ -42,6 +42,7 @@ public final class RedisBus implements Bus {
     private final RedisEventLog eventLog;
     private final RedisSubscriptions subscriptions;
     private final RedisDirectory directory;
+    private final RedisPresence presence;
 
     public RedisBus(RedissonClient redisson, String namespace, int historySize, Duration historyTtl) {
         this(redisson, namespace, historySize, Long.MAX_VALUE / 4, historyTtl);
@@ -56,6 +57,7 @@ public final class RedisBus implements Bus {
         this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability);
         this.subscriptions = new RedisSubscriptions(redisson, namespace, scheduler);
         this.directory = new RedisDirectory(redisson, namespace);
+        this.presence = new RedisPresence(redisson, namespace, historySize, historyBytes, historyTtl, durability);
     }
 
     @Override
@@ -120,13 +122,13 @@ public final class RedisBus implements Bus {
     }
 
     @Override
-    public CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl) {
-        return directory.present(channel, nodeId, users, ttl);
+    public CompletionStage<Boolean> writePresence(PresenceWrite write) {
+        return presence.write(write);
     }
 
     @Override
-    public CompletionStage<Set<String>> members(Topic channel) {
-        return directory.members(channel);
+    public CompletionStage<PresenceSnapshot> presence(String channel) {
+        return presence.read(channel);
     }
 
     /**

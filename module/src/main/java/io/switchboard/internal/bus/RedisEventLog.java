@@ -35,9 +35,11 @@ import java.util.concurrent.CompletionStage;
  * {@link RedisDurability}'s volatile verdict.
  */
 final class RedisEventLog {
-    /** Functions both scripts use on a topic's two history lists; a script cannot include another. */
+    /** Functions every script uses on a topic's two history lists; a script cannot include another. */
     private static final String PRELUDE = script("history-lists.lua") + script("topic-lineage.lua");
-    private static final String PUBLISH_SCRIPT = PRELUDE + script("publish.lua");
+    /** The prelude and {@code append_event}: for the scripts that publish (here and {@link RedisPresence}). */
+    static final String APPEND_PRELUDE = PRELUDE + script("topic-append.lua");
+    private static final String PUBLISH_SCRIPT = APPEND_PRELUDE + script("publish.lua");
     private static final String HISTORY_SCRIPT = PRELUDE + script("history.lua");
     /** Values before the events in a history reply (see history.lua). */
     private static final int HISTORY_HEADER = 8;
@@ -202,7 +204,8 @@ final class RedisEventLog {
         return History.of(since, lineage, now, redisStarted, lineTtlMs, firstRetained, events);
     }
 
-    private static String script(String name) {
+    /** A Lua script of this package's resources. */
+    static String script(String name) {
         try (InputStream in = RedisEventLog.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("missing script " + name);

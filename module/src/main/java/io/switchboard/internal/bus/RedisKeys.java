@@ -9,7 +9,8 @@ import java.util.List;
  * scripts build keys of the same shape ({@code publish.lua}), and a deployed Redis holds data
  * under them, so a change here strands every topic's history and sequence.
  *
- * <p>A topic of kind channel is tagged {@code ch}, a user's stream {@code u}; e.g. channel
+ * <p>A topic of kind channel is tagged {@code ch}, a user's stream {@code u}, a presence channel's
+ * joins and leaves {@code pr} (with its member state, {@code RedisPresence}); e.g. channel
  * {@code news} in namespace {@code switchboard} is published on {@code switchboard:ch:news} and
  * keeps its sequence in {@code switchboard:{ch:news}:meta}.
  */
@@ -61,6 +62,7 @@ final class RedisKeys {
         return switch (topic.kind()) {
             case CHANNEL -> "ch";
             case USER -> "u";
+            case PRESENCE -> "pr";
         };
     }
 }

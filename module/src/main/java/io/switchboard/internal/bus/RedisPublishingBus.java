@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -140,13 +139,13 @@ public final class RedisPublishingBus implements Bus {
     }
 
     @Override
-    public CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl) {
-        throw publishOnly("present");
+    public CompletionStage<Boolean> writePresence(PresenceWrite write) {
+        throw publishOnly("writePresence");
     }
 
     @Override
-    public CompletionStage<Set<String>> members(Topic channel) {
-        throw publishOnly("members");
+    public CompletionStage<PresenceSnapshot> presence(String channel) {
+        throw publishOnly("presence");
     }
 
     @Override

@@ -1,13 +1,18 @@
 package io.switchboard.internal.core;
 
 import io.switchboard.internal.bus.Bus;
+import io.switchboard.internal.bus.PresenceSnapshot;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.registry.Registry;
 import io.switchboard.internal.registry.Subscriber;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * This node's side of delivery: who holds which topic here (the {@link Registry}), the bus
@@ -16,9 +21,11 @@ import java.util.concurrent.ScheduledExecutorService;
  * listeners) goes through here.
  *
  * <p>Threads: {@code interestWorker} makes the bus (un)subscribe calls in decision order;
- * {@code timer} runs the dispatchers' retries and the deadlines of {@link #live}.
+ * {@code timer} runs the dispatchers' retries, the deadlines of {@link #live} and the renewal of
+ * this node's presence shares.
  */
 public final class LocalTopics {
+    private static final Duration WITHDRAW_TIMEOUT = Duration.ofSeconds(2);
     private final Bus bus;
     private final Registry registry;
     private final BusInterest interest;
@@ -39,21 +46,27 @@ public final class LocalTopics {
         // dispatcher per topic, which delivers to the registry's subscribers.
         this.interest = new BusInterest(bus, interestWorker, this::newDispatcher);
         this.registry = new Registry(interest);
-        this.presence = new PresenceTracker(bus, nodeId);
+        this.presence = new PresenceTracker(bus, nodeId, timer);
     }
 
     private TopicDispatcher newDispatcher(Topic topic) {
         return new TopicDispatcher(topic, registry, bus, stats, pageLimit, timer);
     }
 
-    /** Starts receiving the bus's messages. */
+    /** Starts receiving the bus's messages and renewing this node's presence shares. */
     public void start() {
         bus.start(interest);
+        long renew = PresenceTracker.REFRESH_INTERVAL.toMillis();
+        timer.scheduleWithFixedDelay(presence::refresh, renew, renew, TimeUnit.MILLISECONDS);
     }
 
-    /** Fails whatever still waits for a subscription to go live. */
+    /**
+     * Fails whatever still waits for a subscription to go live, and withdraws this node's presence
+     * shares (waiting up to {@link #WITHDRAW_TIMEOUT}): its users leave now, not when the lease runs out.
+     */
     public void stop() {
         interest.stop();
+        presence.withdrawAll(WITHDRAW_TIMEOUT);
     }
 
     /** Registers a subscriber; the first of a topic starts the node's bus subscription. */
@@ -80,9 +93,13 @@ public final class LocalTopics {
         return timeouts.within(interest.live(topic), millis);
     }
 
-    /** A user's session joined a presence channel on this node. */
-    public void joined(String channel, String user) {
-        presence.join(channel, user);
+    /**
+     * A user's session joined a presence channel on this node. Completes once the cluster's
+     * member list holds the user (or the write failed; it is repaired later): a snapshot read
+     * after it shows the user.
+     */
+    public CompletionStage<Void> joined(String channel, String user) {
+        return presence.join(channel, user);
     }
 
     /** A user's session left a presence channel on this node. */
@@ -90,9 +107,17 @@ public final class LocalTopics {
         presence.leave(channel, user);
     }
 
-    /** Re-writes this node's presence shares before they expire. */
+    /** Renews this node's presence shares before their lease runs out (also every few seconds on the timer). */
     public void refreshPresence() {
         presence.refresh();
+    }
+
+    /**
+     * A presence channel's members and the offset of its presence topic they stand at, retried
+     * while {@code wanted}; fails only once no longer wanted or when the node stops.
+     */
+    public CompletionStage<PresenceSnapshot> presence(String channel, BooleanSupplier wanted) {
+        return presence.snapshot(channel, wanted);
     }
 
     public int topicCount() {

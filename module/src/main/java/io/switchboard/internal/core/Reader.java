@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -110,13 +111,13 @@ public final class Reader {
         }
     }
 
-    /** The members of a {@code presence-*} channel over all live nodes. */
+    /** The members of a {@code presence-*} channel over all live nodes, sorted. */
     public CompletionStage<Set<String>> members(Topic channel) {
         if (!ChannelNames.isPresence(channel.name())) {
             throw new Refusal(ErrorCode.NOT_FOUND, "only presence-* channels keep a member list");
         }
         try {
-            return bus.members(channel);
+            return bus.presence(channel.name()).thenApply(snapshot -> new TreeSet<>(snapshot.members()));
         } finally {
             NettyThreadLocals.release();
         }

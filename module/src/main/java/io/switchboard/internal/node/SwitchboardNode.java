@@ -262,7 +262,6 @@ public final class SwitchboardNode {
     }
 
     private void announce() {
-        topics.refreshPresence();
         try {
             bus.announce(config.nodeId(), Json.MAPPER.writeValueAsString(figures()))
                     .whenComplete((ignored, error) -> {

@@ -35,6 +35,7 @@ final class ChannelSubscription implements Subscriber {
     private Runnable deferredUnsubscribe;
     private Runnable cancelHook; // gives back what the replay holds (see Replay)
     private Offset lostWhileSubscribing; // a lost notice that came before this subscription was live
+    private Runnable afterLive; // runs once 'subscribed' is queued (a presence channel's snapshot follows it)
 
     ChannelSubscription(Topic topic, ClientSession session, int maxHeldBack) {
         this.topic = topic;
@@ -137,6 +138,7 @@ final class ChannelSubscription implements Subscriber {
      *                or is no longer in history, so held-back events up to it are not sent again
      */
     void goLive(Offset current, String subscribed) {
+        Runnable then;
         synchronized (this) {
             if (cancelled) {
                 return;
@@ -154,9 +156,31 @@ final class ChannelSubscription implements Subscriber {
                 enqueueIfNew(delivery);
             }
             heldBack = null;
+            then = afterLive;
+            afterLive = null;
         }
         session.flush();
+        if (then != null) {
+            then.run();
+        }
         runDeferredUnsubscribe();
+    }
+
+    /**
+     * Runs {@code next} once this subscription is live, right after its {@code subscribed} frame was
+     * queued (at once if it is live already; never if it is cancelled first).
+     */
+    void afterLive(Runnable next) {
+        synchronized (this) {
+            if (cancelled) {
+                return;
+            }
+            if (!live) {
+                afterLive = next;
+                return;
+            }
+        }
+        next.run();
     }
 
     /** Whether the subscription is still replaying: neither live nor cancelled. */
@@ -213,6 +237,7 @@ final class ChannelSubscription implements Subscriber {
         synchronized (this) {
             cancelled = true;
             heldBack = null;
+            afterLive = null;
             hook = cancelHook;
             cancelHook = null;
         }

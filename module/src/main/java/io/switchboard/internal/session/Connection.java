@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -55,6 +56,7 @@ public final class Connection {
     private final Instant connectedAt = Instant.now();
     private final ChannelSubscription userSubscription;
     private final ClientMessages messages;
+    private final PresenceFeeds presenceFeeds;
     /**
      * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
      * {@code refresh}; {@link Identity#NO_TOKEN} when it rests on none. Written on the connection's
@@ -78,6 +80,7 @@ public final class Connection {
         this.warnings = node.warnings();
         this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
         this.messages = new ClientMessages(node, session, user);
+        this.presenceFeeds = new PresenceFeeds(session, node.topics(), limits.sendQueueFrames());
     }
 
     public ClientSession session() {
@@ -223,12 +226,16 @@ public final class Connection {
             }
             admit(channel, byClient);
             ChannelSubscription previous = subscriptions.put(channel, subscription);
+            // The access check (or the application's own control) guarantees a user on a presence
+            // channel. Joined before the subscription it replaces leaves: a re-subscribe is no
+            // leave and join for the cluster.
+            CompletionStage<Void> joined = ChannelNames.isPresence(channel) ? node.topics().joined(channel, user) : null;
             if (previous != null) {
                 drop(previous); // a re-subscribe once live (e.g. with a new 'since') replaces the old one
             }
             node.topics().add(topic, subscription);
-            if (ChannelNames.isPresence(channel)) {
-                node.topics().joined(channel, user); // the access check (or the user's own control) guarantees a user
+            if (joined != null) {
+                presenceFeeds.open(channel, subscription, joined); // the members follow 'subscribed'
             }
         }
         Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),
@@ -348,6 +355,7 @@ public final class Connection {
         subscription.cancel();
         node.topics().remove(subscription.topic(), subscription);
         if (ChannelNames.isPresence(subscription.topic().name())) {
+            presenceFeeds.close(subscription);
             node.topics().left(subscription.topic().name(), user);
         }
     }

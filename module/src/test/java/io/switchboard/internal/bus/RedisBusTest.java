@@ -233,26 +233,11 @@ class RedisBusTest {
     }
 
     @Test
-    void presenceMergesTheSharesOfNodesAndForgetsAnEmptyShare() throws Exception {
-        Topic room = Topic.channel("presence-room");
-        bus.present(room, "node-1", java.util.Set.of("alice", "bob"), Duration.ofSeconds(30)).toCompletableFuture().get();
-        bus.present(room, "node-2", java.util.Set.of("bob", "carol"), Duration.ofSeconds(30)).toCompletableFuture().get();
-        assertThat(bus.members(room).toCompletableFuture().get()).containsExactly("alice", "bob", "carol");
-        bus.present(room, "node-1", java.util.Set.of(), Duration.ofSeconds(30)).toCompletableFuture().get();
-        assertThat(bus.members(room).toCompletableFuture().get()).containsExactly("bob", "carol");
-    }
-
-    @Test
-    void entriesNotWrittenBySwitchboardAreSkippedAndTheOthersStillRead() throws Exception {
+    void nodeFiguresNotWrittenBySwitchboardAreSkippedAndTheOthersStillRead() throws Exception {
         bus.announce("node-1", "{\"connections\":3}").toCompletableFuture().get(5, TimeUnit.SECONDS);
         redis.command("HSET", "t:nodes", "stranger", "soon {}", "bare", "garbage");
         assertThat(bus.nodes().toCompletableFuture().get(5, TimeUnit.SECONDS))
                 .containsExactly(java.util.Map.entry("node-1", "{\"connections\":3}"));
-
-        Topic room = Topic.channel("presence-foreign");
-        bus.present(room, "node-1", java.util.Set.of("alice"), Duration.ofSeconds(30)).toCompletableFuture().get();
-        redis.command("HSET", "t:{ch:presence-foreign}:presence", "stranger", "soon [\"mallory\"]", "bare", "garbage");
-        assertThat(bus.members(room).toCompletableFuture().get(5, TimeUnit.SECONDS)).containsExactly("alice");
     }
 
     @Test

@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Redis bus against a real three-master Redis Cluster: a batch whose channels hash to different
- * slots is published (one atomic call per slot), in order per channel, and once with an idempotency key.
+ * slots is published (one atomic call per slot), in order per channel, and once with an idempotency key;
+ * presence is decided in each channel's own slot.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisClusterBusTest {
@@ -130,5 +131,29 @@ class RedisClusterBusTest {
             assertThat(cluster.masterOf(history).command("LLEN", history)).as("history length of %s", topic).isEqualTo(2L);
         }
         assertThat(first.stream().map(Offset::seq).collect(Collectors.toSet())).containsExactlyInAnyOrder(1L, 2L);
+    }
+
+    @Test
+    void presenceOfChannelsInDifferentSlotsIsDecidedInEachChannelsOwnSlot() throws Exception {
+        List<String> channels = new ArrayList<>();
+        Set<Integer> slots = new java.util.HashSet<>();
+        for (int i = 0; channels.size() < 3; i++) {
+            String channel = "presence-slot" + i;
+            if (slots.add(ClusterSlots.of(RedisKeys.key("c", Topic.presence(channel), "nodes")))) {
+                channels.add(channel);
+            }
+        }
+        for (String channel : channels) {
+            bus.writePresence(PresenceWrite.full(channel, "node-1", Set.of("alice", "bob"), Duration.ofSeconds(30)))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            bus.writePresence(PresenceWrite.full(channel, "node-2", Set.of("bob"), Duration.ofSeconds(30)))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(bus.writePresence(PresenceWrite.delta(channel, "node-1", Set.of(), Set.of("bob"), Duration.ofSeconds(30)))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS)).isTrue();
+
+            PresenceSnapshot snapshot = bus.presence(channel).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(snapshot.members()).as("members of %s", channel).containsExactly("alice", "bob");
+            assertThat(snapshot.offset().seq()).as("joins of %s: alice, bob", channel).isEqualTo(2);
+        }
     }
 }

@@ -19,6 +19,15 @@ class RedisKeysTest {
     }
 
     @Test
+    void aPresenceChannelsChangesArePublishedOnItsNameTaggedPr() {
+        Topic changes = Topic.presence("presence-room");
+        assertThat(RedisKeys.pubSubName("switchboard", changes)).isEqualTo("switchboard:pr:presence-room");
+        assertThat(RedisKeys.key("switchboard", changes, "nodes")).isEqualTo("switchboard:{pr:presence-room}:nodes");
+        assertThat(ClusterSlots.of(RedisKeys.key("s", changes, "meta")))
+                .isEqualTo(ClusterSlots.of(RedisKeys.key("s", changes, "of:node-1")));
+    }
+
+    @Test
     void aTopicsKeysShareOneHashTagAndSoOneClusterSlot() {
         Topic news = Topic.channel("news");
         assertThat(RedisKeys.logKeys("switchboard", news)).containsExactly("switchboard:{ch:news}:meta",

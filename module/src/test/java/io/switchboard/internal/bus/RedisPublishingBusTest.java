@@ -60,7 +60,7 @@ class RedisPublishingBusTest {
         assertThat(publishing.receiving()).isFalse();
         assertThatThrownBy(() -> publishing.subscribe(Topic.channel("a"))).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> publishing.announce("n", "{}")).isInstanceOf(UnsupportedOperationException.class);
-        assertThatThrownBy(() -> publishing.present(Topic.channel("presence-a"), "n", Set.of("u"), Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> publishing.writePresence(PresenceWrite.full("presence-a", "n", Set.of("u"), Duration.ofSeconds(1))))
                 .isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> publishing.openInbox("n", message -> { })).isInstanceOf(UnsupportedOperationException.class);
 

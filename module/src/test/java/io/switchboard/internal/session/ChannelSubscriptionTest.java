@@ -444,4 +444,30 @@ class ChannelSubscriptionTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void whatFollowsGoingLiveRunsRightAfterSubscribedIsQueuedOrAtOnceIfLiveAlready() {
+        ChannelSubscription subscription = subscribing();
+        List<List<String>> seenByHook = new ArrayList<>();
+        subscription.afterLive(() -> seenByHook.add(received()));
+        assertThat(seenByHook).isEmpty();
+
+        goLive(subscription, E1, 3);
+        subscription.afterLive(() -> seenByHook.add(received()));
+
+        assertThat(seenByHook).containsExactly(List.of(subscribed(E1, 3)), List.of(subscribed(E1, 3)));
+    }
+
+    @Test
+    void whatFollowsGoingLiveNeverRunsForACancelledSubscription() {
+        ChannelSubscription subscription = subscribing();
+        AtomicInteger runs = new AtomicInteger();
+        subscription.afterLive(runs::incrementAndGet);
+
+        subscription.cancel();
+        goLive(subscription, E1, 3);
+        subscription.afterLive(runs::incrementAndGet);
+
+        assertThat(runs).hasValue(0);
+    }
 }

@@ -2,13 +2,13 @@ package io.switchboard.internal.testing;
 
 import io.switchboard.internal.bus.Bus;
 import io.switchboard.internal.bus.BusListener;
+import io.switchboard.internal.bus.PresenceSnapshot;
+import io.switchboard.internal.bus.PresenceWrite;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /** A bus for dispatcher tests, which only read history: everything else is refused. */
@@ -64,12 +64,12 @@ public abstract class HistoryOnlyBus implements Bus {
     }
 
     @Override
-    public CompletionStage<Void> present(Topic channel, String nodeId, Set<String> users, Duration ttl) {
+    public CompletionStage<Boolean> writePresence(PresenceWrite write) {
         throw new UnsupportedOperationException();
     }
 
     @Override
-    public CompletionStage<Set<String>> members(Topic channel) {
+    public CompletionStage<PresenceSnapshot> presence(String channel) {
         throw new UnsupportedOperationException();
     }
 

@@ -1,0 +1,49 @@
+package io.switchboard.internal.session;
+
+import io.switchboard.internal.core.LocalTopics;
+
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The member views ({@link PresenceSubscription}) of one connection's {@code presence-*}
+ * subscriptions, each tied to the channel subscription it follows: it starts once that one is live
+ * and ends with it, so a re-subscribe (which replaces the channel subscription) gets a fresh view and
+ * a fresh snapshot.
+ *
+ * <p>Thread-safe: opened on the connection's thread, closed from whichever thread drops the
+ * subscription.
+ */
+final class PresenceFeeds {
+    private final ClientSession session;
+    private final LocalTopics topics;
+    private final int maxHeldBack;
+    private final Map<ChannelSubscription, PresenceSubscription> feeds = new ConcurrentHashMap<>(); // by identity
+
+    PresenceFeeds(ClientSession session, LocalTopics topics, int maxHeldBack) {
+        this.session = session;
+        this.topics = topics;
+        this.maxHeldBack = maxHeldBack;
+    }
+
+    /**
+     * Opens the member view of {@code subscription}'s presence channel; it starts right after the
+     * channel's {@code subscribed} frame.
+     *
+     * @param ownJoin completes once this node wrote the subscriber's join
+     */
+    void open(String channel, ChannelSubscription subscription, CompletionStage<Void> ownJoin) {
+        PresenceSubscription feed = new PresenceSubscription(channel, session, topics, ownJoin, maxHeldBack);
+        feeds.put(subscription, feed);
+        subscription.afterLive(feed::start);
+    }
+
+    /** Ends the member view of {@code subscription}, if it has one. */
+    void close(ChannelSubscription subscription) {
+        PresenceSubscription feed = feeds.remove(subscription);
+        if (feed != null) {
+            feed.cancel();
+        }
+    }
+}
