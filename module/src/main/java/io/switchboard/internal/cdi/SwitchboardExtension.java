@@ -21,19 +21,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The bean is application scoped: what is injected is the container's client proxy, which looks the instance
  * up in the {@link ServletContext} ({@link Switchboard#from}) on its first call. It can therefore be injected
- * anywhere, even into a bean created before the module's initializer has run; a call while Switchboard is not
- * running (switched off by {@code switchboard.enabled=false}, or failed to start) throws the
- * {@link IllegalStateException} of {@link Switchboard#from}, and a later call tries again.
+ * anywhere, and used from the application's start on ({@code @Observes @Initialized(ApplicationScoped.class)}):
+ * {@link ApplicationStart} hands over the servlet context at that event, before any observer of the
+ * application's, since the container's own {@code ServletContext} bean works only inside a request (Weld). A
+ * call while Switchboard is not running (switched off by {@code switchboard.enabled=false}, or failed to start)
+ * throws the {@link IllegalStateException} of {@link Switchboard#from}, and a later call tries again.
  *
  * <p>An application that declares its own {@code @Default} bean of type {@code Switchboard} (a producer written
  * before this extension existed) keeps it, and the extension adds none: injection is never ambiguous.
  *
- * <p>Threading: the container calls the observers one after another on its bootstrap thread.
+ * <p>Threading: the container calls the discovery observers one after another on its bootstrap thread, and
+ * {@link #applicationStarted} is called on the thread that starts the web application; the bean is created on
+ * whichever thread calls it first.
  */
-public final class SwitchboardExtension implements Extension {
+// Not final: the container injects the extension into ApplicationStart through a client proxy (a subclass).
+public class SwitchboardExtension implements Extension {
     private static final Logger log = LoggerFactory.getLogger(SwitchboardExtension.class);
 
     private Bean<?> applicationBean; // only the container's bootstrap thread
+    /** The web application's context, from the start of its application scope; read by any thread. */
+    private volatile ServletContext servletContext;
 
     void noticeApplicationBean(@Observes ProcessBean<?> event) {
         Bean<?> bean = event.getBean();
@@ -52,15 +59,25 @@ public final class SwitchboardExtension implements Extension {
                 .beanClass(SwitchboardExtension.class)
                 .types(Switchboard.class, Object.class)
                 .scope(ApplicationScoped.class)
-                .produceWith(SwitchboardExtension::running);
+                .produceWith(this::running);
     }
 
-    private static Switchboard running(Instance<Object> beans) {
-        Instance<ServletContext> servletContext = beans.select(ServletContext.class);
-        if (!servletContext.isResolvable()) {
-            throw new IllegalStateException("this CDI container offers no ServletContext bean: @Inject Switchboard works"
-                    + " in a web application's CDI container; elsewhere use Switchboard.from(servletContext)");
+    /** From {@link ApplicationStart}: the web application's context, at the start of its application scope. */
+    public void applicationStarted(ServletContext started) {
+        servletContext = started;
+    }
+
+    private Switchboard running(Instance<Object> beans) {
+        ServletContext known = servletContext;
+        if (known != null) {
+            return Switchboard.from(known);
         }
-        return Switchboard.from(servletContext.get());
+        // Used before the application scope started: the container's ServletContext bean may still serve (in a request).
+        Instance<ServletContext> bean = beans.select(ServletContext.class);
+        if (!bean.isResolvable()) {
+            throw new IllegalStateException("no servlet context known to CDI yet: @Inject Switchboard works in a web"
+                    + " application from the start of its application scope on; elsewhere use Switchboard.from(servletContext)");
+        }
+        return Switchboard.from(bean.get());
     }
 }
