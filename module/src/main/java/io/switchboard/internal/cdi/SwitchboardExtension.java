@@ -72,7 +72,7 @@ public class SwitchboardExtension implements Extension {
         if (known != null) {
             return Switchboard.from(known);
         }
-        // Used before the application scope started: the container's ServletContext bean may still serve (in a request).
+        // Used before the application scope started: the container's ServletContext bean may serve (in a request).
         Instance<ServletContext> bean = beans.select(ServletContext.class);
         if (!bean.isResolvable()) {
             throw new IllegalStateException("no servlet context known to CDI yet: @Inject Switchboard works in a web"
