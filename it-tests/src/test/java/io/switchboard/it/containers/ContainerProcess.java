@@ -6,6 +6,7 @@ import io.switchboard.testkit.process.LogFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,14 @@ final class ContainerProcess implements AutoCloseable {
      * JVM option variables of the scripts, plus {@code environment}.
      */
     static ContainerProcess start(String name, List<String> command, Map<String, String> environment, LogFile log) {
+        return start(name, command, null, environment, log);
+    }
+
+    /** Like {@link #start(String, List, Map, LogFile)}, in the working directory {@code directory} (null: this one's). */
+    static ContainerProcess start(String name, List<String> command, Path directory, Map<String, String> environment,
+                                  LogFile log) {
         ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(directory == null ? null : directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.path().toFile()));
         Map<String, String> env = builder.environment();

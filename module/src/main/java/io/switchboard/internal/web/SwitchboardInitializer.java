@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.EnumSet;
+import java.util.function.UnaryOperator;
 
 /**
  * Registers Switchboard in any web application that has the jar in {@code WEB-INF/lib}, with no
@@ -33,9 +34,29 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
 
     @Override
     public void onStartup(java.util.Set<Class<?>> classes, ServletContext context) throws ServletException {
+        start(context, context::getInitParameter);
+    }
+
+    /**
+     * Starts Switchboard in {@code context} as the container's run of this initializer does, with the settings
+     * looked up in {@code settings} first (then system properties and environment variables, as always): for a
+     * framework that starts the servlet context itself and runs no initializer found in a jar (Spring Boot's
+     * embedded Tomcat), and has settings of its own. Call it while the context is being started.
+     *
+     * <p>Does nothing if Switchboard already runs in {@code context}: a framework's application deployed as a
+     * WAR to a container is started by both, in either order, and the first one wins.
+     *
+     * @param settings the value of a setting ({@code switchboard.redis}, ...), or null if not set
+     * @throws ServletException if the configuration cannot work (naming the setting) or the node cannot start
+     */
+    public static void start(ServletContext context, UnaryOperator<String> settings) throws ServletException {
+        if (context.getAttribute(Switchboard.CONTEXT_ATTRIBUTE) != null) {
+            log.info("Switchboard already runs in '{}': not started a second time", context.getContextPath());
+            return;
+        }
         SwitchboardConfig config;
         try {
-            config = SwitchboardConfig.load(ConfigSource.of(context::getInitParameter));
+            config = SwitchboardConfig.load(ConfigSource.of(settings));
         } catch (ConfigException e) {
             throw new ServletException("Switchboard configuration: " + e.getMessage());
         }

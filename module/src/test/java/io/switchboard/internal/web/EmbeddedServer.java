@@ -2,6 +2,7 @@ package io.switchboard.internal.web;
 
 import io.switchboard.testkit.ws.WsClient;
 import io.switchboard.testkit.ws.WsConnector;
+import jakarta.servlet.ServletContainerInitializer;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
@@ -11,6 +12,7 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 
 /** A real embedded Tomcat with the WebSocket support and Switchboard's initializer, on a free port. */
@@ -27,6 +29,15 @@ final class EmbeddedServer implements AutoCloseable {
      *               and {@code POST /login?user=}, {@code POST /logout}, as an application's login would
      */
     EmbeddedServer(Map<String, String> contextParameters, boolean logins) throws LifecycleException, IOException {
+        this(contextParameters, logins, List.of(new SwitchboardInitializer()));
+    }
+
+    /**
+     * @param initializers what starts Switchboard, after the WebSocket support's initializer: the module's own
+     *                     initializer as the container finds it in the jar, or what a framework would run instead
+     */
+    EmbeddedServer(Map<String, String> contextParameters, boolean logins, List<ServletContainerInitializer> initializers)
+            throws LifecycleException, IOException {
         File base = Files.createTempDirectory("switchboard-tomcat").toFile();
         tomcat.setBaseDir(base.getAbsolutePath());
         tomcat.setPort(0);
@@ -34,7 +45,7 @@ final class EmbeddedServer implements AutoCloseable {
         context = tomcat.addContext("", base.getAbsolutePath());
         contextParameters.forEach(context::addParameter);
         context.addServletContainerInitializer(new WsSci(), null);
-        context.addServletContainerInitializer(new SwitchboardInitializer(), null);
+        initializers.forEach(initializer -> context.addServletContainerInitializer(initializer, null));
         // With no servlet mapped at all, Tomcat answers the upgrade request with 404.
         Tomcat.addServlet(context, "default", new org.apache.catalina.servlets.DefaultServlet());
         context.addServletMappingDecoded("/", "default");
