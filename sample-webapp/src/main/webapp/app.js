@@ -315,5 +315,7 @@
     notice.textContent = 'Disconnected by the server (' + d.code + (d.reason ? ': ' + d.reason : '')
       + '). This page does not reconnect; reload it to connect again.';
     notice.hidden = false;
+    followOnline(null); // no longer connected: this page no longer knows who is online
+    $('online-hint').textContent = 'Not connected: reload the page to see who is online.';
   });
 })();
