@@ -87,6 +87,11 @@ public final class ClientSession {
         return transport.kind();
     }
 
+    /** The secret requests for this session must carry ({@link Transport#secret()}), or null. */
+    public String secret() {
+        return transport.secret();
+    }
+
     public State state() {
         return state.get();
     }
