@@ -85,7 +85,7 @@ public final class SseClient extends ProtocolClient {
                 + (options.token == null ? "" : "?token=" + URLEncoder.encode(options.token, StandardCharsets.UTF_8)));
         SseClient client = new SseClient("SSE " + uri, options);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("Accept", "text/event-stream");
-        client.headers(request, options.httpBase);
+        client.headers(request, options.originFor(options.httpBase));
         CompletableFuture<Integer> status = new CompletableFuture<>();
         CompletableFuture<HttpResponse<String>> response = HTTP.sendAsync(request.build(), info -> {
             status.complete(info.statusCode());
@@ -142,7 +142,15 @@ public final class SseClient extends ProtocolClient {
 
     /** POSTs {@code body} for {@code session} with {@code secret} (null: no header) to {@code base}. */
     public Answer post(URI base, String session, String secret, byte[] body) {
-        HttpRequest.Builder request = postRequest(base, session, secret, body);
+        return send(base, postRequest(base, session, secret, body));
+    }
+
+    /** POSTs {@code text} for this session to {@code base} as a page from {@code origin} would (null: none). */
+    public Answer postFromOrigin(URI base, String origin, String text) {
+        return send(base, postRequest(base, session(), secret(), text.getBytes(StandardCharsets.UTF_8), origin));
+    }
+
+    private Answer send(URI base, HttpRequest.Builder request) {
         synchronized (postLock) {
             try {
                 HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -184,6 +192,10 @@ public final class SseClient extends ProtocolClient {
     }
 
     private HttpRequest.Builder postRequest(URI base, String session, String secret, byte[] body) {
+        return postRequest(base, session, secret, body, options.originFor(base));
+    }
+
+    private HttpRequest.Builder postRequest(URI base, String session, String secret, byte[] body, String origin) {
         URI uri = URI.create(base + options.prefix + "/sse/" + session);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(DEFAULT_TIMEOUT)
                 .header("Content-Type", "text/plain;charset=UTF-8")
@@ -191,12 +203,11 @@ public final class SseClient extends ProtocolClient {
         if (secret != null) {
             request.header("X-Switchboard-Secret", secret);
         }
-        headers(request, base);
+        headers(request, origin);
         return request;
     }
 
-    private void headers(HttpRequest.Builder request, URI base) {
-        String origin = options.originFor(base);
+    private void headers(HttpRequest.Builder request, String origin) {
         if (origin != null) {
             request.header("Origin", origin);
         }
