@@ -78,7 +78,7 @@ final class SseServlet extends HttpServlet {
         async.setTimeout(0);
         SseStream stream = new SseStream(SessionIds.next(node.config().nodeId()), SseSessions.newSecret(), async,
                 response.getOutputStream());
-        async.addListener(stream);
+        async.addListener(SseStreamEnd.of(stream));
         response.getOutputStream().setWriteListener(stream);
 
         Connection connection = node.open(stream, identity);

@@ -3,8 +3,6 @@ package io.switchboard.internal.web;
 import io.switchboard.internal.protocol.Frames;
 import io.switchboard.internal.session.Transport;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import org.slf4j.Logger;
@@ -39,7 +37,7 @@ import java.util.concurrent.TimeoutException;
  * <p>Nothing is written before {@link #start}: the servlet first registers the session, so that
  * no request can name a session that its {@code welcome} announced and no node knows yet.
  */
-final class SseStream implements Transport, WriteListener, AsyncListener {
+final class SseStream implements Transport, WriteListener {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
     /** Compared by identity: the session hands back {@link #keepAlive()} as it got it. */
     private static final String KEEP_ALIVE = new String(": keep-alive");
@@ -194,8 +192,8 @@ final class SseStream implements Transport, WriteListener, AsyncListener {
         failed(error);
     }
 
-    @Override
-    public void onComplete(AsyncEvent event) {
+    /** The response ended ({@link SseStreamEnd#onComplete}), whoever ended it. */
+    void completed() {
         Completion abandoned;
         synchronized (lock) {
             finished = true;
@@ -207,21 +205,6 @@ final class SseStream implements Transport, WriteListener, AsyncListener {
             abandoned.sent(new IOException("the event stream ended"));
         }
         ended.complete(null);
-    }
-
-    @Override
-    public void onTimeout(AsyncEvent event) {
-        finish(); // the servlet disables the timeout; a container that imposes one ends the stream here
-    }
-
-    @Override
-    public void onError(AsyncEvent event) {
-        failed(event.getThrowable());
-    }
-
-    @Override
-    public void onStartAsync(AsyncEvent event) {
-        // not restarted
     }
 
     // ---- writing ---------------------------------------------------------------------------------
@@ -301,13 +284,14 @@ final class SseStream implements Transport, WriteListener, AsyncListener {
         }
     }
 
-    private void failed(Throwable error) {
+    /** The container reports the request failed or timed out: the stream ends. */
+    void failed(Throwable error) {
         log.debug("SSE session {}: the stream failed: {}", id, String.valueOf(error));
         finish();
     }
 
-    /** Ends the response once; the container then reports {@link #onComplete}. */
-    private void finish() {
+    /** Ends the response once; the container then reports it complete ({@link #completed}). */
+    void finish() {
         synchronized (lock) {
             if (finished) {
                 return;
@@ -318,7 +302,7 @@ final class SseStream implements Transport, WriteListener, AsyncListener {
             async.complete();
         } catch (IllegalStateException e) {
             log.debug("SSE session {}: already ended: {}", id, e.toString());
-            onComplete(null);
+            completed();
         }
     }
 
