@@ -27,6 +27,7 @@ class ClientSessionTest {
         final AtomicInteger maxDepth = new AtomicInteger();
         volatile boolean completeInline;
         volatile CloseReason closedWith;
+        volatile String keepAlive; // what the transport writes to look busy, or null (a WebSocket)
 
         Transport session() {
             return new Transport() {
@@ -65,6 +66,11 @@ class ClientSessionTest {
                 @Override
                 public void close(int code, String reason) {
                     closedWith = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
+                }
+
+                @Override
+                public String keepAlive() {
+                    return keepAlive;
                 }
             };
         }
@@ -250,5 +256,31 @@ class ClientSessionTest {
         assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
         session.close(1013, "late");
         assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
+    }
+
+    @Test
+    void aQuietSessionSendsItsTransportsKeepAliveButNeverBetweenFramesOrOnAWebSocket() throws Exception {
+        FakeContainer container = new FakeContainer();
+        container.completeInline = true;
+        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        long quiet = TimeUnit.MILLISECONDS.toNanos(20);
+
+        session.keepAliveIfQuiet(quiet);
+        Thread.sleep(30); // the session has been quiet for longer than quiet
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).as("a transport without keep-alive (WebSocket)").isEmpty();
+
+        container.keepAlive = ": keep-alive";
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).containsExactly(": keep-alive");
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).as("just sent: not quiet").hasSize(1);
+
+        container.completeInline = false;
+        Thread.sleep(30);
+        session.send("f0"); // in flight
+        Thread.sleep(30);
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).as("a send in flight: the stream is busy").containsExactly(": keep-alive", "f0");
     }
 }
