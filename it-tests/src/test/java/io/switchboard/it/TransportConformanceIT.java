@@ -236,9 +236,7 @@ class TransportConformanceIT {
             client.send(Json.object().put("op", "subscribe").put("channel", prefix + i).put("id", "f" + i));
         }
         // A subscribe is answered once its history was read, after the refusals: wait for every answer.
-        List<JsonNode> replies = Await.until(total + " answers", TIMEOUT, () -> client.frames().subList(mark, client.mark())
-                .stream().filter(reply -> reply.path("id").asText().startsWith("f")).collect(Collectors.toList()),
-                answers -> answers.size() >= total);
+        List<JsonNode> replies = new ArrayList<>(awaitReplies(client, mark, "f", total));
         replies.sort(Comparator.comparingInt(reply -> Integer.parseInt(reply.path("id").asText().substring(1))));
 
         assertThat(replies).hasSize(total);
@@ -260,7 +258,8 @@ class TransportConformanceIT {
             frame.set("data", Json.object().put("i", i));
             client.send(frame);
         }
-        List<JsonNode> replies = fence(client, mark);
+        // A publish is answered once the bus took it, after the refusals: wait for every answer.
+        List<JsonNode> replies = awaitReplies(client, mark, "p", count);
         double seconds = (System.nanoTime() - started) / 1e9;
 
         long published = replies.stream().filter(reply -> "published".equals(reply.path("op").asText())).count();
@@ -457,6 +456,15 @@ class TransportConformanceIT {
             }
         }
         return replies;
+    }
+
+    /** Waits until {@code count} answers whose id is {@code idPrefix<n>} arrived after {@code mark}; returns them. */
+    private static List<JsonNode> awaitReplies(ProtocolClient client, int mark, String idPrefix, int count) {
+        return Await.until(count + " answers with ids " + idPrefix + "*", TIMEOUT, () -> {
+            List<JsonNode> frames = client.frames();
+            return frames.subList(mark, frames.size()).stream()
+                    .filter(reply -> reply.path("id").asText("").matches(idPrefix + "\\d+")).collect(Collectors.toList());
+        }, replies -> replies.size() >= count);
     }
 
     private static void assertErrorCode(JsonNode reply, String code) {
