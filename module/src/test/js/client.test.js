@@ -805,3 +805,234 @@ test('a page that subscribes to a presence channel itself keeps it when its pres
   assert.deepEqual(ws.ops('unsubscribe'), []);
   assert.deepEqual(events, [1]);
 });
+
+// ---- the SSE fallback and the way back to the WebSocket ----------------------------------------
+
+/** An EventSource stand-in: the test feeds it frames and failures; records whether the client closed it. */
+function fakeEventSourceClass() {
+  const streams = [];
+  class FakeEventSource {
+    constructor(url) {
+      this.url = url;
+      this.closed = false;
+      streams.push(this);
+    }
+    close() { this.closed = true; }
+    // driven by the test
+    receive(frame) { this.onmessage({ data: JSON.stringify(frame) }); }
+    fail() { this.onerror({}); }
+  }
+  FakeEventSource.streams = streams;
+  return FakeEventSource;
+}
+
+/** A fetch stand-in: records each request; the test answers it with a status. */
+function fakeFetch() {
+  const requests = [];
+  const fetch = (url, options) => new Promise((resolve, reject) => {
+    requests.push({
+      url, options, frame: JSON.parse(options.body),
+      respond: (status) => resolve({ status }),
+      fail: () => reject(new TypeError('network error')),
+    });
+  });
+  fetch.requests = requests;
+  return fetch;
+}
+
+/** A client that can fall back to SSE, on a fake clock, fake sockets, streams and fetch. */
+function setupFallback(t, options = {}) {
+  const ES = fakeEventSourceClass();
+  const fetch = fakeFetch();
+  // Reconnects after exactly 100 ms: a test steps from one connect to the next without other timers firing.
+  const env = setup(t, 'ws://node-1/switchboard/ws',
+    { EventSource: ES, fetch, webSocketRetry: 60000, minDelay: 100, maxDelay: 100, ...options });
+  const transports = [];
+  env.sb.on('transport', (transport) => transports.push(transport));
+  /** The latest stream says welcome, as a node would (with a heartbeat longer than any test). */
+  const welcomeStream = (node = 'node-1') => {
+    const stream = ES.streams[ES.streams.length - 1];
+    stream.receive({ op: 'welcome', session: node + '.S', secret: 'k3y', node, heartbeat: 1000000, user: null });
+    return stream;
+  };
+  /** Fails two WebSocket connects in a row (handshakes refused) and lets the client reconnect. */
+  const blockWebSockets = () => {
+    for (let i = 0; i < 2; i++) {
+      env.latest().drop(1006);
+      env.clock.tick(100);
+    }
+  };
+  return { ...env, ES, fetch, transports, welcomeStream, blockWebSockets };
+}
+
+test('derives the SSE URL from the WebSocket URL', () => {
+  assert.equal(Switchboard.toSseUrl('ws://h:8080/app/switchboard/ws'), 'http://h:8080/app/switchboard/sse');
+  assert.equal(Switchboard.toSseUrl('wss://h/switchboard/ws'), 'https://h/switchboard/sse');
+  assert.equal(Switchboard.toSseUrl('ws://h/somewhere/else'), null);
+});
+
+test('falls back to SSE after two refused WebSocket handshakes, and resubscribes with since over it', async (t) => {
+  const { sb, clock, WS, ES, fetch, transports, connect, blockWebSockets, welcomeStream } = setupFallback(t);
+  const seen = [];
+  sb.subscribe('news', (data) => seen.push(data));
+  const ws = connect();
+  ws.receive({ op: 'subscribed', channel: 'news', offset: 'E-3', recovered: true });
+  ws.receive({ op: 'event', channel: 'news', event: 'm', data: 'a', offset: 'E-4' });
+  assert.equal(sb.transport, 'websocket');
+
+  ws.drop(1006); // the network changed: from now on WebSockets are blocked
+  clock.tick(100);
+  assert.equal(ES.streams.length, 0, 'one refused handshake is not enough');
+  blockWebSockets();
+
+  assert.equal(sb.transport, 'sse');
+  assert.deepEqual(transports, ['sse']);
+  assert.equal(WS.sockets.length, 3);
+  assert.equal(ES.streams.length, 1);
+  assert.equal(ES.streams[0].url, 'http://node-1/switchboard/sse');
+  welcomeStream();
+  assert.equal(sb.connected, true);
+  assert.equal(fetch.requests.length, 1);
+  const subscribe = fetch.requests[0];
+  assert.equal(subscribe.url, 'http://node-1/switchboard/sse/node-1.S');
+  assert.equal(subscribe.options.method, 'POST');
+  assert.equal(subscribe.options.headers['X-Switchboard-Secret'], 'k3y');
+  assert.deepEqual([subscribe.frame.op, subscribe.frame.channel, subscribe.frame.since], ['subscribe', 'news', 'E-4']);
+  subscribe.respond(202);
+  await flush();
+  ES.streams[0].receive({ op: 'event', channel: 'news', event: 'm', data: 'a', offset: 'E-4' });
+  ES.streams[0].receive({ op: 'event', channel: 'news', event: 'm', data: 'b', offset: 'E-5' });
+  ES.streams[0].receive({ op: 'subscribed', channel: 'news', offset: 'E-5', recovered: true, id: subscribe.frame.id });
+  assert.deepEqual(seen, ['a', 'b']);
+});
+
+test('a WebSocket that opens but says no welcome in time counts as refused: twice, and the client uses SSE', (t) => {
+  const { sb, clock, WS, ES, latest } = setupFallback(t, { welcomeTimeout: 3000 });
+  latest().open(); // a proxy that accepts the upgrade and then passes nothing on
+  clock.tick(3000);
+  assert.deepEqual(latest().closedWith, { code: 4000, reason: 'no welcome within 3000 ms' });
+  clock.tick(100);
+  assert.equal(WS.sockets.length, 2);
+  latest().open();
+  clock.tick(3000);
+  clock.tick(100);
+  assert.equal(sb.transport, 'sse');
+  assert.equal(ES.streams.length, 1);
+});
+
+test('one refused WebSocket connect followed by a working one stays on the WebSocket', (t) => {
+  const { sb, clock, ES, latest, connect } = setupFallback(t);
+  latest().drop(1006); // e.g. the node behind this URL was restarting
+  clock.tick(100);
+  connect();
+  latest().drop(1001);
+  clock.tick(100);
+  latest().drop(1006);
+  clock.tick(100);
+  assert.equal(sb.transport, 'websocket', 'failures count only in a row, without a welcome between them');
+  assert.equal(ES.streams.length, 0);
+});
+
+test('over SSE, requests are POSTed one at a time, in order, each after the previous was answered', async (t) => {
+  const { sb, fetch, blockWebSockets, welcomeStream } = setupFallback(t);
+  blockWebSockets();
+  welcomeStream();
+  sb.subscribe('a', () => {});
+  sb.subscribe('b', () => {});
+  const published = sb.publish('chat.x', 'say', { text: 'hi' });
+
+  assert.equal(fetch.requests.length, 1, 'the second waits for the answer to the first');
+  fetch.requests[0].respond(202);
+  await flush();
+  assert.equal(fetch.requests.length, 2);
+  fetch.requests[1].respond(202);
+  await flush();
+  assert.deepEqual(fetch.requests.map((r) => [r.frame.op, r.frame.channel]),
+    [['subscribe', 'a'], ['subscribe', 'b'], ['publish', 'chat.x']]);
+  // A frame the node refuses alone (too large) becomes the error of its request.
+  fetch.requests[2].respond(413);
+  await assert.rejects(published, (error) => error.code === 'too_large');
+});
+
+test('over SSE, a request for a session that is gone ends the connection and the client reconnects over SSE', async (t) => {
+  const { sb, clock, ES, fetch, blockWebSockets, welcomeStream } = setupFallback(t);
+  blockWebSockets();
+  const closes = [];
+  sb.on('close', (c) => closes.push(c.code));
+  welcomeStream();
+  sb.subscribe('news', () => {});
+  fetch.requests[0].respond(404); // its node was killed: the session went with it
+
+  await flush();
+  assert.equal(ES.streams[0].closed, true);
+  assert.deepEqual(closes, [1006]);
+  clock.tick(100);
+  assert.equal(ES.streams.length, 2, 'a working transport is kept across reconnects');
+  assert.equal(sb.transport, 'sse');
+});
+
+test('over SSE, a lost stream reconnects, and the server close frame closes with its code', (t) => {
+  const { sb, clock, ES, blockWebSockets, welcomeStream } = setupFallback(t);
+  blockWebSockets();
+  const closes = [];
+  sb.on('close', (c) => closes.push([c.code, c.reason]));
+  welcomeStream().fail();
+  clock.tick(100);
+  welcomeStream('node-2').receive({ op: 'close', code: 1001, reason: 'server shutting down' });
+
+  assert.deepEqual(closes, [[1006, 'the event stream failed'], [1001, 'server shutting down']]);
+  assert.equal(ES.streams[1].closed, true);
+  assert.equal(sb.connected, false);
+});
+
+test('over SSE the client tries the WebSocket every webSocketRetry, and moves back when it says welcome', async (t) => {
+  const { sb, clock, WS, ES, fetch, transports, blockWebSockets, welcomeStream } = setupFallback(t);
+  const seen = [];
+  sb.subscribe('news', (data) => seen.push(data));
+  blockWebSockets();
+  const stream = welcomeStream();
+  fetch.requests[0].respond(202);
+  stream.receive({ op: 'subscribed', channel: 'news', offset: 'E-7', recovered: true, id: fetch.requests[0].frame.id });
+  stream.receive({ op: 'event', channel: 'news', event: 'm', data: 'a', offset: 'E-8' });
+  await flush();
+
+  clock.tick(60000);
+  const probe = WS.sockets[WS.sockets.length - 1];
+  assert.equal(WS.sockets.length, 3, 'a WebSocket is tried beside the stream');
+  probe.open();
+  probe.receive({ op: 'welcome', session: 'node-1.W', node: 'node-1', heartbeat: 25000, user: null });
+
+  assert.equal(sb.transport, 'websocket');
+  assert.deepEqual(transports, ['sse', 'websocket']);
+  assert.equal(stream.closed, true);
+  assert.equal(sb.connected, true);
+  assert.equal(sb.welcome.session, 'node-1.W');
+  assert.deepEqual(probe.ops('subscribe').map((f) => [f.channel, f.since]), [['news', 'E-8']]);
+  stream.receive({ op: 'event', channel: 'news', event: 'm', data: 'late', offset: 'E-9' }); // the old stream: ignored
+  probe.receive({ op: 'event', channel: 'news', event: 'm', data: 'b', offset: 'E-9' });
+  assert.deepEqual(seen, ['a', 'b']);
+});
+
+test('a WebSocket try that fails leaves the client on SSE, and it tries again later', (t) => {
+  const { sb, clock, WS, ES, blockWebSockets, welcomeStream } = setupFallback(t);
+  blockWebSockets();
+  welcomeStream();
+  clock.tick(60000);
+  WS.sockets[WS.sockets.length - 1].drop(1006); // still blocked
+
+  assert.equal(sb.transport, 'sse');
+  assert.equal(ES.streams[0].closed, false);
+  assert.equal(sb.connected, true);
+  clock.tick(60000);
+  assert.equal(WS.sockets.length, 4, 'tried again after another webSocketRetry');
+});
+
+test('sse: false keeps the client on the WebSocket however often it is refused', (t) => {
+  const { sb, clock, ES, latest } = setupFallback(t, { sse: false });
+  for (let i = 0; i < 4; i++) {
+    latest().drop(1006);
+    clock.tick(100);
+  }
+  assert.equal(sb.transport, 'websocket');
+  assert.equal(ES.streams.length, 0);
+});

@@ -47,6 +47,18 @@
   });
   sb.on('error', (error) => console.warn('Switchboard:', error.code, error.message, error.channel || ''));
 
+  // ---- transport: the WebSocket, or Server-Sent Events where a proxy blocks WebSockets ---------
+
+  // Shown once a connection says welcome: sb.transport then names what carries it. The client
+  // switches to SSE after two refused WebSocket connects and back when the WebSocket works again.
+  const TRANSPORT_NAMES = { websocket: 'WebSocket', sse: 'Server-Sent Events (fallback)' };
+  function showTransport() {
+    const transport = $('transport');
+    transport.textContent = TRANSPORT_NAMES[sb.transport] || sb.transport;
+    transport.dataset.transport = sb.transport;
+  }
+  sb.on('welcome', showTransport);
+
   // After a reconnect the server replays what this page missed; if its history no longer covers
   // the gap, say so (a real application would reload its state here).
   sb.on('recovered', (r) => {

@@ -95,6 +95,9 @@ public final class Bench {
                         java.util.Collections.reverse(systems);
                     }
                     for (String system : systems) {
+                        if (scenario.equals("sse") && !system.equals("switchboard")) {
+                            continue; // the baseline has no SSE transport to compare
+                        }
                         try {
                             runOne(system, scenario, nodes, setup, phases, redis, token, logs, out, report);
                         } catch (Exception e) {
@@ -143,6 +146,7 @@ public final class Bench {
             }
             switch (scenario) {
                 case "broadcast" -> scenarios.broadcast("broadcast", options.clients(), options.rates(), true);
+                case "sse" -> scenarios.broadcastOverSse(options.clients(), options.rates());
                 case "wide" -> scenarios.broadcast("wide", options.wideClients(), List.of(options.wideRate()), false);
                 case "rooms" -> scenarios.rooms(options.roomClients(), options.roomRates());
                 case "connections" -> scenarios.connections(options.idleClients());

@@ -17,7 +17,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                int subscriptionsPerConnection, boolean jfr, List<String> commandLine) {
 
     static final List<String> ALL_SYSTEMS = List.of("switchboard", "socketio");
-    static final List<String> ALL_SCENARIOS = List.of("broadcast", "wide", "rooms", "connections", "hop");
+    static final List<String> ALL_SCENARIOS = List.of("broadcast", "sse", "wide", "rooms", "connections", "hop");
 
     static final String USAGE = """
             Usage: java -jar bench/target/switchboard-bench.jar [options]   (normally through bench/run)
@@ -26,7 +26,8 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
             alternating them, and writes results.md, results.json and chart.html into --out.
 
               --systems LIST            switchboard,socketio (default: both)
-              --scenarios LIST          broadcast,wide,rooms,connections,hop (default: all)
+              --scenarios LIST          broadcast,sse,wide,rooms,connections,hop (default: all); sse is broadcast
+                                        with Switchboard's clients on SSE (same --clients and --rates)
               --nodes LIST              server processes per system, e.g. 2 or 2,3 (default 2)
               --duration S              seconds of publishing per rate step (default 10)
               --warmup S                unreported warm-up before the first step of a scenario (default 5)

@@ -53,11 +53,14 @@ final class Report {
             }
             md.append("## ").append(nodes).append(" node").append(nodes == 1 ? "" : "s").append("\n\n");
             targets(md, mine);
-            for (String scenario : List.of("broadcast", "wide", "rooms")) {
+            for (String scenario : List.of("broadcast", "sse", "wide", "rooms")) {
                 List<Result> rows = mine.stream().filter(r -> r.scenario.equals(scenario)).toList();
                 if (!rows.isEmpty()) {
                     md.append("### ").append(scenario).append(" (").append(describe(scenario)).append(")\n\n");
                     deliveryTable(md, rows);
+                    if (scenario.equals("sse")) {
+                        sseBesideWebSocket(md, mine);
+                    }
                 }
             }
             List<Result> conns = mine.stream().filter(r -> r.scenario.equals("connections")).toList();
@@ -111,12 +114,34 @@ final class Report {
     private static String describe(String scenario) {
         return switch (scenario) {
             case "broadcast" -> "every client on one channel, stepping the rate";
+            case "sse" -> "broadcast's clients and rates, Switchboard's clients on Server-Sent Events";
             case "wide" -> "many clients on one channel, low rate";
             case "rooms" -> "each client on its own channel, events to random channels";
             case "connections" -> "idle clients, each subscribed to its own channel";
             case "hop" -> "clients on node 2; events published through node 1 (remote) or node 2 (local)";
             default -> scenario;
         };
+    }
+
+    /** Switchboard's server CPU per delivery over SSE beside the WebSocket's, at each rate both measured. */
+    private static void sseBesideWebSocket(StringBuilder md, List<Result> rows) {
+        List<Result> sse = rows.stream().filter(r -> r.system.equals(SB) && r.scenario.equals("sse")).toList();
+        StringBuilder table = new StringBuilder("| rate ev/s | WebSocket server µs/delivery | SSE server µs/delivery | SSE / WebSocket |\n")
+                .append("|---:|---:|---:|---:|\n");
+        boolean any = false;
+        for (Result r : sse) {
+            Double ws = at(rows, SB, "broadcast", r.rate).map(b -> b.serverCpuPerDelivery).orElse(null);
+            if (ws == null || r.serverCpuPerDelivery == null) {
+                continue;
+            }
+            any = true;
+            table.append(row(f(r.rate, 0), f(ws, 1), f(r.serverCpuPerDelivery, 1),
+                    ws > 0 ? f(r.serverCpuPerDelivery / ws, 2) : ""));
+        }
+        if (any) {
+            md.append("Server CPU per delivery, SSE beside the WebSocket (Switchboard, same clients and rate):\n\n")
+                    .append(table).append('\n');
+        }
     }
 
     private static void deliveryTable(StringBuilder md, List<Result> rows) {

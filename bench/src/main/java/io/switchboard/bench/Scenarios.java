@@ -62,7 +62,17 @@ public final class Scenarios {
             throws Exception {
         List<String> channels = repeat("bench.all", clients);
         return stepped(scenario, channels, List.of("bench.all"), i -> i % nodes(), Publisher.Pick.ONE_CHANNEL,
-                clients, rates, stepUntilFailure);
+                clients, rates, stepUntilFailure, false);
+    }
+
+    /**
+     * {@link #broadcast} with the clients on Switchboard's SSE transport: the same channel, clients and rates, so
+     * its CPU per delivery stands beside the WebSocket's.
+     */
+    public List<Result> broadcastOverSse(int clients, List<Double> rates) throws Exception {
+        List<String> channels = repeat("bench.sse", clients);
+        return stepped("sse", channels, List.of("bench.sse"), i -> i % nodes(), Publisher.Pick.ONE_CHANNEL, clients,
+                rates, true, true);
     }
 
     /** C clients, each on its own channel; events to random channels. */
@@ -71,14 +81,15 @@ public final class Scenarios {
         for (int i = 0; i < clients; i++) {
             channels.add("bench.room." + i);
         }
-        return stepped("rooms", channels, channels, i -> i % nodes(), Publisher.Pick.RANDOM_CHANNEL, clients, rates, true);
+        return stepped("rooms", channels, channels, i -> i % nodes(), Publisher.Pick.RANDOM_CHANNEL, clients, rates, true,
+                false);
     }
 
     private List<Result> stepped(String scenario, List<String> clientChannels, List<String> publishChannels,
                                  IntUnaryOperator nodeOf, Publisher.Pick pick, int clients, List<Double> rates,
-                                 boolean stepUntilFailure) throws Exception {
+                                 boolean stepUntilFailure, boolean overSse) throws Exception {
         List<Result> results = new ArrayList<>();
-        try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes());
+        try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes(), overSse);
              Publisher publisher = new Publisher(setup.publisherLoop().next(), api(), cluster.nodes(),
                      setup.httpConnections(), setup.apiToken())) {
             Fleet.Connected connected = connect(fleet, clientChannels, nodeOf);

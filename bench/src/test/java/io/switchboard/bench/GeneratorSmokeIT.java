@@ -64,6 +64,21 @@ class GeneratorSmokeIT {
     }
 
     @Test
+    void broadcastOverSseReachesEveryClientOnceAndInOrder() throws Exception {
+        Result result = scenarios(1).broadcastOverSse(CLIENTS, List.of(20.0)).get(0);
+
+        assertThat(result.scenario).isEqualTo("sse");
+        assertThat(result.connectFailures).isZero();
+        assertThat(result.published).isEqualTo(60);
+        assertThat(result.delivered).isEqualTo(60L * CLIENTS);
+        assertThat(result.lost).isZero();
+        assertThat(result.duplicates).isZero();
+        assertThat(result.outOfOrder).isZero();
+        assertThat(result.unexpected).isZero();
+        assertThat(result.serverCpuPerDelivery).isNotNull();
+    }
+
+    @Test
     void broadcastReachesEveryClientOnceAndInOrder() throws Exception {
         Result result = scenarios(1).broadcast("broadcast", CLIENTS, List.of(20.0), false).get(0);
 

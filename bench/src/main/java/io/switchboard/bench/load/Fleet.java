@@ -49,6 +49,7 @@ public final class Fleet implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Dialect dialect;
+    private final boolean overSse;
     private final List<InetSocketAddress> nodes;
     private final List<WebSocketClientProtocolConfig> configs = new ArrayList<>();
     private final List<WsClient> clients = new ArrayList<>();
@@ -64,8 +65,17 @@ public final class Fleet implements AutoCloseable {
     private CountDownLatch pending;
 
     public Fleet(EventLoopGroup group, Dialect dialect, List<InetSocketAddress> nodes) {
+        this(group, dialect, nodes, false);
+    }
+
+    /**
+     * @param overSse the clients connect over Switchboard's SSE transport ({@link SseBridge}) instead of a
+     *                WebSocket; the dialect and the counting stay the same
+     */
+    public Fleet(EventLoopGroup group, Dialect dialect, List<InetSocketAddress> nodes, boolean overSse) {
         this.group = group;
         this.dialect = dialect;
+        this.overSse = overSse;
         this.nodes = List.copyOf(nodes);
         for (InetSocketAddress node : nodes) {
             String origin = "http://127.0.0.1:" + node.getPort();
@@ -139,6 +149,10 @@ public final class Fleet implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (overSse) {
+                            ch.pipeline().addLast(new HttpClientCodec(), new SseBridge(nodes.get(node)), client);
+                            return;
+                        }
                         ch.pipeline().addLast(
                                 new HttpClientCodec(),
                                 new HttpObjectAggregator(65536),

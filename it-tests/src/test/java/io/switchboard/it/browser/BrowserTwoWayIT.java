@@ -156,6 +156,8 @@ class BrowserTwoWayIT {
                 text -> !text.isEmpty());
         assertThat(notice).contains("4403", "kicked by " + erin, "does not reconnect");
         assertThat(pageB.status()).isEqualTo("disconnected");
+        Await.until("page B no longer claiming to know who is online", TIMEOUT, pageB::online,
+                view -> view.users().isEmpty());
         pageA.awaitOffline(frank, TIMEOUT);
         Await.until("page A's admin card listing no session of " + frank + " after the kick", TIMEOUT, pageA::admin,
                 view -> view.sessions().isEmpty());

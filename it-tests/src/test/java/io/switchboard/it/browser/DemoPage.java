@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 
 /**
  * The sample's demo page open in a browser, read and driven through its element ids: {@code node},
- * {@code status}, {@code feed}, {@code trigger-form} ({@code message}, {@code send}), {@code trigger-result};
+ * {@code transport}, {@code status}, {@code feed}, {@code trigger-form} ({@code message}, {@code send}), {@code trigger-result};
  * the demo login ({@code user}, {@code login-form}, {@code logout}), who is online ({@code online},
  * {@code online-change}), the chat ({@code chat-form}, {@code chat-feed}), the admin card ({@code admin-user},
  * {@code admin-list}, {@code admin-kick}, {@code admin-result}, {@code admin-sessions}) and the notice of a
@@ -47,6 +47,41 @@ final class DemoPage {
     /** The node the page says holds its socket ({@code #node}). */
     String node() {
         return text("node");
+    }
+
+    /** What carries the page's connection, {@code websocket} or {@code sse} ({@code #transport}'s data attribute). */
+    String transport() {
+        return driver.findElement(By.id("transport")).getDomAttribute("data-transport");
+    }
+
+    /** Waits until the page is connected through {@code node} over {@code transport}. */
+    void awaitConnectedTo(String node, String transport, Duration timeout) {
+        Await.until(name + " connected via " + node + " over " + transport, timeout,
+                () -> status() + " via " + node() + " over " + transport(),
+                state -> state.equals("connected via " + node + " over " + transport));
+    }
+
+    /** Waits until the page is connected over {@code transport}; returns the node it is connected through. */
+    String awaitConnectedOver(String transport, Duration timeout) {
+        Await.until(name + " connected over " + transport, timeout, () -> status() + " over " + transport(),
+                state -> state.equals("connected over " + transport));
+        return node();
+    }
+
+    /** Types {@code message} into the chat form and sends it (the browser publishes it over its connection). */
+    void sendChat(String message) {
+        WebElement input = driver.findElement(By.id("chat-message"));
+        input.clear();
+        input.sendKeys(message);
+        driver.findElement(By.id("chat-send")).click();
+    }
+
+    /** Waits until the chat feed holds {@code message}; returns that entry's text. */
+    String awaitChatEntry(String message, Duration timeout) {
+        return Await.until(name + " showing '" + message + "' in its chat", timeout,
+                () -> driver.findElements(By.cssSelector("#chat-feed > li")).stream().map(WebElement::getText)
+                        .filter(text -> text.contains(message)).collect(Collectors.toList()),
+                entries -> !entries.isEmpty()).get(0);
     }
 
     /** {@code connected} or {@code disconnected} ({@code #status}). */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
 import io.switchboard.testkit.Json;
+import io.switchboard.testkit.sse.SseClient;
+import io.switchboard.testkit.sse.SseConnector;
 import io.switchboard.testkit.ws.WsClient;
 import io.switchboard.testkit.ws.WsConnector;
 
@@ -112,6 +114,16 @@ final class DeployedSample {
     /** Like {@link #connect()}, identified by a client token ({@code ?token=}). */
     WsClient connectWithToken(String clientToken) {
         return connect(WsClient.to(base).prefix(context + "/switchboard").token(clientToken));
+    }
+
+    /** An SSE connection to the module's {@code /sse} under this context, to configure before connecting. */
+    SseConnector sse() {
+        return SseClient.to(base).prefix(CONTEXT + "/switchboard");
+    }
+
+    /** {@code http://127.0.0.1:<port>} of the container. */
+    URI base() {
+        return base;
     }
 
     /** The API token this container was configured with. */

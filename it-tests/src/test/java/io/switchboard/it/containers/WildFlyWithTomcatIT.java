@@ -5,7 +5,10 @@ import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.Resources;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.protocol.ProtocolClient;
 import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.sse.SseClient;
 import io.switchboard.testkit.ws.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,13 +25,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A mixed cluster: the same sample WAR in a WildFly (Undertow's WebSocket implementation) and in a
  * standalone Tomcat (Tomcat's own), both on one Redis and configured through environment variables only.
- * Events cross from one kind of server to the other in both directions.
+ * Events cross from one kind of server to the other in both directions, over WebSockets and over SSE
+ * streams, whose requests are POSTed to the other server and forwarded.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WildFlyWithTomcatIT {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(20);
+    /** Longer than Tomcat's and Undertow's default async timeout (30 s). */
+    private static final Duration QUIET_STREAM = Duration.ofSeconds(35);
 
     private final Resources resources = new Resources();
     private DeployedSample wildfly;
@@ -117,7 +123,36 @@ class WildFlyWithTomcatIT {
         }
     }
 
-    private static JsonNode awaitMessage(WsClient client, String message) {
+    @Test
+    void sseStreamsOnBothOutliveTheContainersDefaultTimeoutsAndTheirRequestsPassThroughTheOtherServer() throws Exception {
+        try (SseClient onWildFly = wildfly.sse().postTo(List.of(tomcat.base())).connect();
+             SseClient onTomcat = tomcat.sse().postTo(List.of(wildfly.base())).connect()) {
+            assertThat(onWildFly.node()).isEqualTo("wildfly");
+            assertThat(onTomcat.node()).isEqualTo("tomcat");
+            onWildFly.subscribe("news"); // POSTed to Tomcat, handed to the session on WildFly
+            onTomcat.subscribe("news");
+
+            // Both containers end async requests after 30 s by default: the streams must not be.
+            long opened = System.nanoTime();
+            Await.until("both streams open for longer than the containers' default async timeout", QUIET_STREAM.plusSeconds(30),
+                    () -> System.nanoTime() - opened > QUIET_STREAM.toNanos() || !onWildFly.isOpen() || !onTomcat.isOpen());
+            assertThat(onWildFly.isOpen()).as("stream on WildFly after %s", QUIET_STREAM).isTrue();
+            assertThat(onTomcat.isOpen()).as("stream on Tomcat after %s", QUIET_STREAM).isTrue();
+
+            String fromWildFly = "sse from wildfly " + UUID.randomUUID();
+            wildfly.trigger(fromWildFly);
+            String fromTomcat = "sse from tomcat " + UUID.randomUUID();
+            tomcat.trigger(fromTomcat);
+            for (ProtocolClient client : List.of(onWildFly, onTomcat)) {
+                awaitMessage(client, fromTomcat);
+                assertThat(client.events("news")).extracting(event -> event.path("data").path("message").asText())
+                        .as("news received by %s", client).containsExactly(fromWildFly, fromTomcat);
+            }
+            assertThat(onWildFly.publish("chat.mixed", "say", Map.of("text", "hi")).path("op").asText()).isEqualTo("published");
+        }
+    }
+
+    private static JsonNode awaitMessage(ProtocolClient client, String message) {
         return client.awaitFrame(frame -> "event".equals(frame.path("op").asText())
                 && message.equals(frame.path("data").path("message").asText()), DELIVERY_TIMEOUT);
     }

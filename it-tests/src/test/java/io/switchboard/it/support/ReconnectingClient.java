@@ -5,10 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Json;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,20 +12,18 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * A subscriber that behaves like the browser client ({@code switchboard/client.js}): when its connection
  * ends for any reason it reconnects to the next node of the list (round robin, exponential backoff with
  * full jitter), resubscribes every channel with {@code since} = the last offset it saw, and drops events
- * whose offset it already passed. It answers the server's pings.
+ * whose offset it already passed. It answers the server's pings. It connects over the WebSocket, or over SSE
+ * as client.js does where WebSockets are blocked ({@link ClientLink}).
  *
  * <p>Unlike client.js it also keeps every event frame as it arrived ({@link #received}), before that
  * de-duplication, so that a test can count what the server really sent: duplicates and events out of order
@@ -38,8 +32,8 @@ import java.util.function.Function;
  * {@code subscribe} refused with an error (e.g. {@code unavailable} while Redis is down) is retried after a
  * second; such refusals are counted ({@link #subscribeRefusals()}).
  *
- * <p>Threading: the JDK delivers one socket's messages on one thread at a time; all state is guarded by
- * {@code this}; a socket that was given up on can change nothing (every callback checks it is the current one).
+ * <p>Threading: the JDK delivers one connection's messages on one thread at a time; all state is guarded by
+ * {@code this}; a connection that was given up on can change nothing (every callback checks it is the current one).
  */
 public final class ReconnectingClient implements AutoCloseable {
 
@@ -74,7 +68,6 @@ public final class ReconnectingClient implements AutoCloseable {
     public record Stream(String channel, List<Received> frames, List<Notice> notices) {
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ScheduledExecutorService TIMERS = Executors.newScheduledThreadPool(2, runnable -> {
         Thread thread = new Thread(runnable, "reconnecting-client-timer");
         thread.setDaemon(true);
@@ -85,6 +78,8 @@ public final class ReconnectingClient implements AutoCloseable {
     private static final Duration RESUBSCRIBE_AFTER_REFUSAL = Duration.ofSeconds(1);
 
     private final String name;
+    private final ClientLink.Transport transport;
+    private final ClientLink.Events events = new LinkEvents();
     private final List<ServerNode> nodes;
     private final Set<String> channels;
     private final Duration minDelay;
@@ -102,8 +97,7 @@ public final class ReconnectingClient implements AutoCloseable {
     /** Epochs in the order this client first saw them: a later one is newer (epochs follow each other in time). */
     private final List<String> epochs = new ArrayList<>();
     private final List<String> closes = new ArrayList<>();
-    private WebSocket current;
-    private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+    private ClientLink current;
     private String currentNode;
     private int nodeIndex;
     private int connections;
@@ -113,9 +107,10 @@ public final class ReconnectingClient implements AutoCloseable {
     private boolean closed;
     private int subscribeRefusals;
 
-    private ReconnectingClient(String name, List<ServerNode> nodes, int firstNode, Set<String> channels,
-                               Duration minDelay, Duration maxDelay) {
+    private ReconnectingClient(String name, ClientLink.Transport transport, List<ServerNode> nodes, int firstNode,
+                               Set<String> channels, Duration minDelay, Duration maxDelay) {
         this.name = name;
+        this.transport = transport;
         this.nodes = List.copyOf(nodes);
         this.nodeIndex = firstNode % nodes.size();
         this.channels = channels;
@@ -128,7 +123,16 @@ public final class ReconnectingClient implements AutoCloseable {
      * default backoff (0.5 s to 15 s); returns at once, see {@link #awaitSubscribed}.
      */
     public static ReconnectingClient start(String name, List<ServerNode> nodes, int firstNode, String... channels) {
-        ReconnectingClient client = new ReconnectingClient(name, nodes, firstNode,
+        return start(name, ClientLink.Transport.WEBSOCKET, nodes, firstNode, channels);
+    }
+
+    /**
+     * Like {@link #start(String, List, int, String...)} over {@code transport}: over SSE each connection is a
+     * stream of one node whose requests are POSTed to the others in turn.
+     */
+    static ReconnectingClient start(String name, ClientLink.Transport transport, List<ServerNode> nodes, int firstNode,
+                                    String... channels) {
+        ReconnectingClient client = new ReconnectingClient(name, transport, nodes, firstNode,
                 new LinkedHashSet<>(List.of(channels)), Duration.ofMillis(500), Duration.ofSeconds(15));
         synchronized (client) {
             client.connect();
@@ -231,7 +235,7 @@ public final class ReconnectingClient implements AutoCloseable {
      * seen are kept, as in a browser tab whose page stays open while the network is gone.
      */
     public void goAway() {
-        WebSocket ws;
+        ClientLink ws;
         synchronized (this) {
             away = true;
             ws = current;
@@ -252,7 +256,7 @@ public final class ReconnectingClient implements AutoCloseable {
 
     @Override
     public void close() {
-        WebSocket ws;
+        ClientLink ws;
         synchronized (this) {
             closed = true;
             ws = current;
@@ -289,22 +293,7 @@ public final class ReconnectingClient implements AutoCloseable {
         if (closed || away) {
             return;
         }
-        ServerNode node = nodes.get(nodeIndex);
-        URI uri = URI.create("ws://127.0.0.1:" + node.port() + "/switchboard/ws");
-        Listener listener = new Listener();
-        HTTP.newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .header("Origin", "http://127.0.0.1:" + node.port())
-                .buildAsync(uri, listener)
-                .whenComplete((ws, error) -> {
-                    if (error != null) {
-                        synchronized (this) {
-                            if (listener.opened == null) {
-                                scheduleReconnect();
-                            }
-                        }
-                    }
-                });
+        transport.open(nodes.get(nodeIndex), nodes, events);
     }
 
     /** Holding this. */
@@ -325,18 +314,17 @@ public final class ReconnectingClient implements AutoCloseable {
     }
 
     /** Holding this. */
-    private void opened(WebSocket ws) {
+    private void opened(ClientLink ws) {
         if (closed || away) {
             ws.abort();
             return;
         }
         current = ws;
-        lastSend = CompletableFuture.completedFuture(null);
         openedAtNanos = System.nanoTime();
     }
 
     /** Holding this. */
-    private void onFrame(WebSocket ws, JsonNode frame) {
+    private void onFrame(ClientLink ws, JsonNode frame) {
         switch (frame.path("op").asText()) {
             case "welcome" -> {
                 connections++;
@@ -364,7 +352,7 @@ public final class ReconnectingClient implements AutoCloseable {
         }
     }
 
-    private void subscribe(WebSocket ws, String channel) {
+    private void subscribe(ClientLink ws, String channel) {
         String id = "s" + REQUEST_IDS.incrementAndGet();
         String since = lastOffset.get(channel);
         ObjectNode frame = Json.object().put("op", "subscribe").put("id", id).put("channel", channel);
@@ -428,7 +416,7 @@ public final class ReconnectingClient implements AutoCloseable {
         advance(channel, offset);
     }
 
-    private void onError(WebSocket ws, JsonNode frame) {
+    private void onError(ClientLink ws, JsonNode frame) {
         String id = frame.path("id").asText();
         String channel = pendingSubscribes.remove(id);
         if (channel == null) {
@@ -447,7 +435,7 @@ public final class ReconnectingClient implements AutoCloseable {
     }
 
     /** Holding this. */
-    private void onClosed(WebSocket ws, String why) {
+    private void onClosed(ClientLink ws, String why) {
         if (ws != current) {
             return;
         }
@@ -459,11 +447,9 @@ public final class ReconnectingClient implements AutoCloseable {
         scheduleReconnect();
     }
 
-    /** Holding this: sends are chained, the JDK refuses overlapping ones. */
-    private void send(WebSocket ws, JsonNode frame) {
-        String text = Json.write(frame);
-        Function<Object, CompletionStage<WebSocket>> sendIt = ignored -> ws.sendText(text, true);
-        lastSend = lastSend.handle((ignored, error) -> null).thenCompose(sendIt);
+    /** Holding this: the link sends one request at a time, in order. */
+    private void send(ClientLink ws, JsonNode frame) {
+        ws.send(Json.write(frame));
     }
 
     /**
@@ -484,55 +470,35 @@ public final class ReconnectingClient implements AutoCloseable {
         return rankA < 0 || rankA > epochs.indexOf(b.epoch());
     }
 
-    /** The JDK's callbacks for one connection attempt. */
-    private final class Listener implements WebSocket.Listener {
-        private final StringBuilder partial = new StringBuilder();
-        private volatile WebSocket opened;
-
+    /** What the links report; only the current link changes anything. */
+    private final class LinkEvents implements ClientLink.Events {
         @Override
-        public void onOpen(WebSocket ws) {
-            opened = ws;
+        public void opened(ClientLink link) {
             synchronized (ReconnectingClient.this) {
-                opened(ws);
+                ReconnectingClient.this.opened(link);
             }
-            ws.request(1);
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                JsonNode frame = Json.parse(text);
-                synchronized (ReconnectingClient.this) {
-                    if (ws == current) {
-                        onFrame(ws, frame);
-                    }
+        public void frame(ClientLink link, JsonNode frame) {
+            synchronized (ReconnectingClient.this) {
+                if (link == current) {
+                    onFrame(link, frame);
                 }
             }
-            ws.request(1);
-            return null;
         }
 
         @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+        public void closed(ClientLink link, String why) {
             synchronized (ReconnectingClient.this) {
-                onClosed(ws, statusCode + " " + reason);
+                onClosed(link, why);
             }
-            return null;
         }
 
         @Override
-        public void onError(WebSocket ws, Throwable error) {
+        public void failed(ClientLink link, String why) {
             synchronized (ReconnectingClient.this) {
-                onClosed(ws, "error " + error);
+                scheduleReconnect();
             }
         }
     }

@@ -4,6 +4,8 @@ import io.switchboard.testkit.Await;
 import io.switchboard.testkit.FreePorts;
 import io.switchboard.testkit.process.ChildProcess;
 import io.switchboard.testkit.process.LogFile;
+import io.switchboard.testkit.sse.SseClient;
+import io.switchboard.testkit.sse.SseConnector;
 import io.switchboard.testkit.ws.WsClient;
 import io.switchboard.testkit.ws.WsConnector;
 
@@ -111,6 +113,11 @@ public final class ServerNode implements AutoCloseable {
     /** A WebSocket connection to this node, to configure before connecting. */
     public WsConnector ws() {
         return WsClient.to(baseUri());
+    }
+
+    /** An SSE connection to this node (its stream; its requests POSTed here unless told otherwise), to configure. */
+    public SseConnector sse() {
+        return SseClient.to(baseUri());
     }
 
     /** An anonymous WebSocket connection with this node's own Origin, welcomed. */

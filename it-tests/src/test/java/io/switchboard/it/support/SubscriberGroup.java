@@ -37,11 +37,26 @@ public final class SubscriberGroup implements AutoCloseable {
     /** Starts {@code count} clients, each subscribing to every one of {@code channels}, and waits until all are subscribed. */
     public static SubscriberGroup start(String name, List<ServerNode> nodes, int firstNode, int count, List<String> channels,
                                         Duration timeout) {
+        return start(name, ClientLink.Transport.WEBSOCKET, nodes, firstNode, count, channels, timeout);
+    }
+
+    /**
+     * Starts {@code count} clients over SSE (each one's stream on one node, its requests POSTed to the others)
+     * on one channel, and waits until all are subscribed.
+     */
+    public static SubscriberGroup startOverSse(String name, List<ServerNode> nodes, int firstNode, int count, String channel,
+                                               Duration timeout) {
+        return start(name, ClientLink.Transport.SSE, nodes, firstNode, count, List.of(channel), timeout);
+    }
+
+    private static SubscriberGroup start(String name, ClientLink.Transport transport, List<ServerNode> nodes, int firstNode,
+                                         int count, List<String> channels, Duration timeout) {
         List<ReconnectingClient> clients = new ArrayList<>(count);
         SubscriberGroup group = new SubscriberGroup(List.copyOf(channels), clients);
         try {
             for (int i = 0; i < count; i++) {
-                clients.add(ReconnectingClient.start(name + "-" + i, nodes, firstNode + i, channels.toArray(String[]::new)));
+                clients.add(ReconnectingClient.start(name + "-" + i, transport, nodes, firstNode + i,
+                        channels.toArray(String[]::new)));
             }
             group.awaitAll("subscribed to " + channels, timeout,
                     client -> client.subscribedReplies().size() >= channels.size());

@@ -8,9 +8,8 @@ import io.switchboard.internal.security.ClientTokens;
 import io.switchboard.internal.session.ClientSession;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
-import io.switchboard.internal.session.SessionIds;
 import io.switchboard.internal.session.SessionServices;
-import jakarta.websocket.Session;
+import io.switchboard.internal.session.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,10 +57,9 @@ final class Connections {
         this.warnings = services.warnings();
     }
 
-    /** A new WebSocket connection, after the handshake was accepted. */
-    Connection open(Session session, Identity identity) {
-        ClientSession clientSession = new ClientSession(SessionIds.next(services.nodeId()), session,
-                services.limits().sendQueueFrames(),
+    /** A new connection (WebSocket, SSE stream), after its handshake was accepted. */
+    Connection open(Transport transport, Identity identity) {
+        ClientSession clientSession = new ClientSession(transport, services.limits().sendQueueFrames(),
                 services.limits().sendQueueBytes(), closer);
         Connection connection = new Connection(clientSession, identity, services);
         if (stopping.getAsBoolean()) {
@@ -118,7 +116,10 @@ final class Connections {
         return byUser.size();
     }
 
-    /** Pings the quiet, closes the silent (no frame for two heartbeats). */
+    /**
+     * Pings the quiet, closes the silent (no frame for two heartbeats); keeps streams that wrote
+     * nothing for half a heartbeat looking busy to proxies. Runs every half heartbeat.
+     */
     void checkHeartbeats() {
         long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(services.limits().heartbeatMillis());
         for (Connection connection : open.values()) {
@@ -129,6 +130,8 @@ final class Connections {
             } else if (silent > heartbeatNanos && !session.pingOutstanding()) {
                 session.markPingSent();
                 session.send(Frames.ping());
+            } else {
+                session.keepAliveIfQuiet(heartbeatNanos / 2);
             }
         }
     }

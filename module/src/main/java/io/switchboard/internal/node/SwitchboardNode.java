@@ -24,7 +24,7 @@ import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
 import io.switchboard.internal.session.SessionLimits;
 import io.switchboard.internal.session.SessionServices;
-import jakarta.websocket.Session;
+import io.switchboard.internal.session.Transport;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One running Switchboard instance in one web application: builds the core (publisher, reader,
  * local topics) on the bus, and gives each door what it uses: the Java API ({@link #api()}), the
- * WebSocket connections ({@link #open}), the HTTP API ({@link #publisher()}, {@link #reader()}).
+ * client connections over WebSocket or SSE ({@link #open}), the HTTP API ({@link #publisher()}, {@link #reader()}).
  *
  * <p><b>Threads it owns</b> (all daemon, all named {@code switchboard-*}, all stopped by
  * {@link #stop}): {@code timer} (heartbeats, token expiries, node figures, deadlines),
@@ -192,9 +192,9 @@ public final class SwitchboardNode {
         return api;
     }
 
-    /** A new WebSocket connection, after the handshake was accepted. */
-    public Connection open(Session session, Identity identity) {
-        return connections.open(session, identity);
+    /** A new connection (WebSocket, SSE stream), after its handshake was accepted. */
+    public Connection open(Transport transport, Identity identity) {
+        return connections.open(transport, identity);
     }
 
     /** The container closed a connection (any reason). */

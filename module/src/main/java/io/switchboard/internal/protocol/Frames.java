@@ -12,11 +12,30 @@ public final class Frames {
     }
 
     public static String welcome(String session, String node, long heartbeatMillis, String user) {
+        return welcome(session, node, heartbeatMillis, user, null);
+    }
+
+    /**
+     * @param secret what the client proves it holds the session with when its requests travel
+     *               apart from the connection (SSE); null (and left out) on a WebSocket
+     */
+    public static String welcome(String session, String node, long heartbeatMillis, String user, String secret) {
         ObjectNode frame = frame("welcome");
         frame.put("session", session);
         frame.put("node", node);
         frame.put("heartbeat", heartbeatMillis);
         frame.put("user", user);
+        if (secret != null) {
+            frame.put("secret", secret);
+        }
+        return write(frame);
+    }
+
+    /** The end of a connection that has no close frame of its own (SSE): its code and reason, as a WebSocket's. */
+    public static String close(int code, String reason) {
+        ObjectNode frame = frame("close");
+        frame.put("code", code);
+        frame.put("reason", reason);
         return write(frame);
     }
 

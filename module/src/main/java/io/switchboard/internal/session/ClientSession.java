@@ -1,15 +1,9 @@
 package io.switchboard.internal.session;
 
 import io.switchboard.internal.protocol.CloseCodes;
-import jakarta.websocket.CloseReason;
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
-import jakarta.websocket.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,22 +11,25 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The outbound side of one WebSocket connection: a bounded queue of frames drained by one
- * asynchronous send at a time, and a close that happens exactly once.
+ * The outbound side of one client connection: a bounded queue of frames drained by one
+ * asynchronous send at a time to its {@link Transport} (a WebSocket, an SSE stream), and a close
+ * that happens exactly once.
  *
  * <p><b>Threading.</b> {@link #send} may be called from any thread (bus threads, the connection's
  * own thread, timers) and never blocks: it enqueues and, if no send is in flight, starts one.
- * The container's completion callback starts the next. At most one {@code sendText} is in flight,
- * which is what JSR-356 allows for a session. The queue and the in-flight state are guarded by
- * {@code lock}, which is held only to move a frame in or out, never while calling the container.
+ * The transport's completion callback starts the next. At most one send is in flight, which is
+ * what JSR-356 allows for a session and what an HTTP response can carry. The queue and the
+ * in-flight state are guarded by {@code lock}, which is held only to move a frame in or out, never
+ * while calling the transport.
  *
  * <p><b>Overflow policy.</b> When {@code maxQueued} frames, or {@code maxQueuedBytes} of them, wait,
  * the client is not keeping up: it is closed with 1013 (try again later) rather than buffering
  * without bound or slowing down the bus. The byte bound is what makes the queue's memory bounded
  * whatever the frame sizes (large events, long echoed {@code id}s); a single frame larger than it
  * is still accepted into an empty queue, so no frame is undeliverable. Frames are measured in
- * characters, which is their size on the wire and on the heap for the ASCII JSON the node writes. A client that reconnects with {@code since} gets what it missed from history. A send
- * that the container has not completed after a while means the same ({@link #sendStalledFor}); the
+ * characters, which is their size on the wire and on the heap for the ASCII JSON the node writes.
+ * A client that reconnects with {@code since} gets what it missed from history. A send
+ * that the transport has not completed after a while means the same ({@link #sendStalledFor}); the
  * node checks that for all sessions on one timer instead of giving each send its own timeout,
  * which in Tomcat costs a synchronized registration per write.
  */
@@ -43,12 +40,11 @@ public final class ClientSession {
     public enum State { OPEN, CLOSING, CLOSED }
 
     private final String id;
-    private final Session session;
-    private final RemoteEndpoint.Async remote;
+    private final Transport transport;
     private final int maxQueued;
     private final long maxQueuedBytes;
     private final Executor closer;
-    private final SendHandler onSent = this::onSent;
+    private final Transport.Completion onSent = this::onSent;
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
     private volatile long lastInboundNanos = System.nanoTime();
     private volatile boolean pingOutstanding;
@@ -59,28 +55,24 @@ public final class ClientSession {
     private final ArrayDeque<String> queue = new ArrayDeque<>(8); // guarded by lock
     private volatile int queued; // queue.size(), written under lock, read anywhere
     private volatile long queuedBytes; // the characters of the frames in queue, written under lock, read anywhere
-    private boolean sending; // guarded by lock: a sendText is in flight
+    private boolean sending; // guarded by lock: a send is in flight
     private boolean replayTurnTaken; // guarded by lock: a replay is reading its next page (see awaitReplayTurn)
     private long sendNumber; // guarded by lock: counts sends, so a caller knows whether "its" send is still the current one
-    private Thread sendingThread; // guarded by lock: the thread that called sendText for the send in flight
-    private boolean sendReturned; // guarded by lock: that sendText call has returned
+    private Thread sendingThread; // guarded by lock: the thread that called send for the send in flight
+    private boolean sendReturned; // guarded by lock: that send call has returned
     private boolean completedInline; // guarded by lock: its completion ran inside that call
     private volatile long sendStartedNanos; // 0 while no send is in flight
+    private volatile long lastSendNanos = System.nanoTime(); // when the last send started
     private volatile int sentFrames;
 
     /**
-     * @param closer runs the blocking part of a close (the container writes the close frame), so
-     *               that a bus thread never waits on a client's socket
+     * @param transport the connection; its id is this session's id in the cluster (see {@link SessionIds})
+     * @param closer    runs the blocking part of a close (the container writes the close frame), so
+     *                  that a bus thread never waits on a client's socket
      */
-    public ClientSession(Session session, int maxQueued, long maxQueuedBytes, Executor closer) {
-        this(session.getId(), session, maxQueued, maxQueuedBytes, closer);
-    }
-
-    /** @param id this session's id in the cluster (see {@link SessionIds}) */
-    public ClientSession(String id, Session session, int maxQueued, long maxQueuedBytes, Executor closer) {
-        this.id = id;
-        this.session = session;
-        this.remote = session.getAsyncRemote();
+    public ClientSession(Transport transport, int maxQueued, long maxQueuedBytes, Executor closer) {
+        this.id = transport.id();
+        this.transport = transport;
         this.maxQueued = maxQueued;
         this.maxQueuedBytes = maxQueuedBytes;
         this.closer = closer;
@@ -88,6 +80,16 @@ public final class ClientSession {
 
     public String id() {
         return id;
+    }
+
+    /** What carries this session ({@link Transport#kind()}). */
+    public String transport() {
+        return transport.kind();
+    }
+
+    /** The secret requests for this session must carry ({@link Transport#secret()}), or null. */
+    public String secret() {
+        return transport.secret();
     }
 
     public State state() {
@@ -225,6 +227,17 @@ public final class ClientSession {
     }
 
     /**
+     * Sends the transport's keep-alive ({@link Transport#keepAlive}) if nothing was sent for
+     * {@code quietNanos} and nothing waits: an SSE stream must not look idle to a proxy.
+     */
+    public void keepAliveIfQuiet(long quietNanos) {
+        String keepAlive = transport.keepAlive();
+        if (keepAlive != null && queued == 0 && sendStartedNanos == 0 && System.nanoTime() - lastSendNanos > quietNanos) {
+            send(keepAlive);
+        }
+    }
+
+    /**
      * Whether the send in flight has been waiting for the container for more than {@code nanos}:
      * the client stopped reading and the socket's buffers are full.
      */
@@ -276,10 +289,10 @@ public final class ClientSession {
             return; // the lifecycle only moves forward: a closed session is not closing again
         }
         try {
-            if (session.isOpen()) {
-                session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+            if (transport.isOpen()) {
+                transport.close(code, reason);
             }
-        } catch (IOException | IllegalStateException e) {
+        } catch (RuntimeException e) {
             log.debug("Session {}: close with {} failed: {}", id(), code, e.toString());
         } finally {
             state.set(State.CLOSED);
@@ -312,7 +325,7 @@ public final class ClientSession {
 
     /**
      * Starts sends until the queue is empty or a send is pending. A send whose completion the
-     * container reports on this same thread, before {@code sendText} returns, is continued by this
+     * transport reports on this same thread, before {@code send} returns, is continued by this
      * loop instead of by recursion, so a fast socket cannot grow the stack.
      */
     private void startSends() {
@@ -330,10 +343,10 @@ public final class ClientSession {
                 sendingThread = Thread.currentThread();
                 sendReturned = false;
                 completedInline = false;
-                sendStartedNanos = System.nanoTime();
+                sendStartedNanos = lastSendNanos = System.nanoTime();
             }
             try {
-                remote.sendText(frame, onSent);
+                transport.send(frame, onSent);
             } catch (RuntimeException e) {
                 sendEnded();
                 failed(e);
@@ -352,11 +365,11 @@ public final class ClientSession {
         }
     }
 
-    /** The container's completion of the send in flight; on Tomcat always on one of its threads. */
-    private void onSent(SendResult result) {
-        if (!result.isOK()) {
+    /** The transport's completion of the send in flight; on Tomcat always on one of its threads. */
+    private void onSent(Throwable error) {
+        if (error != null) {
             sendEnded();
-            failed(result.getException());
+            failed(error);
             return;
         }
         sentFrames++; // only one send is in flight: no lost updates

@@ -104,7 +104,7 @@ public final class Connection {
 
     /** Sends {@code welcome} and joins the user's personal topic. */
     public void opened() {
-        session.send(Frames.welcome(session.id(), node.nodeId(), limits.heartbeatMillis(), user));
+        session.send(Frames.welcome(session.id(), node.nodeId(), limits.heartbeatMillis(), user, session.secret()));
         if (userSubscription != null) {
             node.topics().add(userSubscription.topic(), userSubscription);
         }

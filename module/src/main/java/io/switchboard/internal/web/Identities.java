@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * Who a handshake speaks for, and whether it may connect at all. Shared by the pre-upgrade
- * {@link HandshakeGuard} and by {@link SwitchboardEndpoint#onOpen}, so both decide alike.
+ * {@link HandshakeGuard}, {@link SwitchboardEndpoint#onOpen} and the SSE door ({@link SseServlet}),
+ * so all decide alike.
  */
 final class Identities {
 
@@ -31,6 +32,11 @@ final class Identities {
     Identities(OriginPolicy origins, Optional<ClientTokens> tokens) {
         this.origins = origins;
         this.tokens = tokens;
+    }
+
+    /** Whether a browser page from {@code origin} may talk to this server reached as {@code host}. */
+    boolean allowsOrigin(String origin, String host) {
+        return origins.allows(origin, host);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.switchboard.internal.web;
 
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
+import io.switchboard.internal.session.SessionIds;
 import io.switchboard.internal.node.SwitchboardNode;
 import io.switchboard.internal.protocol.CloseCodes;
 import jakarta.websocket.CloseReason;
@@ -55,7 +56,7 @@ final class SwitchboardEndpoint extends Endpoint {
             return;
         }
         Identity identity = ((Identities.Verdict.Accepted) verdict).identity();
-        connection = node.open(session, identity);
+        connection = node.open(new WebSocketTransport(SessionIds.next(node.config().nodeId()), session), identity);
         if (handshake.principal() != null && handshake.httpSession() != null) {
             // The login ends with its HTTP session (logout, timeout): so does this connection.
             login = logins.track(handshake.httpSession(), connection);

@@ -23,7 +23,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Registers Switchboard in any web application that has the jar in {@code WEB-INF/lib}, with no
- * web.xml change: the WebSocket endpoint {@code {prefix}/ws}, the API servlet {@code {prefix}/api/*},
+ * web.xml change: the WebSocket endpoint {@code {prefix}/ws}, its Server-Sent Events counterpart
+ * {@code {prefix}/sse} for networks that block WebSockets, the API servlet {@code {prefix}/api/*},
  * the browser client {@code {prefix}/client.js}, and a listener that tears it all down on undeploy.
  *
  * <p>Switched off by the context parameter {@code switchboard.enabled=false}. A configuration
@@ -87,22 +88,26 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
     private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {
         String prefix = node.config().prefix();
 
+        // Connections authenticated by a container login end with its HTTP session.
+        LoginSessions logins = new LoginSessions();
         ServletRegistration.Dynamic api = context.addServlet("switchboard-api", new ApiServlet(node));
         ServletRegistration.Dynamic client = context.addServlet("switchboard-client", new ClientScriptServlet());
+        ServletRegistration.Dynamic sse = context.addServlet("switchboard-sse",
+                new SseServlet(node, identities, logins, new SseSessions(node.cluster())));
         FilterRegistration.Dynamic guard = context.addFilter("switchboard-handshake-guard", new HandshakeGuard(identities));
-        if (api == null || client == null || guard == null) {
+        if (api == null || client == null || sse == null || guard == null) {
             throw new ServletException("Switchboard is registered twice in '" + context.getContextPath()
                     + "' (is the jar in WEB-INF/lib twice?)");
         }
         api.addMapping(prefix + "/api/*");
         api.setAsyncSupported(true);
         client.addMapping(prefix + "/client.js");
+        sse.addMapping(prefix + "/sse/*"); // the stream at /sse, a session's requests at /sse/{session}
+        sse.setAsyncSupported(true);
         // Before the container's own WebSocket filter, so a refused handshake is never upgraded.
         guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, prefix + "/ws");
         guard.setAsyncSupported(true);
 
-        // Connections authenticated by a container login end with its HTTP session.
-        LoginSessions logins = new LoginSessions();
         context.addListener(logins);
 
         ServerEndpointConfig endpoint = ServerEndpointConfig.Builder.create(SwitchboardEndpoint.class, prefix + "/ws")

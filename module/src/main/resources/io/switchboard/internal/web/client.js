@@ -20,6 +20,12 @@
  * resubscribes every channel with `since` = the last offset it saw so the server replays what was
  * missed, and never hands a handler the same event twice across such a seam.
  *
+ * Networks that block WebSockets: when the WebSocket handshake fails, or no `welcome` arrives within
+ * a few seconds, twice in a row, the client switches to Server-Sent Events (a stream from
+ * `.../sse`, each request POSTed), resubscribing with `since` as on any reconnect, and tries the
+ * WebSocket again every `webSocketRetry` ms, moving back as soon as it works. `sb.transport` says
+ * which is in use ('websocket' or 'sse'); the 'transport' event reports each change.
+ *
  * Identity: `token` is a client token, or a function returning one (or a promise of one) that is
  * asked before every connect and again before the current token expires; the fresh token is sent
  * as `refresh`, so the server does not close the socket with 4401 when the old one runs out.
@@ -46,6 +52,9 @@
   const MAX_REFRESH_LEAD = 60000;  // refresh a token at most this long before it expires...
   const MIN_REFRESH_GAP = 1000;    // ...and never more often than this
   const DEFAULT_SEND_TIMEOUT = 10000; // how long send() waits for its reply by default
+  const WELCOME_TIMEOUT = 5000;    // a connection without welcome by then counts as failed
+  const FAILURES_BEFORE_SWITCH = 2; // consecutive failed connects before trying the other transport
+  const WEBSOCKET_RETRY = 60000;   // while on SSE, try the WebSocket again this often
 
   /** Splits `<epoch>-<seq>`; the epoch is letters and digits, so the last '-' separates. */
   function parseOffset(offset) {
@@ -120,6 +129,18 @@
     return parsed.href;
   }
 
+  /**
+   * The SSE endpoint next to a WebSocket endpoint: ws(s)://h/p/ws -> http(s)://h/p/sse; null for a URL
+   * that does not end in /ws (no SSE fallback for it).
+   */
+  function toSseUrl(url) {
+    const parsed = new URL(String(url));
+    if (!/\/ws$/.test(parsed.pathname)) return null;
+    parsed.protocol = parsed.protocol === 'wss:' ? 'https:' : 'http:';
+    parsed.pathname = parsed.pathname.replace(/\/ws$/, '/sse');
+    return parsed.href;
+  }
+
   function failure(code, message) {
     const error = new Error(message);
     error.code = code;
@@ -135,13 +156,128 @@
     }
   }
 
+  /**
+   * The SSE transport behind the WebSocket's interface (send, close, onopen, onmessage, onclose), so
+   * the client drives both alike. The stream (EventSource) brings the frames; it opens at `welcome`,
+   * which names the session and its secret. Each request is POSTed to `<sse url>/<session>` with the
+   * secret, one at a time, in order: the next only after the node answered 202 (it has handed the
+   * request to the session), so requests keep their order whichever node each one reaches. A POST
+   * refused as too large or not UTF-8 becomes an `error` frame for its request; any other failure
+   * (the session is gone, the node unreachable) ends the connection, and the client reconnects. The
+   * server's `close` frame ends it with the server's code. EventSource's own reconnecting is not
+   * used: a lost stream is a closed connection, reconnected (and resubscribed) by the client.
+   */
+  class SseSocket {
+    constructor(url, EventSourceImpl, fetchImpl) {
+      this.url = url;
+      this._fetch = fetchImpl;
+      this._queue = [];         // request texts not yet answered, oldest first
+      this._posting = false;
+      this._closed = false;
+      this._postUrl = null;     // set by welcome
+      this._secret = null;
+      this.onopen = this.onmessage = this.onclose = this.onerror = null;
+      const stream = new EventSourceImpl(url);
+      stream.onmessage = (e) => this._onMessage(e.data);
+      stream.onerror = () => this._end(1006, 'the event stream failed');
+      this._stream = stream;
+    }
+
+    send(text) {
+      if (this._closed || this._postUrl === null) throw new Error('Switchboard: the event stream is not open');
+      this._queue.push(text);
+      this._post();
+    }
+
+    /** Ends the connection from this side; like the client's WebSocket use, no close event follows. */
+    close() {
+      if (this._closed) return;
+      this._closed = true;
+      this._stream.close();
+    }
+
+    _onMessage(data) {
+      if (this._closed) return;
+      let frame;
+      try {
+        frame = JSON.parse(data);
+      } catch (e) {
+        return;
+      }
+      if (this._postUrl === null) {
+        if (!frame || frame.op !== 'welcome' || typeof frame.session !== 'string' || typeof frame.secret !== 'string') {
+          this._end(1002, 'the event stream did not start with welcome');
+          return;
+        }
+        const base = new URL(this.url);
+        base.search = '';
+        base.pathname = base.pathname.replace(/\/?$/, '/') + encodeURIComponent(frame.session);
+        this._postUrl = base.href;
+        this._secret = frame.secret;
+        if (this.onopen) this.onopen({});
+      }
+      if (frame.op === 'close') {
+        this._end(typeof frame.code === 'number' ? frame.code : 1005, frame.reason || '');
+        return;
+      }
+      if (this.onmessage) this.onmessage({ data });
+    }
+
+    _post() {
+      if (this._posting || this._closed || this._queue.length === 0) return;
+      this._posting = true;
+      const text = this._queue[0];
+      this._fetch(this._postUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8', 'X-Switchboard-Secret': this._secret },
+        body: text,
+        cache: 'no-store',
+        credentials: 'same-origin',
+      }).then((response) => {
+        if (this._closed) return;
+        this._posting = false;
+        this._queue.shift();
+        if (response.status === 413 || response.status === 400) {
+          this._refused(text, response.status === 413 ? 'too_large' : 'bad_request');
+        } else if (response.status !== 202) {
+          this._end(1006, 'request answered ' + response.status);
+          return;
+        }
+        this._post();
+      }, () => this._end(1006, 'request failed'));
+    }
+
+    /** A request the node refused alone: its answer, as the WebSocket would have had it, for its id. */
+    _refused(text, code) {
+      let id;
+      try {
+        id = JSON.parse(text).id;
+      } catch (e) {
+        id = undefined;
+      }
+      const frame = { op: 'error', code, message: 'request refused by the server (' + code + ')' };
+      if (id !== undefined) frame.id = id;
+      if (this.onmessage) this.onmessage({ data: JSON.stringify(frame) });
+    }
+
+    _end(code, reason) {
+      if (this._closed) return;
+      this._closed = true;
+      this._stream.close();
+      if (this.onclose) this.onclose({ code, reason });
+    }
+  }
+
   class Switchboard {
     /**
      * @param {string|URL|Array<string|URL>} urls one endpoint or several to fail over across, in order
      * @param {{token?: string|function(): (string|Promise<string>), refreshInterval?: number,
-     *          minDelay?: number, maxDelay?: number, WebSocket?: function}} [options] token may be a
-     *          function, asked again before every connect and before the token expires;
-     *          refreshInterval (ms) is how often to refresh tokens whose expiry cannot be read
+     *          minDelay?: number, maxDelay?: number, WebSocket?: function, sse?: boolean,
+     *          webSocketRetry?: number, welcomeTimeout?: number, EventSource?: function,
+     *          fetch?: function}} [options] token may be a function, asked again before every
+     *          connect and before the token expires; refreshInterval (ms) is how often to refresh
+     *          tokens whose expiry cannot be read; sse: false turns the SSE fallback off;
+     *          webSocketRetry (ms, 0: never) is how often to try the WebSocket again while on SSE
      */
     constructor(urls, options = {}) {
       const list = Array.isArray(urls) ? urls : [urls];
@@ -154,7 +290,11 @@
       this._minDelay = options.minDelay != null ? options.minDelay : 500;
       this._maxDelay = Math.max(this._minDelay, options.maxDelay != null ? options.maxDelay : 15000);
       this._WebSocket = options.WebSocket || (typeof WebSocket !== 'undefined' ? WebSocket : null);
-      if (!this._WebSocket) throw new TypeError('Switchboard: no WebSocket implementation available');
+      this._initFallback(options);
+      if (!this._WebSocket && !this._sseAvailable()) {
+        throw new TypeError('Switchboard: no WebSocket implementation available');
+      }
+      if (!this._WebSocket) this._transport = 'sse';
 
       this._channels = new Map();  // channel -> {handlers: Set<{handler}>, since: bool}
       this._serverChannels = new Set(); // channels the server subscribed this session to, not the page
@@ -188,6 +328,11 @@
     /** Whether a socket is open right now. */
     get connected() {
       return this._isOpen;
+    }
+
+    /** What carries the connection: 'websocket', or 'sse' where WebSockets do not get through. */
+    get transport() {
+      return this._transport;
     }
 
     /** Calls handler(data, {event, channel, offset}) for each event of `channel`; returns an unsubscribe function. */
@@ -331,8 +476,9 @@
     }
 
     /**
-     * Listens to 'open', 'close', 'welcome', 'error', 'user', 'recovered', and for server-side control
-     * 'event', 'session', 'unsubscribed' and 'disconnected'; returns a function that stops.
+     * Listens to 'open', 'close', 'welcome', 'error', 'user', 'recovered', 'transport' (the new
+     * transport's name, when the client switches), and for server-side control 'event', 'session',
+     * 'unsubscribed' and 'disconnected'; returns a function that stops.
      */
     on(type, fn) {
       if (!this._listeners.has(type)) this._listeners.set(type, new Set());
@@ -385,18 +531,32 @@
 
     _open(token) {
       if (this._closed) return;
-      const url = new URL(this._urls[this._urlIndex]);
+      const sse = this._transport === 'sse';
+      const url = new URL(sse ? this._sseUrls[this._urlIndex] : this._urls[this._urlIndex]);
       this._currentToken = token || null;
       if (token) url.searchParams.set('token', token);
       let ws;
       try {
-        ws = new this._WebSocket(url.href);
+        ws = sse ? new SseSocket(url.href, this._EventSource, this._fetch) : new this._WebSocket(url.href);
       } catch (e) {
         this._emit('error', e);
+        this._noteFailure();
         this._scheduleReconnect();
         return;
       }
+      this._install(ws);
+    }
+
+    /** Makes `ws` the current socket; a socket that gives no welcome in time is dropped (see _noteFailure). */
+    _install(ws) {
       this._ws = ws;
+      this._welcomed = false;
+      clearTimeout(this._welcomeTimer);
+      if (this._canSwitch()) {
+        this._welcomeTimer = setTimeout(() => {
+          if (ws === this._ws && !this._welcomed) this._drop(4000, 'no welcome within ' + this._welcomeTimeout + ' ms');
+        }, this._welcomeTimeout);
+      }
       // Every handler checks it still belongs to the current socket: a socket we gave up on
       // (heartbeat timeout) may still deliver late events, and those must change nothing.
       ws.onopen = () => { if (ws === this._ws) this._onOpen(); };
@@ -419,12 +579,15 @@
       }
     }
 
-    _onClose(code, reason) {
+    _onClose(code, reason, reconnect = true) {
       const wasOpen = this._isOpen;
       this._ws = null;
       this._isOpen = false;
       clearInterval(this._heartbeatTimer);
       clearTimeout(this._refreshTimer);
+      clearTimeout(this._welcomeTimer);
+      this._stopProbe();
+      if (!this._welcomed && !this._closed) this._noteFailure();
       this._subscribes.clear();
       // Only what was written to the dropped socket is in doubt; unsent publishes wait for the next one.
       for (const [id, request] of this._publishes) {
@@ -444,7 +607,7 @@
         this._disconnectedByServer(code, reason);
         return;
       }
-      this._scheduleReconnect();
+      if (reconnect) this._scheduleReconnect();
     }
 
     /** Abandons the current socket now, without waiting for a close handshake that may never come. */
@@ -510,6 +673,137 @@
       });
     }
 
+    // ---- transports: the SSE fallback and the way back -------------------------------------
+
+    _initFallback(options) {
+      this._transport = 'websocket';
+      this._EventSource = options.EventSource || (typeof EventSource !== 'undefined' ? EventSource : null);
+      const fetchImpl = options.fetch || (typeof fetch !== 'undefined' ? fetch : null);
+      this._fetch = fetchImpl && !options.fetch ? fetchImpl.bind(globalThis) : fetchImpl;
+      this._sseUrls = options.sse === false ? [] : this._urls.map(toSseUrl);
+      this._webSocketRetry = options.webSocketRetry != null ? options.webSocketRetry : WEBSOCKET_RETRY;
+      this._welcomeTimeout = options.welcomeTimeout != null ? options.welcomeTimeout : WELCOME_TIMEOUT;
+      this._failures = 0;          // connects in a row that got no welcome, on the current transport
+      this._welcomed = false;      // the current socket said welcome
+      this._welcomeTimer = null;
+      this._probeTimer = null;
+      this._probe = null;          // a WebSocket being tried while on SSE
+    }
+
+    _sseAvailable() {
+      return !!(this._EventSource && this._fetch && this._sseUrls.some((url) => url));
+    }
+
+    /** Whether the other transport could be tried: both exist, and SSE has a URL here. */
+    _canSwitch() {
+      return !!this._WebSocket && this._sseAvailable() && !!this._sseUrls[this._urlIndex];
+    }
+
+    /**
+     * A connect that got no welcome (handshake refused, a proxy that swallowed it, no answer in
+     * time). Twice in a row on one transport: try the other one, from the bottom of the backoff.
+     * From SSE the client goes back to the WebSocket too: when nothing answers at all the server
+     * may be down rather than the network blocking it, and the WebSocket is preferred.
+     */
+    _noteFailure() {
+      this._failures++;
+      if (this._failures < FAILURES_BEFORE_SWITCH || !this._canSwitch()) return;
+      this._failures = 0;
+      this._attempt = 0;
+      this._setTransport(this._transport === 'websocket' ? 'sse' : 'websocket');
+    }
+
+    _setTransport(transport) {
+      if (transport === this._transport) return;
+      this._transport = transport;
+      this._emit('transport', transport);
+    }
+
+    /** While on SSE, plans the next try of the WebSocket. */
+    _scheduleProbe() {
+      clearTimeout(this._probeTimer);
+      if (!(this._webSocketRetry > 0) || !this._WebSocket) return;
+      const current = this._ws;
+      this._probeTimer = setTimeout(() => this._tryWebSocket(current), this._webSocketRetry);
+    }
+
+    /**
+     * Opens a WebSocket beside the SSE connection; if it says welcome in time it becomes the
+     * connection (_adopt), otherwise it is closed and tried again later.
+     */
+    _tryWebSocket(current) {
+      if (current !== this._ws || this._closed || this._transport !== 'sse') return;
+      const url = new URL(this._urls[this._urlIndex]);
+      if (this._currentToken) url.searchParams.set('token', this._currentToken);
+      let probe;
+      try {
+        probe = new this._WebSocket(url.href);
+      } catch (e) {
+        this._scheduleProbe();
+        return;
+      }
+      this._probe = probe;
+      const giveUp = () => {
+        if (this._probe !== probe) return;
+        this._stopProbe();
+        this._scheduleProbe();
+      };
+      const timer = setTimeout(giveUp, this._welcomeTimeout);
+      probe.onopen = () => {};
+      probe.onerror = () => {};
+      probe.onclose = () => { clearTimeout(timer); giveUp(); };
+      probe.onmessage = (e) => {
+        if (this._probe !== probe) return;
+        clearTimeout(timer);
+        let frame;
+        try {
+          frame = JSON.parse(e.data);
+        } catch (error) {
+          frame = null;
+        }
+        if (!frame || frame.op !== 'welcome' || current !== this._ws) {
+          giveUp();
+          return;
+        }
+        this._probe = null;
+        this._adopt(probe, e.data);
+      };
+    }
+
+    _stopProbe() {
+      clearTimeout(this._probeTimer);
+      const probe = this._probe;
+      this._probe = null;
+      if (probe) {
+        try {
+          probe.close(1000, 'not needed');
+        } catch (e) {
+          // already closed
+        }
+      }
+    }
+
+    /**
+     * Moves from the SSE connection to a WebSocket that has just said welcome: the SSE one ends
+     * (its unconfirmed publishes reject as on any lost connection), the WebSocket resubscribes
+     * every channel with `since`, so nothing is missed or handed over twice across the move.
+     */
+    _adopt(probe, welcomeText) {
+      const old = this._ws;
+      try {
+        old.close(1000, 'moving to WebSocket');
+      } catch (e) {
+        // already closed
+      }
+      this._onClose(1000, 'moving to WebSocket', false);
+      this._failures = 0;
+      this._attempt = 0;
+      this._setTransport('websocket');
+      this._install(probe); // its handlers now those of the connection
+      this._onOpen();
+      this._onFrame(welcomeText);
+    }
+
     // ---- frames ----------------------------------------------------------------------------
 
     _onFrame(text) {
@@ -522,6 +816,10 @@
       }
       switch (frame.op) {
         case 'welcome': {
+          this._welcomed = true;
+          this._failures = 0;
+          clearTimeout(this._welcomeTimer);
+          if (this._transport === 'sse') this._scheduleProbe();
           this.welcome = frame;
           const heartbeat = Number(frame.heartbeat);
           if (heartbeat > 0 && heartbeat !== this._heartbeat) this._startHeartbeat(heartbeat);
@@ -735,6 +1033,7 @@
 
   Switchboard.backoffDelay = backoffDelay;
   Switchboard.toWebSocketUrl = toWebSocketUrl;
+  Switchboard.toSseUrl = toSseUrl;
   Switchboard.isAfter = isAfter;
   Switchboard.tokenExpiry = tokenExpiry;
   Switchboard.refreshDelay = refreshDelay;

@@ -34,7 +34,7 @@ class ClientMessagesTest {
         Client(Map<String, String> settings, Identity identity) {
             harness = new NodeHarness(settings);
             socket.readEverything();
-            connection = harness.node.open(socket.session(), identity);
+            connection = harness.node.open(socket.transport(), identity);
         }
 
         void send(String frame) {

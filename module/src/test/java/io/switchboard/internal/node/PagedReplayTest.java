@@ -34,7 +34,7 @@ class PagedReplayTest {
                 "switchboard.history-size", "1000", "switchboard.replay-budget", String.valueOf(10 * 1024 * 1024)))) {
             String epoch = harness.publishLarge("log", 100, EVENT_DATA);
             ScriptedContainer client = new ScriptedContainer("reader");
-            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            Connection connection = harness.node.open(client.transport(), Identity.anonymous());
             ReplayBudget budget = harness.node.replayBudget();
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":1}");
 
@@ -83,7 +83,7 @@ class PagedReplayTest {
                 epochs.add(harness.publishLarge(channel, 40, EVENT_DATA));
             }
             ScriptedContainer client = new ScriptedContainer("reader");
-            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            Connection connection = harness.node.open(client.transport(), Identity.anonymous());
             for (int i = 0; i < channels.size(); i++) {
                 connection.onText("{\"op\":\"subscribe\",\"channel\":\"" + channels.get(i) + "\",\"since\":\""
                         + epochs.get(i) + "-0\",\"id\":" + i + "}");
@@ -113,13 +113,13 @@ class PagedReplayTest {
             String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
 
             ScriptedContainer sleeper = new ScriptedContainer("sleeper"); // never reads
-            Connection sleeping = harness.node.open(sleeper.session(), Identity.anonymous());
+            Connection sleeping = harness.node.open(sleeper.transport(), Identity.anonymous());
             sleeping.onText(subscribe.formatted(1));
             Await.until("the whole budget held by the client that does not read", () -> budget.available() == 0);
 
             ScriptedContainer reader = new ScriptedContainer("reader");
             reader.readEverything();
-            Connection reading = harness.node.open(reader.session(), Identity.anonymous());
+            Connection reading = harness.node.open(reader.transport(), Identity.anonymous());
             reading.onText(subscribe.formatted(2));
             Await.until("the replay refused", () -> has(reader.written(), "error", 2));
             JsonNode refused = reader.written().stream().filter(f -> f.path("id").asInt() == 2).findFirst().orElseThrow();

@@ -34,7 +34,7 @@ class PresenceFramesTest {
         Client(String user) {
             container.completeInline = true;
             clients.add(container);
-            connection = harness.node.open(container.session(), Identity.login(user));
+            connection = harness.node.open(container.transport(), Identity.login(user));
         }
 
         void send(String frame) {
@@ -51,7 +51,7 @@ class PresenceFramesTest {
         }
 
         void await(String frame) {
-            Await.until(frame + " shown to " + container.session().getId(), () -> shown().contains(frame));
+            Await.until(frame + " shown to " + container.transport().id(), () -> shown().contains(frame));
         }
 
         void closed() {
@@ -112,6 +112,7 @@ class PresenceFramesTest {
     void subscribingAgainSendsAFreshSnapshotAndIsNoLeaveAndJoinForTheOthers() {
         Client bob = new Client("bob");
         bob.send(subscribe("presence-room"));
+        bob.await("presence presence-room [\"bob\"]"); // before alice comes: bob's list is his alone
         Client alice = new Client("alice");
         alice.send(subscribe("presence-room"));
         alice.await("presence presence-room [\"alice\",\"bob\"]");

@@ -8,6 +8,7 @@ import io.switchboard.internal.protocol.ErrorCode;
 import io.switchboard.internal.protocol.Refusal;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
+import io.switchboard.internal.session.SessionIds;
 import io.switchboard.internal.testing.ScriptedContainer;
 import io.switchboard.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
@@ -51,10 +52,10 @@ class ServerControlTest {
     }
 
     private Client connect(String user) {
-        ScriptedContainer container = new ScriptedContainer(user == null ? "anonymous" : user);
+        ScriptedContainer container = new ScriptedContainer(SessionIds.next(harness.config.nodeId()));
         container.readEverything();
         Identity identity = user == null ? Identity.anonymous() : Identity.login(user);
-        return new Client(container, harness.node.open(container.session(), identity));
+        return new Client(container, harness.node.open(container.transport(), identity));
     }
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {

@@ -25,7 +25,7 @@ class SubscribeRulesTest {
                 "switchboard.history-size", "1000"))) {
             String epoch = harness.publishLarge("log", 50, 4_000);
             ScriptedContainer client = new ScriptedContainer("c");
-            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            Connection connection = harness.node.open(client.transport(), Identity.anonymous());
             ReplayBudget budget = harness.node.replayBudget();
             String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
             connection.onText(subscribe.formatted(1));
@@ -52,7 +52,7 @@ class SubscribeRulesTest {
                 "switchboard.history-size", "1000"))) {
             String epoch = harness.publishLarge("log", 50, 4_000);
             ScriptedContainer client = new ScriptedContainer("c");
-            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            Connection connection = harness.node.open(client.transport(), Identity.anonymous());
             ReplayBudget budget = harness.node.replayBudget();
             String subscribe = "{\"op\":\"subscribe\",\"channel\":\"log\",\"since\":\"" + epoch + "-0\",\"id\":%d}";
             connection.onText(subscribe.formatted(1));
@@ -85,7 +85,7 @@ class SubscribeRulesTest {
         try (NodeHarness harness = new NodeHarness(Map.of())) {
             ScriptedContainer client = new ScriptedContainer("c");
             client.readEverything();
-            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            Connection connection = harness.node.open(client.transport(), Identity.anonymous());
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":1}");
             Await.until("subscribed", () -> has(client.written(), "subscribed", 1));
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":2}");
@@ -105,7 +105,7 @@ class SubscribeRulesTest {
                 "switchboard.max-subscriptions", "1"))) {
             ScriptedContainer client = new ScriptedContainer("c");
             client.readEverything();
-            Connection connection = harness.node.open(client.session(), Identity.anonymous());
+            Connection connection = harness.node.open(client.transport(), Identity.anonymous());
             // Subscribe (odd ids) and unsubscribe (even ids), each once the one before is answered, so that every
             // subscribe finds the channel free and meets the rate limit alone.
             int requests = 40;
@@ -134,7 +134,7 @@ class SubscribeRulesTest {
                 throw new IllegalStateException("the permissions database is down");
             });
             ScriptedContainer client = new ScriptedContainer("c");
-            Connection connection = harness.node.open(client.session(), Identity.login("alice"));
+            Connection connection = harness.node.open(client.transport(), Identity.login("alice"));
             connection.onText("{\"op\":\"subscribe\",\"channel\":\"private-alice\",\"id\":1}");
             connection.onText("{\"op\":\"ping\",\"id\":2}");
             client.readEverything();

@@ -10,17 +10,13 @@ import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.security.ClientTokens;
 import io.switchboard.testkit.Await;
+import io.switchboard.internal.session.Transport;
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
-import jakarta.websocket.Session;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -140,28 +136,35 @@ class TokenLifetimeTest {
         final List<String> written = new CopyOnWriteArrayList<>();
         volatile CloseReason closedWith;
 
-        Session session() {
-            RemoteEndpoint.Async remote = (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[]{RemoteEndpoint.Async.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("sendText") && args.length == 2) {
-                            written.add((String) args[0]);
-                            ((SendHandler) args[1]).onResult(new SendResult((Session) null));
-                        }
-                        return null;
-                    });
-            return (Session) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Session.class},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "getAsyncRemote" -> remote;
-                        case "getId" -> "s" + System.identityHashCode(this);
-                        case "isOpen" -> closedWith == null;
-                        case "close" -> {
-                            closedWith = (CloseReason) args[0];
-                            yield null;
-                        }
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        default -> throw new IOException("not scripted: " + method.getName());
-                    });
+        Transport session() {
+            String id = "s" + System.identityHashCode(this);
+            return new Transport() {
+                @Override
+                public String id() {
+                    return id;
+                }
+
+                @Override
+                public String kind() {
+                    return "fake";
+                }
+
+                @Override
+                public void send(String frame, Completion done) {
+                    written.add(frame);
+                    done.sent(null);
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return closedWith == null;
+                }
+
+                @Override
+                public void close(int code, String reason) {
+                    closedWith = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
+                }
+            };
         }
 
         /** The close code, once the node's closer thread has written it. */

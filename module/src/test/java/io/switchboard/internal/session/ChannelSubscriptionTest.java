@@ -32,7 +32,7 @@ class ChannelSubscriptionTest {
 
     private final Topic topic = Topic.channel("news");
     private final ScriptedContainer client = reading(new ScriptedContainer("s1"));
-    private final ClientSession session = new ClientSession(client.session(), 1_000, Long.MAX_VALUE, Runnable::run);
+    private final ClientSession session = new ClientSession(client.transport(), 1_000, Long.MAX_VALUE, Runnable::run);
 
     private static ScriptedContainer reading(ScriptedContainer container) {
         container.completeInline = true;
@@ -406,7 +406,7 @@ class ChannelSubscriptionTest {
         // Whichever way the live thread and the replay interleave, the client sees the same thing.
         for (int round = 0; round < 50; round++) {
             ScriptedContainer container = reading(new ScriptedContainer("race-" + round));
-            ClientSession racing = new ClientSession(container.session(), 1_000, Long.MAX_VALUE, Runnable::run);
+            ClientSession racing = new ClientSession(container.transport(), 1_000, Long.MAX_VALUE, Runnable::run);
             ChannelSubscription subscription = new ChannelSubscription(topic, racing, 100);
             CountDownLatch start = new CountDownLatch(1);
             AtomicReference<Throwable> failure = new AtomicReference<>();

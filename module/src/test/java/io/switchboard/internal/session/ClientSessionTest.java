@@ -2,14 +2,8 @@ package io.switchboard.internal.session;
 
 import io.switchboard.testkit.Await;
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
-import jakarta.websocket.Session;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,59 +18,71 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The send queue against a scripted container: what it writes, when, and when it gives up on a client. */
 class ClientSessionTest {
 
-    /** A container session whose async sends complete when the test says so (or inline). */
+    /** A connection whose async sends complete when the test says so (or inline). */
     private static final class FakeContainer {
         final List<String> written = new ArrayList<>();
-        final List<SendHandler> pending = new ArrayList<>();
+        final List<Transport.Completion> pending = new ArrayList<>();
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger maxInFlight = new AtomicInteger();
         final AtomicInteger maxDepth = new AtomicInteger();
         volatile boolean completeInline;
         volatile CloseReason closedWith;
+        volatile String keepAlive; // what the transport writes to look busy, or null (a WebSocket)
 
-        Session session() {
-            RemoteEndpoint.Async remote = (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[]{RemoteEndpoint.Async.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("sendText") && args.length == 2) {
-                            synchronized (this) {
-                                written.add((String) args[0]);
-                            }
-                            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-                            maxDepth.accumulateAndGet(Thread.currentThread().getStackTrace().length, Math::max);
-                            SendHandler handler = (SendHandler) args[1];
-                            if (completeInline) {
-                                inFlight.decrementAndGet();
-                                handler.onResult(new SendResult((Session) null));
-                            } else {
-                                synchronized (this) {
-                                    pending.add(handler);
-                                }
-                            }
-                            return null;
+        Transport session() {
+            return new Transport() {
+                @Override
+                public String id() {
+                    return "s1";
+                }
+
+                @Override
+                public String kind() {
+                    return "fake";
+                }
+
+                @Override
+                public void send(String frame, Completion done) {
+                    synchronized (FakeContainer.this) {
+                        written.add(frame);
+                    }
+                    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    maxDepth.accumulateAndGet(Thread.currentThread().getStackTrace().length, Math::max);
+                    if (completeInline) {
+                        inFlight.decrementAndGet();
+                        done.sent(null);
+                    } else {
+                        synchronized (FakeContainer.this) {
+                            pending.add(done);
                         }
-                        return null;
-                    });
-            return (Session) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Session.class},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "getAsyncRemote" -> remote;
-                        case "getId" -> "s1";
-                        case "isOpen" -> closedWith == null;
-                        case "close" -> {
-                            closedWith = (CloseReason) args[0];
-                            yield null;
-                        }
-                        default -> throw new IOException("not scripted: " + method.getName());
-                    });
+                    }
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return closedWith == null;
+                }
+
+                @Override
+                public void close(int code, String reason) {
+                    closedWith = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
+                }
+
+                @Override
+                public String keepAlive() {
+                    return keepAlive;
+                }
+            };
         }
 
         /** Completes the oldest pending send, as the container would on one of its threads. */
         void completeOne() {
-            SendHandler handler;
+            Transport.Completion handler;
             synchronized (this) {
                 handler = pending.remove(0);
             }
             inFlight.decrementAndGet();
-            handler.onResult(new SendResult((Session) null));
+            handler.sent(null);
         }
 
         synchronized List<String> written() {
@@ -250,5 +256,31 @@ class ClientSessionTest {
         assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
         session.close(1013, "late");
         assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
+    }
+
+    @Test
+    void aQuietSessionSendsItsTransportsKeepAliveButNeverBetweenFramesOrOnAWebSocket() throws Exception {
+        FakeContainer container = new FakeContainer();
+        container.completeInline = true;
+        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        long quiet = TimeUnit.MILLISECONDS.toNanos(20);
+
+        session.keepAliveIfQuiet(quiet);
+        Thread.sleep(30); // the session has been quiet for longer than quiet
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).as("a transport without keep-alive (WebSocket)").isEmpty();
+
+        container.keepAlive = ": keep-alive";
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).containsExactly(": keep-alive");
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).as("just sent: not quiet").hasSize(1);
+
+        container.completeInline = false;
+        Thread.sleep(30);
+        session.send("f0"); // in flight
+        Thread.sleep(30);
+        session.keepAliveIfQuiet(quiet);
+        assertThat(container.written()).as("a send in flight: the stream is busy").containsExactly(": keep-alive", "f0");
     }
 }

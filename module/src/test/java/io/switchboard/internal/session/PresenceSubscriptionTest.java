@@ -40,7 +40,7 @@ class PresenceSubscriptionTest {
     private final ExecutorService interest = Executors.newSingleThreadExecutor();
     private final LocalTopics topics = new LocalTopics(bus, "node-1", 1000, new NodeStats(), timer, interest);
     private final ScriptedContainer client = new ScriptedContainer("s1");
-    private final ClientSession session = new ClientSession(client.session(), 1_000, Long.MAX_VALUE, Runnable::run);
+    private final ClientSession session = new ClientSession(client.transport(), 1_000, Long.MAX_VALUE, Runnable::run);
 
     PresenceSubscriptionTest() {
         client.completeInline = true;

@@ -2,29 +2,23 @@ package io.switchboard.internal.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.internal.protocol.Json;
+import io.switchboard.internal.session.Transport;
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
-import jakarta.websocket.Session;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * One container WebSocket session whose asynchronous sends complete only when the test says so
+ * One client connection whose asynchronous sends complete only when the test says so
  * (a client that does not read), or at once ({@link #completeInline}): what a client receives,
  * in order, is {@link #written}.
  */
 public final class ScriptedContainer {
     private final String id;
     private final List<String> written = new ArrayList<>(); // guarded by this
-    private final List<SendHandler> pending = new ArrayList<>(); // guarded by this
+    private final List<Transport.Completion> pending = new ArrayList<>(); // guarded by this
     public volatile boolean completeInline;
     public volatile CloseReason closedWith;
     /** Runs inside every {@code sendText} call, after the frame is recorded: a test may block a write there. */
@@ -34,53 +28,61 @@ public final class ScriptedContainer {
         this.id = id;
     }
 
-    public Session session() {
-        RemoteEndpoint.Async remote = (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[]{RemoteEndpoint.Async.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("sendText") && args.length == 2) {
-                        SendHandler handler = (SendHandler) args[1];
-                        synchronized (this) {
-                            written.add((String) args[0]);
-                        }
-                        duringSend.run();
-                        synchronized (this) {
-                            if (!completeInline) {
-                                pending.add(handler);
-                                return null;
-                            }
-                        }
-                        handler.onResult(new SendResult((Session) null));
+    /** The connection as the session sees it: its sends are recorded and complete as scripted. */
+    public Transport transport() {
+        return new Transport() {
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public String kind() {
+                return "scripted";
+            }
+
+            @Override
+            public void send(String frame, Completion done) {
+                synchronized (ScriptedContainer.this) {
+                    written.add(frame);
+                }
+                duringSend.run();
+                synchronized (ScriptedContainer.this) {
+                    if (!completeInline) {
+                        pending.add(done);
+                        return;
                     }
-                    return null;
-                });
-        Map<String, Object> properties = new HashMap<>();
-        return (Session) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Session.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "getAsyncRemote" -> remote;
-                    case "getId" -> id;
-                    case "isOpen" -> closedWith == null;
-                    case "getUserProperties" -> properties;
-                    case "close" -> {
-                        closedWith = args == null ? new CloseReason(CloseReason.CloseCodes.NORMAL_CLOSURE, "") : (CloseReason) args[0];
-                        yield null;
-                    }
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    case "toString" -> "session " + id;
-                    default -> throw new IOException("not scripted: " + method.getName());
-                });
+                }
+                done.sent(null);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return closedWith == null;
+            }
+
+            @Override
+            public void close(int code, String reason) {
+                closedWith = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
+            }
+
+            @Override
+            public String toString() {
+                return "session " + id;
+            }
+        };
     }
 
     /** Completes the oldest pending send, as the container would once the client read it; false if none is pending. */
     public boolean completeOne() {
-        SendHandler handler;
+        Transport.Completion handler;
         synchronized (this) {
             if (pending.isEmpty()) {
                 return false;
             }
             handler = pending.remove(0);
         }
-        handler.onResult(new SendResult((Session) null));
+        handler.sent(null);
         return true;
     }
 

@@ -1,6 +1,7 @@
 package io.switchboard.internal.web;
 
 import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.testkit.sse.SseClient;
 import io.switchboard.testkit.ws.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,6 +80,20 @@ class IdentityLifetimeTest {
                 other.awaitFrame(WsClient.withOp("pong"));
                 assertThat(other.isOpen()).isTrue();
             }
+        }
+    }
+
+    @Test
+    void logoutClosesTheSseStreamOfThatLoginWith4401ACloseFrameThenTheEnd() throws Exception {
+        String dora = login("dora");
+        try (SseClient stream = SseClient.to(server.baseUri()).cookie(dora).connect()) {
+            assertThat(stream.user()).isEqualTo("dora");
+
+            HttpResponse<String> logout = http.send(HttpRequest.newBuilder(URI.create(origin() + "/logout"))
+                    .header("Cookie", dora).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(logout.statusCode()).isEqualTo(204);
+
+            assertThat(stream.awaitClose().code()).isEqualTo(4401);
         }
     }
 

@@ -1,8 +1,5 @@
 package io.switchboard.testkit.ws;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.testkit.Json;
-
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletionStage;
@@ -36,27 +33,15 @@ final class FrameReceiver implements WebSocket.Listener {
         if (last) {
             String text = partial.toString();
             partial.setLength(0);
-            JsonNode frame = parse(text);
-            client.received(frame);
-            if ("ping".equals(frame.path("op").asText())) {
-                client.answer(frame);
-            }
+            client.received(text);
         }
         ws.request(1);
         return null;
     }
 
-    private static JsonNode parse(String text) {
-        try {
-            return Json.parse(text);
-        } catch (RuntimeException e) {
-            return Json.object().put("op", "unparseable").put("text", text);
-        }
-    }
-
     @Override
     public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-        client.received(Json.object().put("op", "unexpected-binary").put("bytes", data.remaining()));
+        client.receivedBinary(data.remaining());
         ws.request(1);
         return null;
     }
