@@ -68,14 +68,6 @@ final class DemoPage {
         return node();
     }
 
-    /** Types {@code message} into the chat form and sends it (the browser publishes it over its connection). */
-    void sendChat(String message) {
-        WebElement input = driver.findElement(By.id("chat-message"));
-        input.clear();
-        input.sendKeys(message);
-        driver.findElement(By.id("chat-send")).click();
-    }
-
     /** Waits until the chat feed holds {@code message}; returns that entry's text. */
     String awaitChatEntry(String message, Duration timeout) {
         return Await.until(name + " showing '" + message + "' in its chat", timeout,
