@@ -1,12 +1,12 @@
-// Tests of the browser client (module/src/main/resources/io/switchboard/internal/web/client.js).
+// Tests of the browser client, as served at {prefix}/client.js: the parts listed in
+// module/src/main/resources/io/switchboard/internal/web/client/parts.txt, concatenated (client-script.js).
 // Run: node --test module/src/test/js/   (Node 18+, no npm dependencies)
 'use strict';
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
 
-const Switchboard = require(path.join(__dirname, '../../main/resources/io/switchboard/internal/web/client.js'));
+const Switchboard = require('./client-script.js').load();
 
 /** A clock the test drives: replaces the global timers and Date.now while installed. */
 class FakeClock {
