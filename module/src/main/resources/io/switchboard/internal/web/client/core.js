@@ -281,6 +281,7 @@
           break;
         case 'unsubscribed':
           this._onUnsubscribed(frame);
+          break;
         case 'reply':
           this._settleSend(frame.id, null, frame.data);
           break;
