@@ -4,6 +4,7 @@ import io.switchboard.internal.core.NodeStats;
 import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.Frames;
+import io.switchboard.internal.protocol.Transport;
 import io.switchboard.internal.security.ClientTokens;
 import io.switchboard.internal.session.ClientSession;
 import io.switchboard.internal.session.Connection;
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The node's open connections, by session id and by user, and the sweeps over them: heartbeats,
@@ -49,9 +51,11 @@ final class Connections {
      * holds no more than {@code open}. Updated with {@code compute}, atomic per user.
      */
     private final Map<String, Set<Connection>> byUser = new ConcurrentHashMap<>();
+    private final SlowConsumers slowConsumers;
 
-    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping) {
+    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping, SlowConsumers slowConsumers) {
         this.services = services;
+        this.slowConsumers = slowConsumers;
         this.closer = closer;
         this.stopping = stopping;
         this.stats = services.stats();
@@ -76,13 +80,22 @@ final class Connections {
                 return set;
             });
         }
-        stats.connectionOpened();
+        stats.connectionOpened(connection.transport());
         connection.opened();
         return connection;
     }
 
-    void closed(Connection connection) {
-        open.remove(connection.session().id());
+    /**
+     * The container closed a connection.
+     *
+     * @param code the close code the container reported: the client's, 1006 for a connection
+     *             that dropped, or this node's own (which the session remembers, and which counts)
+     */
+    void closed(Connection connection, int code) {
+        if (open.remove(connection.session().id()) != null) {
+            int ownCode = connection.session().closeCode();
+            stats.closed(ownCode != 0 ? ownCode : code, ownCode != 0);
+        }
         if (connection.user() != null) {
             byUser.computeIfPresent(connection.user(), (user, connections) -> {
                 connections.remove(connection);
@@ -91,6 +104,7 @@ final class Connections {
         }
         if (connection.session().overflowed()) {
             stats.slowConsumerClosed();
+            slowConsumers.record(connection.session().id(), connection.user(), connection.session().closeReason());
             warnings.info("slow-consumer", "Closed a client that did not read fast enough (1013): send queue "
                     + "of {} frames / {} bytes full or a send stalled", services.limits().sendQueueFrames(),
                     services.limits().sendQueueBytes());
@@ -100,6 +114,17 @@ final class Connections {
 
     int count() {
         return open.size();
+    }
+
+    /** The sum of {@code figure} over the open connections of one transport (a pass over them all). */
+    long sum(Transport transport, ToLongFunction<Connection> figure) {
+        long sum = 0;
+        for (Connection connection : open.values()) {
+            if (connection.transport() == transport) {
+                sum += figure.applyAsLong(connection);
+            }
+        }
+        return sum;
     }
 
     /** The open connections of {@code user} on this node (a copy); empty for none. */

@@ -17,6 +17,7 @@ import io.switchboard.internal.core.Timeouts;
 import io.switchboard.internal.lifecycle.OwnedThreads;
 import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.messages.MessageHandlers;
+import io.switchboard.internal.metrics.NodeRegistries;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.security.ChannelAccess;
 import io.switchboard.internal.security.ClientTokens;
@@ -24,6 +25,7 @@ import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
 import io.switchboard.internal.session.SessionLimits;
 import io.switchboard.internal.session.SessionServices;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.websocket.Session;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
@@ -73,10 +75,14 @@ public final class SwitchboardNode {
     private static final int HANDLER_CALLS_WAITING = 1_000;
     /** At most one line per kind of client-caused warning per this interval. */
     private static final Duration WARNING_INTERVAL = Duration.ofSeconds(60);
+    /** How often the node times a round trip to the bus (a metric). */
+    private static final long BUS_PROBE_SECONDS = 5;
 
     private final SwitchboardConfig config;
     private final Bus bus;
-    private final NodeStats stats = new NodeStats();
+    private final NodeRegistries metrics;
+    private final NodeStats stats;
+    private final SlowConsumers slowConsumers;
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, named("switchboard-timer"));
     private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
     private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
@@ -102,7 +108,17 @@ public final class SwitchboardNode {
 
     /** A node on the bus its configuration names: Redis when configured, else the in-process bus. */
     public static SwitchboardNode of(SwitchboardConfig config) {
-        return new SwitchboardNode(config, busOf(config));
+        return of(config, "switchboard", Optional.empty());
+    }
+
+    /**
+     * Like {@link #of(SwitchboardConfig)}, with where its meters go.
+     *
+     * @param jmxDomain   the JMX domain wanted when {@code switchboard.metrics=jmx} (made unique in this JVM)
+     * @param application the application's own registry, to register the node's meters in too
+     */
+    public static SwitchboardNode of(SwitchboardConfig config, String jmxDomain, Optional<MeterRegistry> application) {
+        return new SwitchboardNode(config, busOf(config), Clock.systemUTC(), jmxDomain, application);
     }
 
     public SwitchboardNode(SwitchboardConfig config, Bus bus) {
@@ -111,8 +127,17 @@ public final class SwitchboardNode {
 
     /** @param clock the clock client tokens are checked against */
     public SwitchboardNode(SwitchboardConfig config, Bus bus, Clock clock) {
+        this(config, bus, clock, "switchboard", Optional.empty());
+    }
+
+    private SwitchboardNode(SwitchboardConfig config, Bus bus, Clock clock, String jmxDomain,
+                            Optional<MeterRegistry> application) {
         this.config = config;
         this.bus = bus;
+        this.metrics = new NodeRegistries(config.nodeId(), config.jmxMetrics() ? Optional.of(jmxDomain) : Optional.empty(),
+                application);
+        this.stats = new NodeStats(metrics.meters());
+        this.slowConsumers = new SlowConsumers(clock);
         this.clientTokens = config.clientTokenSecret().map(secret -> new ClientTokens(secret, clock));
         LogLimiter warnings = new LogLimiter(log, WARNING_INTERVAL);
         ChannelAccess access = new ChannelAccess(warnings);
@@ -128,13 +153,14 @@ public final class SwitchboardNode {
                 config.maxDataBytes(), warnings, stopping::get);
         SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
                 topics, replayBudget, access, clientTokens, stats, warnings, messages);
-        this.connections = new Connections(services, closer, stopping::get);
+        this.connections = new Connections(services, closer, stopping::get, slowConsumers);
         this.cluster = new ClusterCalls(bus, config.nodeId(), clusterWorker, new Timeouts(timer),
                 () -> bus.nodes().thenApply(Map::keySet));
         new SessionControl(config.nodeId(), connections).registerWith(cluster);
         this.control = new ClusterControl(cluster, config.maxDataBytes());
         this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, messages, stopping::get,
-                new JavaControl(control));
+                new JavaControl(control), metrics);
+        NodeGauges.register(metrics.meters(), connections, topics, bus);
     }
 
     private static Bus busOf(SwitchboardConfig config) {
@@ -152,6 +178,7 @@ public final class SwitchboardNode {
         timer.scheduleWithFixedDelay(connections::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(connections::checkStalledSends, 1, 1, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(() -> NodeGauges.probe(bus, stats), 0, BUS_PROBE_SECONDS, TimeUnit.SECONDS);
         if (clientTokens.isPresent()) {
             // Token expiries have a resolution of one second: one sweep a second finds each in time.
             timer.scheduleWithFixedDelay(connections::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
@@ -181,6 +208,7 @@ public final class SwitchboardNode {
         bus.close();
         closer.shutdownNow();
         awaitTermination(timer, interestWorker, publishWorker, clusterWorker, handlerPool, closer);
+        metrics.close(); // the application's registries and JMX keep nothing of this node
         OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());
     }
@@ -197,9 +225,19 @@ public final class SwitchboardNode {
         return connections.open(session, identity);
     }
 
-    /** The container closed a connection (any reason). */
+    /** The container closed a connection (any reason), with the close code it reported. */
+    public void closed(Connection connection, int code) {
+        connections.closed(connection, code);
+    }
+
+    /** The container closed a connection and did not say with which code (1005: none given). */
     public void closed(Connection connection) {
-        connections.closed(connection);
+        closed(connection, 1005);
+    }
+
+    /** Where the node's meters are: {@code /api/metrics} scrapes it. */
+    public NodeRegistries metrics() {
+        return metrics;
     }
 
     /** Requests to other nodes, and the handlers of theirs. */
@@ -236,6 +274,11 @@ public final class SwitchboardNode {
     /** What the node's replays hold now, for tests and figures. */
     ReplayBudget replayBudget() {
         return replayBudget;
+    }
+
+    /** The last slow-consumer closes, for the admin figures and tests. */
+    SlowConsumers slowConsumers() {
+        return slowConsumers;
     }
 
     /** The open connections, for tests. */

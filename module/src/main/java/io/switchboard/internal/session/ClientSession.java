@@ -67,6 +67,9 @@ public final class ClientSession {
     private boolean completedInline; // guarded by lock: its completion ran inside that call
     private volatile long sendStartedNanos; // 0 while no send is in flight
     private volatile int sentFrames;
+    /** The code this node closed the connection with; 0 while it has not (the client may close it). */
+    private volatile int closeCode;
+    private volatile String closeReason;
 
     /**
      * @param closer runs the blocking part of a close (the container writes the close frame), so
@@ -258,6 +261,16 @@ public final class ClientSession {
         return sentFrames;
     }
 
+    /** The close code this node closed the connection with; 0 if it has not (the client closed, or the network). */
+    public int closeCode() {
+        return closeCode;
+    }
+
+    /** The reason this node closed the connection with; null if it has not. */
+    public String closeReason() {
+        return closeReason;
+    }
+
     /**
      * Closes the connection once with {@code code}; later calls do nothing. The close frame is
      * written on the closer executor.
@@ -266,14 +279,21 @@ public final class ClientSession {
         if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
             return;
         }
+        closeReason = reason;
+        closeCode = code;
         clearQueue();
         closer.execute(() -> closeNow(code, reason));
     }
 
     /** Closes on the calling thread (used at shutdown, where the caller waits anyway). */
     public void closeNow(int code, String reason) {
-        if (state.getAndUpdate(now -> now == State.CLOSED ? State.CLOSED : State.CLOSING) == State.CLOSED) {
+        State before = state.getAndUpdate(now -> now == State.CLOSED ? State.CLOSED : State.CLOSING);
+        if (before == State.CLOSED) {
             return; // the lifecycle only moves forward: a closed session is not closing again
+        }
+        if (before == State.OPEN) {
+            closeReason = reason;
+            closeCode = code;
         }
         try {
             if (session.isOpen()) {

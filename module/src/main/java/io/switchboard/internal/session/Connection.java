@@ -12,6 +12,7 @@ import io.switchboard.internal.protocol.Frames;
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Refusal;
 import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.protocol.Transport;
 import io.switchboard.internal.security.ClientTokens;
 
 import java.time.Instant;
@@ -92,6 +93,16 @@ public final class Connection {
     /** When the connection opened. */
     public Instant connectedAt() {
         return connectedAt;
+    }
+
+    /** How frames reach this client. */
+    public Transport transport() {
+        return Transport.WEBSOCKET;
+    }
+
+    /** How many channels are subscribed now (those being subscribed included). */
+    public int subscriptionCount() {
+        return subscriptions.size();
     }
 
     /** The channels subscribed now (those being subscribed included), sorted. */
@@ -231,7 +242,7 @@ public final class Connection {
                 node.topics().joined(channel, user); // the access check (or the user's own control) guarantees a user
             }
         }
-        Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),
+        Replay replay = new Replay(node.reader(), node.stats(), topic, session, subscription, node.replayBudget(),
                 limits.historySize(), since,
                 (current, recovered) -> Frames.subscribed(channel, current, recovered, id),
                 error -> subscribeFailed(channel, subscription, error, id));
@@ -278,7 +289,6 @@ public final class Connection {
         drop(subscription);
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ReplayBudget.Exhausted) {
-            node.stats().replayRefused();
             warnings.info("replay-budget", "Refused a replay: the node's replay budget ({} bytes) is spent",
                     limits.replayBudgetBytes());
             session.send(Frames.error(ErrorCode.UNAVAILABLE, "cannot replay " + channel + " now: "
@@ -353,7 +363,7 @@ public final class Connection {
     }
 
     private void refuse(Refusal e, JsonNode id) {
-        node.stats().protocolError();
+        node.stats().refused(e.code());
         warnings.info("refused-frame", "Refused a client request ({}): {}", e.code().wireName(),
                 LogLimiter.clip(e.getMessage(), 200));
         session.send(Frames.error(e.code(), e.getMessage(), id));

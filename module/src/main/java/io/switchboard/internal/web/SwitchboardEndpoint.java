@@ -82,7 +82,7 @@ final class SwitchboardEndpoint extends Endpoint {
             if (login != null) {
                 logins.untrack(login, connection);
             }
-            node.closed(connection);
+            node.closed(connection, closeReason == null ? 1005 : closeReason.getCloseCode().getCode());
         }
     }
 

@@ -5,8 +5,10 @@ import io.switchboard.internal.lifecycle.NettyThreadLocals;
 import io.switchboard.internal.config.ConfigException;
 import io.switchboard.internal.config.ConfigSource;
 import io.switchboard.internal.config.SwitchboardConfig;
+import io.switchboard.internal.metrics.JmxDomain;
 import io.switchboard.internal.node.SwitchboardNode;
 import io.switchboard.internal.security.OriginPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
@@ -19,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.EnumSet;
+import java.util.Optional;
 
 /**
  * Registers Switchboard in any web application that has the jar in {@code WEB-INF/lib}, with no
@@ -45,7 +48,7 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         }
         SwitchboardNode node;
         try {
-            node = SwitchboardNode.of(config);
+            node = SwitchboardNode.of(config, JmxDomain.forContext(context.getContextPath()), applicationRegistry(context));
         } catch (ConfigException e) {
             throw new ServletException("Switchboard configuration: " + e.getMessage());
         }
@@ -61,6 +64,16 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         } finally {
             NettyThreadLocals.release(); // the container's deploying thread
         }
+    }
+
+    /** The application's own registry, if it handed one over before Switchboard started. */
+    private static Optional<MeterRegistry> applicationRegistry(ServletContext context) throws ServletException {
+        Object registry = context.getAttribute(Switchboard.METER_REGISTRY_ATTRIBUTE);
+        if (registry == null || registry instanceof MeterRegistry) {
+            return Optional.ofNullable((MeterRegistry) registry);
+        }
+        throw new ServletException("the context attribute " + Switchboard.METER_REGISTRY_ATTRIBUTE
+                + " must be a io.micrometer.core.instrument.MeterRegistry, was a " + registry.getClass().getName());
     }
 
     private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {

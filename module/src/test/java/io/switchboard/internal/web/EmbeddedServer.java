@@ -27,12 +27,21 @@ final class EmbeddedServer implements AutoCloseable {
      *               and {@code POST /login?user=}, {@code POST /logout}, as an application's login would
      */
     EmbeddedServer(Map<String, String> contextParameters, boolean logins) throws LifecycleException, IOException {
+        this(contextParameters, logins, null);
+    }
+
+    /** @param first an initializer of the application that runs before Switchboard's; null for none */
+    EmbeddedServer(Map<String, String> contextParameters, boolean logins, jakarta.servlet.ServletContainerInitializer first)
+            throws LifecycleException, IOException {
         File base = Files.createTempDirectory("switchboard-tomcat").toFile();
         tomcat.setBaseDir(base.getAbsolutePath());
         tomcat.setPort(0);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         context = tomcat.addContext("", base.getAbsolutePath());
         contextParameters.forEach(context::addParameter);
+        if (first != null) {
+            context.addServletContainerInitializer(first, null);
+        }
         context.addServletContainerInitializer(new WsSci(), null);
         context.addServletContainerInitializer(new SwitchboardInitializer(), null);
         // With no servlet mapped at all, Tomcat answers the upgrade request with 404.
