@@ -99,6 +99,11 @@ public final class LocalTopics {
         return registry.topicCount();
     }
 
+    /** How many local subscribers {@code topic} has now. */
+    public int subscriberCount(Topic topic) {
+        return registry.subscribers(topic).length;
+    }
+
     /** Channels (not users' topics) with at least one local subscriber. */
     public int channelCount() {
         return registry.topicCount(Topic.Kind.CHANNEL);

@@ -55,6 +55,7 @@ public final class NodeStats {
     /** Counters of tag values seen so far, by meter name and tags (see {@link #count}). */
     private final Map<String, LongAdder> tagged = new ConcurrentHashMap<>();
     private final long startedAt = System.currentTimeMillis();
+    private volatile long lastBusRoundTripNanos = -1;
 
     /** Counts kept only for the node's figures (tests): registered nowhere else. */
     public NodeStats() {
@@ -212,10 +213,17 @@ public final class NodeStats {
 
     public void busRoundTrip(long nanos) {
         busRoundTrip.record(nanos, TimeUnit.NANOSECONDS);
+        lastBusRoundTripNanos = nanos;
+    }
+
+    /** The last round trip to the bus, in nanoseconds; -1 before the first or after a failed one. */
+    public long lastBusRoundTripNanos() {
+        return lastBusRoundTripNanos;
     }
 
     public void busPingFailed() {
         busPingFailures.increment();
+        lastBusRoundTripNanos = -1;
     }
 
     // ---- figures ---------------------------------------------------------------------------------
@@ -239,9 +247,9 @@ public final class NodeStats {
         return figures;
     }
 
-    /** Events published through every door so far. */
-    public long publishedTotal() {
-        return sum(publishedByDoor);
+    /** Events the application published through this node's doors so far (the node's own figures left out). */
+    public long publishedByApplication() {
+        return sum(publishedByDoor) - publishedByDoor.get(Publisher.Door.NODE).sum();
     }
 
     public long deliveredTotal() {

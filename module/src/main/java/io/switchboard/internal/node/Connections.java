@@ -5,7 +5,6 @@ import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.Frames;
 import io.switchboard.internal.protocol.Transport;
-import io.switchboard.internal.security.ClientTokens;
 import io.switchboard.internal.session.ClientSession;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
@@ -15,6 +14,7 @@ import jakarta.websocket.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +52,13 @@ final class Connections {
      */
     private final Map<String, Set<Connection>> byUser = new ConcurrentHashMap<>();
     private final SlowConsumers slowConsumers;
+    /** The clock identities expire by (client tokens' and admin sessions'). */
+    private final Clock clock;
 
-    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping, SlowConsumers slowConsumers) {
+    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping, SlowConsumers slowConsumers,
+                Clock clock) {
         this.services = services;
+        this.clock = clock;
         this.slowConsumers = slowConsumers;
         this.closer = closer;
         this.stopping = stopping;
@@ -170,16 +174,13 @@ final class Connections {
     }
 
     /**
-     * One sweep for every connection whose client token has expired without a {@code refresh}:
-     * closed with 4401, so the client reconnects with a fresh token or not at all.
+     * One sweep for every connection whose client token (or admin session) has expired without a
+     * {@code refresh}: closed with 4401, so the client reconnects with a fresh token or not at all.
      */
     void closeExpiredIdentities() {
-        Optional<ClientTokens> tokens = services.tokens();
-        if (tokens.isEmpty()) {
-            return;
-        }
+        long now = clock.instant().getEpochSecond();
         for (Connection connection : open.values()) {
-            if (connection.tokenExpired(tokens.get())) {
+            if (connection.identityExpired(now)) {
                 connection.session().close(CloseCodes.IDENTITY_EXPIRED, "token expired");
             }
         }

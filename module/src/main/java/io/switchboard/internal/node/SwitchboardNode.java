@@ -105,6 +105,7 @@ public final class SwitchboardNode {
     private final ClusterControl control;
     private final ReplayBudget replayBudget;
     private final Switchboard api;
+    private final AdminFeed adminFeed;
 
     /** A node on the bus its configuration names: Redis when configured, else the in-process bus. */
     public static SwitchboardNode of(SwitchboardConfig config) {
@@ -153,7 +154,7 @@ public final class SwitchboardNode {
                 config.maxDataBytes(), warnings, stopping::get);
         SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
                 topics, replayBudget, access, clientTokens, stats, warnings, messages);
-        this.connections = new Connections(services, closer, stopping::get, slowConsumers);
+        this.connections = new Connections(services, closer, stopping::get, slowConsumers, clock);
         this.cluster = new ClusterCalls(bus, config.nodeId(), clusterWorker, new Timeouts(timer),
                 () -> bus.nodes().thenApply(Map::keySet));
         new SessionControl(config.nodeId(), connections).registerWith(cluster);
@@ -161,6 +162,8 @@ public final class SwitchboardNode {
         this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, messages, stopping::get,
                 new JavaControl(control), metrics);
         NodeGauges.register(metrics.meters(), connections, topics, bus);
+        this.adminFeed = new AdminFeed(config.nodeId(), clock, bus, topics, connections, stats, slowConsumers, publisher,
+                cluster);
     }
 
     private static Bus busOf(SwitchboardConfig config) {
@@ -179,10 +182,9 @@ public final class SwitchboardNode {
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(connections::checkStalledSends, 1, 1, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(() -> NodeGauges.probe(bus, stats), 0, BUS_PROBE_SECONDS, TimeUnit.SECONDS);
-        if (clientTokens.isPresent()) {
-            // Token expiries have a resolution of one second: one sweep a second finds each in time.
-            timer.scheduleWithFixedDelay(connections::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
-        }
+        timer.scheduleWithFixedDelay(adminFeed::tick, AdminFeed.FIGURES_MILLIS, AdminFeed.FIGURES_MILLIS, TimeUnit.MILLISECONDS);
+        // Client tokens' and admin sessions' expiries have a resolution of one second: one sweep a second finds each in time.
+        timer.scheduleWithFixedDelay(connections::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
         log.info("Switchboard started: {}", config.describe());
         if (!"redis".equals(bus.kind())) {
             log.warn("Switchboard runs SINGLE-NODE with an in-process bus (no switchboard.redis configured): "
@@ -274,6 +276,11 @@ public final class SwitchboardNode {
     /** What the node's replays hold now, for tests and figures. */
     ReplayBudget replayBudget() {
         return replayBudget;
+    }
+
+    /** What feeds the admin page, for tests. */
+    AdminFeed adminFeed() {
+        return adminFeed;
     }
 
     /** The last slow-consumer closes, for the admin figures and tests. */

@@ -35,6 +35,7 @@ public final class Connection {
     private final SessionLimits limits;
     private final ClientSession session;
     private final String user;
+    private final boolean admin;
     private final RateLimiter publishRate;
     private final RateLimiter subscribeRate;
     private final LogLimiter warnings;
@@ -71,6 +72,7 @@ public final class Connection {
         this.limits = node.limits();
         this.session = session;
         this.user = identity.user();
+        this.admin = identity.admin();
         this.tokenExpiry = identity.tokenExpiry();
         this.publishRate = new RateLimiter(limits.publishRatePerSecond());
         // A reconnecting client re-subscribes all its channels at once: the burst allows that.
@@ -166,10 +168,13 @@ public final class Connection {
         }
     }
 
-    /** Whether the client token this connection rests on has expired without a refresh. */
-    public boolean tokenExpired(ClientTokens tokens) {
+    /**
+     * Whether the client token (or admin session) this connection rests on has expired without a
+     * refresh by {@code nowEpochSeconds}.
+     */
+    public boolean identityExpired(long nowEpochSeconds) {
         long expiry = tokenExpiry;
-        return expiry != Identity.NO_TOKEN && tokens.isExpired(expiry);
+        return expiry != Identity.NO_TOKEN && expiry < nowEpochSeconds;
     }
 
     /**
@@ -195,6 +200,10 @@ public final class Connection {
 
     private void subscribe(ClientRequest request) {
         String channel = channel(request);
+        if (admin && ChannelNames.ADMIN_CHANNEL.equals(channel)) {
+            subscribe(channel, Optional.empty(), request.id(), true); // live figures only: nothing to replay
+            return;
+        }
         node.access().check(user, channel);
         String sinceText = request.optionalString("since");
         Optional<Offset> since = Optional.empty();
@@ -329,7 +338,7 @@ public final class Connection {
     }
 
     private void publish(ClientRequest request) {
-        String channel = channel(request);
+        String channel = Publisher.channel(request.requiredString("channel")).name(); // only nodes publish on @admin
         Publisher.Prepared event = node.publisher().prepare(Publisher.Door.BROWSER, List.of(
                 new Publisher.Draft(Topic.channel(channel), request.requiredString("event"), request.data())), null);
         if (!limits.clientPublish().matches(channel)) {
@@ -350,8 +359,10 @@ public final class Connection {
         });
     }
 
-    private static String channel(ClientRequest request) {
-        return Publisher.channel(request.requiredString("channel")).name();
+    /** The channel a request names: any valid one that is not reserved, and the admin channel for the admin page. */
+    private String channel(ClientRequest request) {
+        String channel = request.requiredString("channel");
+        return admin && ChannelNames.ADMIN_CHANNEL.equals(channel) ? channel : Publisher.channel(channel).name();
     }
 
     private void drop(ChannelSubscription subscription) {

@@ -7,6 +7,7 @@ import io.switchboard.internal.config.ConfigSource;
 import io.switchboard.internal.config.SwitchboardConfig;
 import io.switchboard.internal.metrics.JmxDomain;
 import io.switchboard.internal.node.SwitchboardNode;
+import io.switchboard.internal.security.AdminSessions;
 import io.switchboard.internal.security.OriginPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
@@ -20,13 +21,15 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Optional;
 
 /**
  * Registers Switchboard in any web application that has the jar in {@code WEB-INF/lib}, with no
  * web.xml change: the WebSocket endpoint {@code {prefix}/ws}, the API servlet {@code {prefix}/api/*},
- * the browser client {@code {prefix}/client.js}, and a listener that tears it all down on undeploy.
+ * the browser client {@code {prefix}/client.js}, the admin page {@code {prefix}/admin/}, and a listener that
+ * tears it all down on undeploy.
  *
  * <p>Switched off by the context parameter {@code switchboard.enabled=false}. A configuration
  * that cannot work fails the deployment with a {@link ServletException} naming the setting.
@@ -57,7 +60,8 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
             OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.publicHosts());
             log.info("Switchboard handshakes accepted from {}; client tokens {}", origins.describe(),
                     node.clientTokens().isPresent() ? "enabled" : "disabled (no " + SwitchboardConfig.TOKEN_SECRET + ")");
-            register(context, node, new Identities(origins, node.clientTokens()));
+            Optional<AdminSessions> adminSessions = config.apiToken().map(token -> new AdminSessions(token, Clock.systemUTC()));
+            register(context, node, new Identities(origins, node.clientTokens(), adminSessions), adminSessions);
         } catch (RuntimeException | ServletException e) {
             node.stop();
             throw e instanceof ServletException se ? se : new ServletException("Switchboard failed to start", e);
@@ -76,19 +80,22 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
                 + " must be a io.micrometer.core.instrument.MeterRegistry, was a " + registry.getClass().getName());
     }
 
-    private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {
+    private static void register(ServletContext context, SwitchboardNode node, Identities identities,
+                                 Optional<AdminSessions> adminSessions) throws ServletException {
         String prefix = node.config().prefix();
 
         ServletRegistration.Dynamic api = context.addServlet("switchboard-api", new ApiServlet(node));
         ServletRegistration.Dynamic client = context.addServlet("switchboard-client", new ClientScriptServlet());
+        ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(adminSessions));
         FilterRegistration.Dynamic guard = context.addFilter("switchboard-handshake-guard", new HandshakeGuard(identities));
-        if (api == null || client == null || guard == null) {
+        if (api == null || client == null || admin == null || guard == null) {
             throw new ServletException("Switchboard is registered twice in '" + context.getContextPath()
                     + "' (is the jar in WEB-INF/lib twice?)");
         }
         api.addMapping(prefix + "/api/*");
         api.setAsyncSupported(true);
         client.addMapping(prefix + "/client.js");
+        admin.addMapping(prefix + "/admin/*");
         // Before the container's own WebSocket filter, so a refused handshake is never upgraded.
         guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, prefix + "/ws");
         guard.setAsyncSupported(true);
