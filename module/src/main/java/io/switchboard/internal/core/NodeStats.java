@@ -37,8 +37,8 @@ public final class NodeStats {
     private static final double[] REPLAY_EVENT_BUCKETS = {1, 10, 100, 1_000, 10_000};
     private static final double[] REPLAY_BYTE_BUCKETS = {1 << 10, 16 << 10, 256 << 10, 1 << 20, 16 << 20};
 
-    /** Where the meters go; set while the constructor registers them, then the node's registry. */
-    private MeterRegistry registry;
+    /** Where the node's meters go (those registered at their first count too). */
+    private final MeterRegistry registry;
     private final Map<Publisher.Door, LongAdder> publishedByDoor = new EnumMap<>(Publisher.Door.class);
     private final Map<Publisher.Door, LongAdder> failedByDoor = new EnumMap<>(Publisher.Door.class);
     private final Map<Publisher.Door, Timer> publishLatency = new EnumMap<>(Publisher.Door.class);
@@ -76,26 +76,27 @@ public final class NodeStats {
     }
 
     /**
-     * @param nodeRegistry where the meters of a node that are not about publishing go
-     * @param doors        the doors whose publish meters go to {@code registry} (the others count unregistered)
+     * @param publishRegistry where the publish meters of {@code doors} go
+     * @param nodeRegistry    where the other meters go
+     * @param doors           the doors whose publish meters are registered (the others count unregistered)
      */
-    private NodeStats(MeterRegistry registry, MeterRegistry nodeRegistry, Set<Publisher.Door> doors) {
+    private NodeStats(MeterRegistry publishRegistry, MeterRegistry nodeRegistry, Set<Publisher.Door> doors) {
+        this.registry = nodeRegistry;
         MeterRegistry unregistered = new SimpleMeterRegistry();
         for (Publisher.Door door : Publisher.Door.values()) {
             String tag = door.name().toLowerCase(Locale.ROOT);
-            this.registry = doors.contains(door) ? registry : unregistered;
-            publishedByDoor.put(door, counter(MeterNames.PUBLISHES, "Events published", MeterNames.DOOR, tag));
-            failedByDoor.put(door, counter(MeterNames.PUBLISH_FAILURES, "Publishes the bus did not take (nothing published)",
-                    MeterNames.DOOR, tag));
+            MeterRegistry doorRegistry = doors.contains(door) ? publishRegistry : unregistered;
+            publishedByDoor.put(door, counter(doorRegistry, MeterNames.PUBLISHES, "Events published", MeterNames.DOOR, tag));
+            failedByDoor.put(door, counter(doorRegistry, MeterNames.PUBLISH_FAILURES,
+                    "Publishes the bus did not take (nothing published)", MeterNames.DOOR, tag));
             publishLatency.put(door, Timer.builder(MeterNames.PUBLISH_LATENCY)
                     .description("From a publish call to the bus's acknowledgement")
                     .tag(MeterNames.DOOR, tag)
                     .serviceLevelObjectives(LATENCY_BUCKETS)
-                    .register(this.registry));
+                    .register(doorRegistry));
         }
-        this.registry = nodeRegistry;
         for (Transport transport : Transport.values()) {
-            openedByTransport.put(transport, counter(MeterNames.CONNECTIONS_OPENED, "Connections opened",
+            openedByTransport.put(transport, counter(nodeRegistry, MeterNames.CONNECTIONS_OPENED, "Connections opened",
                     MeterNames.TRANSPORT, transport.tag()));
         }
         register(MeterNames.DELIVERIES, "Events handed to local subscribers", delivered);
@@ -260,7 +261,7 @@ public final class NodeStats {
         return slowConsumersClosed.sum();
     }
 
-    private LongAdder counter(String name, String description, String... tags) {
+    private static LongAdder counter(MeterRegistry registry, String name, String description, String... tags) {
         LongAdder adder = new LongAdder();
         FunctionCounter.builder(name, adder, LongAdder::sum).description(description).tags(tags).register(registry);
         return adder;
@@ -275,7 +276,7 @@ public final class NodeStats {
         String key = key(name, tags);
         LongAdder adder = tagged.get(key);
         if (adder == null) {
-            adder = tagged.computeIfAbsent(key, ignored -> counter(name, description, tags));
+            adder = tagged.computeIfAbsent(key, ignored -> counter(registry, name, description, tags));
         }
         adder.increment();
     }

@@ -83,9 +83,8 @@ final class TopicDispatcher {
     private boolean shed;
     private int failedReads;
     /**
-     * Deliveries of this topic's events to its subscribers so far (the admin page's busiest
-     * channels). Written by the thread draining the inbox (one at a time, handed on through
-     * {@code draining}), read by the node's timer.
+     * Deliveries to this topic's subscribers so far (the admin page's busiest channels). Written by
+     * the thread draining the inbox (one at a time, through {@code draining}), read by the timer.
      */
     private volatile long deliveries;
 
@@ -395,9 +394,5 @@ final class TopicDispatcher {
     /** Deliveries of this topic's events to local subscribers since this dispatcher was made. */
     long deliveries() {
         return deliveries;
-    }
-
-    Topic topic() {
-        return topic;
     }
 }

@@ -97,8 +97,8 @@ final class Connections {
      */
     void closed(Connection connection, int code) {
         if (open.remove(connection.session().id()) != null) {
-            int ownCode = connection.session().closeCode();
-            stats.closed(ownCode != 0 ? ownCode : code, ownCode != 0);
+            Optional<ClientSession.Closing> own = connection.session().closing();
+            stats.closed(own.map(ClientSession.Closing::code).orElse(code), own.isPresent());
         }
         if (connection.user() != null) {
             byUser.computeIfPresent(connection.user(), (user, connections) -> {
@@ -108,7 +108,8 @@ final class Connections {
         }
         if (connection.session().overflowed()) {
             stats.slowConsumerClosed();
-            slowConsumers.record(connection.session().id(), connection.user(), connection.session().closeReason());
+            slowConsumers.record(connection.session().id(), connection.user(),
+                    connection.session().closing().map(ClientSession.Closing::reason).orElse(null));
             warnings.info("slow-consumer", "Closed a client that did not read fast enough (1013): send queue "
                     + "of {} frames / {} bytes full or a send stalled", services.limits().sendQueueFrames(),
                     services.limits().sendQueueBytes());

@@ -67,9 +67,8 @@ public final class ClientSession {
     private boolean completedInline; // guarded by lock: its completion ran inside that call
     private volatile long sendStartedNanos; // 0 while no send is in flight
     private volatile int sentFrames;
-    /** The code this node closed the connection with; 0 while it has not (the client may close it). */
-    private volatile int closeCode;
-    private volatile String closeReason;
+    /** How this node closed the connection; null while it has not (the client may close it). */
+    private volatile Closing closing;
 
     /**
      * @param closer runs the blocking part of a close (the container writes the close frame), so
@@ -261,14 +260,12 @@ public final class ClientSession {
         return sentFrames;
     }
 
-    /** The close code this node closed the connection with; 0 if it has not (the client closed, or the network). */
-    public int closeCode() {
-        return closeCode;
-    }
+    /** A close by this node: its code and reason. */
+    public record Closing(int code, String reason) { }
 
-    /** The reason this node closed the connection with; null if it has not. */
-    public String closeReason() {
-        return closeReason;
+    /** How this node closed the connection; empty if it has not (the client closed it, or the network). */
+    public java.util.Optional<Closing> closing() {
+        return java.util.Optional.ofNullable(closing);
     }
 
     /**
@@ -279,8 +276,7 @@ public final class ClientSession {
         if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
             return;
         }
-        closeReason = reason;
-        closeCode = code;
+        closing = new Closing(code, reason);
         clearQueue();
         closer.execute(() -> closeNow(code, reason));
     }
@@ -292,8 +288,7 @@ public final class ClientSession {
             return; // the lifecycle only moves forward: a closed session is not closing again
         }
         if (before == State.OPEN) {
-            closeReason = reason;
-            closeCode = code;
+            closing = new Closing(code, reason);
         }
         try {
             if (session.isOpen()) {
