@@ -5,12 +5,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.internal.bus.Bus;
 import io.switchboard.internal.core.LocalTopics;
 import io.switchboard.internal.core.NodeStats;
+import io.switchboard.internal.core.Timeouts;
 import io.switchboard.internal.metrics.MeterNames;
 import io.switchboard.internal.protocol.Transport;
 import io.switchboard.internal.session.Connection;
 
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The node's gauges (what it holds now: connections, subscriptions, queued bytes, channels, bus
@@ -21,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * costs that much, and no connection pays anything for them meanwhile.
  */
 final class NodeGauges {
+    /** A round trip slower than this counts as a failed ping. */
+    private static final long PROBE_TIMEOUT_MILLIS = 5_000;
+
     private NodeGauges() {
     }
 
@@ -44,8 +47,12 @@ final class NodeGauges {
                 .register(registry);
     }
 
-    /** Times one round trip to the bus (on the node's timer; the answer comes on a bus thread). */
-    static void probe(Bus bus, NodeStats stats) {
+    /**
+     * Times one round trip to the bus (on the node's timer; the answer comes on a bus thread). The
+     * deadline is the node's timer's ({@code timeouts}), not {@code orTimeout}, whose JVM-wide
+     * scheduler thread would outlive an undeployed application.
+     */
+    static void probe(Bus bus, NodeStats stats, Timeouts timeouts) {
         long started = System.nanoTime();
         CompletionStage<Void> ping;
         try {
@@ -54,7 +61,7 @@ final class NodeGauges {
             stats.busPingFailed();
             return;
         }
-        ping.toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).whenComplete((ignored, error) -> {
+        timeouts.within(ping, PROBE_TIMEOUT_MILLIS).whenComplete((ignored, error) -> {
             if (error == null) {
                 stats.busRoundTrip(System.nanoTime() - started);
             } else {

@@ -181,7 +181,8 @@ public final class SwitchboardNode {
         timer.scheduleWithFixedDelay(connections::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(connections::checkStalledSends, 1, 1, TimeUnit.SECONDS);
-        timer.scheduleWithFixedDelay(() -> NodeGauges.probe(bus, stats), 0, BUS_PROBE_SECONDS, TimeUnit.SECONDS);
+        Timeouts probeTimeouts = new Timeouts(timer);
+        timer.scheduleWithFixedDelay(() -> NodeGauges.probe(bus, stats, probeTimeouts), 0, BUS_PROBE_SECONDS, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(adminFeed::tick, AdminFeed.FIGURES_MILLIS, AdminFeed.FIGURES_MILLIS, TimeUnit.MILLISECONDS);
         // Client tokens' and admin sessions' expiries have a resolution of one second: one sweep a second finds each in time.
         timer.scheduleWithFixedDelay(connections::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
