@@ -26,6 +26,15 @@ public interface Switchboard {
     String CONTEXT_ATTRIBUTE = Switchboard.class.getName();
 
     /**
+     * The {@link ServletContext} attribute under which an application hands Switchboard its own
+     * {@code io.micrometer.core.instrument.MeterRegistry} before Switchboard starts (from a
+     * {@code ServletContainerInitializer} that runs first, or an embedding such as Spring Boot's):
+     * Switchboard's meters are then registered there from the start, besides its own registry
+     * (which {@code /api/metrics} shows). Later, use {@link #bindMetrics}.
+     */
+    String METER_REGISTRY_ATTRIBUTE = Switchboard.class.getName() + ".meterRegistry";
+
+    /**
      * The instance of the web application that owns {@code context}.
      *
      * @throws IllegalStateException if Switchboard is not running in that application
@@ -80,6 +89,17 @@ public interface Switchboard {
 
     /** One session, wherever in the cluster it is connected. */
     SessionTarget toSession(String sessionId);
+
+    /**
+     * Registers Switchboard's meters (see the README's metrics table) in the application's own
+     * {@code registry} too, besides Switchboard's own registry, which {@code /api/metrics} keeps
+     * showing. Counters and gauges show everything since start; timers and summaries (latencies,
+     * replay sizes) count from this call on, so bind early (a {@code ServletContextListener}).
+     * When Switchboard stops (undeploy) its meters are removed from {@code registry} again.
+     *
+     * @return a handle whose {@code close()} removes the meters from {@code registry} now
+     */
+    Registration bindMetrics(io.micrometer.core.instrument.MeterRegistry registry);
 
     /**
      * Replaces the authorizer of {@code private-*} and {@code presence-*} channels (see

@@ -5,6 +5,8 @@ import io.switchboard.api.PublishException;
 import io.switchboard.internal.bus.RedisPublishingBus;
 import io.switchboard.internal.config.ConfigSource;
 import io.switchboard.internal.config.SwitchboardConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.switchboard.internal.core.NodeStats;
 import io.switchboard.internal.core.Publisher;
 import io.switchboard.internal.lifecycle.RecordedThreads;
@@ -74,12 +76,13 @@ public final class SwitchboardPublisher implements AutoCloseable {
     /** The publish thread (and close(), once it has ended): whether the first durability verdict was waited for. */
     private volatile boolean verdictAwaited;
 
-    private SwitchboardPublisher(PublisherSettings settings) {
+    private SwitchboardPublisher(PublisherSettings settings, MeterRegistry meters) {
         this.nodeId = settings.nodeId();
         this.bus = settings.openBus();
         this.publishWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(PUBLISHES_WAITING), publishThread);
-        this.publisher = new Publisher(bus, nodeId, settings.maxDataBytes(), settings.maxBatch(), new NodeStats(),
+        this.publisher = new Publisher(bus, nodeId, settings.maxDataBytes(), settings.maxBatch(),
+                NodeStats.ofStandalonePublisher(meters),
                 command -> publishWorker.execute(() -> {
                     awaitFirstVerdict();
                     command.run();
@@ -107,7 +110,11 @@ public final class SwitchboardPublisher implements AutoCloseable {
     }
 
     static SwitchboardPublisher from(ConfigSource source) {
-        return new SwitchboardPublisher(PublisherSettings.read(source));
+        return from(source, new SimpleMeterRegistry());
+    }
+
+    static SwitchboardPublisher from(ConfigSource source, MeterRegistry meters) {
+        return new SwitchboardPublisher(PublisherSettings.read(source), meters);
     }
 
     /**
@@ -162,7 +169,7 @@ public final class SwitchboardPublisher implements AutoCloseable {
                 throw new IllegalArgumentException("events[" + i + "]: " + bad.getMessage(), bad);
             }
         }
-        return track(Refusal.asIllegalArgument(() -> publisher.publish(Publisher.Door.JAVA, drafts, idempotencyKey)))
+        return track(Refusal.asIllegalArgument(() -> publisher.publish(Publisher.Door.STANDALONE, drafts, idempotencyKey)))
                 .thenApply(offsets -> offsets.stream().map(Offset::toString).toList());
     }
 
@@ -212,6 +219,7 @@ public final class SwitchboardPublisher implements AutoCloseable {
      */
     public static final class Builder {
         private final Map<String, String> settings = new HashMap<>();
+        private MeterRegistry meters;
 
         private Builder() {
         }
@@ -265,13 +273,24 @@ public final class SwitchboardPublisher implements AutoCloseable {
         }
 
         /**
+         * Where the publisher's meters go: {@code switchboard_publishes_total},
+         * {@code switchboard_publish_failures_total} and {@code switchboard_publish_latency_seconds},
+         * all with {@code door="standalone"} (see the README's metrics table). None by default.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meters = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
          * A running publisher. It connects to Redis on its first publish: an unreachable Redis fails
          * publishes, not this call.
          *
          * @throws IllegalArgumentException when no Redis is configured or a setting is invalid
          */
         public SwitchboardPublisher build() {
-            return from(new ConfigSource(settings::get, key -> null, Map.of()));
+            return from(new ConfigSource(settings::get, key -> null, Map.of()),
+                    meters == null ? new SimpleMeterRegistry() : meters);
         }
 
         private Builder set(String key, String value) {
@@ -281,7 +300,7 @@ public final class SwitchboardPublisher implements AutoCloseable {
     }
 
     private CompletionStage<String> publishOne(Publisher.Draft draft) {
-        return track(Refusal.asIllegalArgument(() -> publisher.publish(Publisher.Door.JAVA, draft))).thenApply(Offset::toString);
+        return track(Refusal.asIllegalArgument(() -> publisher.publish(Publisher.Door.STANDALONE, draft))).thenApply(Offset::toString);
     }
 
     private <T> CompletableFuture<T> track(CompletionStage<T> stage) {

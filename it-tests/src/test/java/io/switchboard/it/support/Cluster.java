@@ -73,7 +73,21 @@ public final class Cluster implements AutoCloseable {
         return start(name, size, (String) null, baseUris -> all);
     }
 
+    /**
+     * Like {@link #start(String, int, RedisServerProcess, Map)}, with more system properties for some nodes only
+     * ({@code perNode}: by node number, counting from 1), e.g. to open JMX on one of them.
+     */
+    public static Cluster start(String name, int size, RedisServerProcess redis, Map<String, String> properties,
+                                Map<Integer, Map<String, String>> perNode) {
+        return start(name, size, redis.url(), baseUris -> properties, perNode);
+    }
+
     private static Cluster start(String name, int size, String redisUrl, Function<List<URI>, Map<String, String>> properties) {
+        return start(name, size, redisUrl, properties, Map.of());
+    }
+
+    private static Cluster start(String name, int size, String redisUrl, Function<List<URI>, Map<String, String>> properties,
+                                 Map<Integer, Map<String, String>> perNode) {
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             ports.add(FreePorts.one());
@@ -89,8 +103,9 @@ public final class Cluster implements AutoCloseable {
         try {
             for (int i = 1; i <= size; i++) {
                 String id = "node-" + i;
-                nodes.add(ServerNode.launch(name + "-" + id, id, ports.get(i - 1), redisUrl, apiToken, tokenSecret,
-                        nodeProperties));
+                Map<String, String> own = new HashMap<>(nodeProperties);
+                own.putAll(perNode.getOrDefault(i, Map.of()));
+                nodes.add(ServerNode.launch(name + "-" + id, id, ports.get(i - 1), redisUrl, apiToken, tokenSecret, own));
             }
             for (ServerNode node : nodes) {
                 node.awaitHealthy(START_TIMEOUT);

@@ -40,7 +40,9 @@ public record SwitchboardConfig(
         int subscribeRatePerSecond,
         int replayBudgetBytes,
         Duration handlerTimeout,
-        int sendRatePerSecond) {
+        int sendRatePerSecond,
+        boolean jmxMetrics,
+        Optional<String> metricsToken) {
 
     public static final String ENABLED = "switchboard.enabled";
     public static final String REDIS = "switchboard.redis";
@@ -69,6 +71,8 @@ public record SwitchboardConfig(
     public static final String REPLAY_BUDGET = "switchboard.replay-budget";
     public static final String HANDLER_TIMEOUT = "switchboard.handler-timeout";
     public static final String SEND_RATE = "switchboard.send-rate";
+    public static final String METRICS = "switchboard.metrics";
+    public static final String METRICS_TOKEN = "switchboard.metrics-token";
 
     /** The shortest API token or token secret accepted, in UTF-8 bytes (a guessable secret is no secret). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -101,7 +105,18 @@ public record SwitchboardConfig(
                 integer(source, SUBSCRIBE_RATE, 20, 1),
                 integer(source, REPLAY_BUDGET, 16 * 1024 * 1024, 1024),
                 Duration.ofMillis(integer(source, HANDLER_TIMEOUT, 10_000, 1)),
-                integer(source, SEND_RATE, 20, 1));
+                integer(source, SEND_RATE, 20, 1),
+                source.get(METRICS).map(SwitchboardConfig::jmx).orElse(false),
+                source.get(METRICS_TOKEN).map(v -> secret(METRICS_TOKEN, v)));
+    }
+
+    /** {@code prometheus} (the default: {@code /api/metrics} only) or {@code jmx} (also exported through JMX). */
+    private static boolean jmx(String value) {
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "prometheus" -> false;
+            case "jmx" -> true;
+            default -> throw new ConfigException(METRICS + " must be prometheus or jmx, was '" + value + "'");
+        };
     }
 
     /**
@@ -120,7 +135,9 @@ public record SwitchboardConfig(
                 + ", clientTokens=" + (tokenSecret.isPresent() ? "enabled" : "disabled (no token secret)")
                 + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "same host" : allowedOrigins)
                 + ", publicHosts=" + (publicHosts.isEmpty() ? "none (loopback only)" : publicHosts)
-                + ", clientPublish=" + clientPublish + ", heartbeat=" + heartbeat.toMillis() + "ms";
+                + ", clientPublish=" + clientPublish + ", heartbeat=" + heartbeat.toMillis() + "ms"
+                + ", metrics=" + (jmxMetrics ? "prometheus+jmx" : "prometheus")
+                + ", metricsToken=" + (metricsToken.isPresent() ? "set" : "not set (the API token reads them)");
     }
 
     /** Refuses a secret too short to resist guessing; the message names its length, never its value. */

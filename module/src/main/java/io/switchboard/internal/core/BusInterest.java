@@ -113,4 +113,15 @@ final class BusInterest implements Registry.InterestListener, BusListener {
     int topics() {
         return interests.size();
     }
+
+    /** Deliveries so far of each channel this node receives (user topics left out). */
+    Map<String, Long> channelDeliveries() {
+        Map<String, Long> deliveries = new java.util.HashMap<>();
+        interests.forEach((topic, interest) -> {
+            if (topic.kind() == Topic.Kind.CHANNEL) {
+                deliveries.put(topic.name(), interest.dispatcher().deliveries());
+            }
+        });
+        return deliveries;
+    }
 }

@@ -124,6 +124,24 @@ public final class LocalTopics {
         return registry.topicCount();
     }
 
+    /** How many local subscribers {@code topic} has now. */
+    public int subscriberCount(Topic topic) {
+        return registry.subscribers(topic).length;
+    }
+
+    /** Channels (not users' topics) with at least one local subscriber. */
+    public int channelCount() {
+        return registry.topicCount(Topic.Kind.CHANNEL);
+    }
+
+    /**
+     * How many deliveries each channel this node receives has made to its local subscribers since
+     * the node began receiving it (a channel that lost its last subscriber starts again at 0).
+     */
+    public java.util.Map<String, Long> channelDeliveries() {
+        return interest.channelDeliveries();
+    }
+
     public int subscriptionCount() {
         return registry.subscriptionCount();
     }

@@ -40,12 +40,16 @@ import java.util.regex.Pattern;
  * bus threads.
  */
 public final class Publisher {
-    /** {@code {"event":"","data":,"node":""}}: what an envelope adds around its three values. */
-    private static final int ENVELOPE_OVERHEAD = 32;
+    /** {@code {"event":"","data":,"node":"","ts":1234567890123}}: what an envelope adds around its three values. */
+    private static final int ENVELOPE_OVERHEAD = 51;
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
-    /** Where an event came in, for the node's figures. */
-    public enum Door { API, JAVA, BROWSER }
+    /**
+     * Where an event came in, for the node's figures: the HTTP API, the Java API, a browser's
+     * {@code publish}, the standalone publisher (in its own process), the node itself (its figures
+     * on the admin channel).
+     */
+    public enum Door { API, JAVA, BROWSER, STANDALONE, NODE }
 
     /** One event to publish, as a door parsed it; checked by {@link #publish}. */
     public record Draft(Topic topic, String event, JsonNode data) {
@@ -153,10 +157,11 @@ public final class Publisher {
             return CompletableFuture.failedFuture(new PublishException("Switchboard is shutting down; nothing published"));
         }
         CompletableFuture<List<Offset>> published = new CompletableFuture<>();
+        long started = System.nanoTime();
         try {
-            handOff.execute(() -> send(prepared.door, prepared.events, prepared.idempotencyKey, published));
+            handOff.execute(() -> send(prepared.door, prepared.events, prepared.idempotencyKey, started, published));
         } catch (RejectedExecutionException full) {
-            stats.publishFailed();
+            stats.publishFailed(prepared.door);
             published.completeExceptionally(new PublishException(stopping.getAsBoolean()
                     ? "Switchboard is shutting down; nothing published"
                     : "too many publishes waiting for the bus; nothing published"));
@@ -165,7 +170,8 @@ public final class Publisher {
     }
 
     /** On the publish thread. */
-    private void send(Door door, List<Bus.Outgoing> events, String idempotencyKey, CompletableFuture<List<Offset>> result) {
+    private void send(Door door, List<Bus.Outgoing> events, String idempotencyKey, long started,
+                      CompletableFuture<List<Offset>> result) {
         CompletionStage<List<Offset>> call;
         try {
             call = idempotencyKey == null ? bus.publish(events) : bus.publish(events, idempotencyKey);
@@ -174,10 +180,10 @@ public final class Publisher {
         }
         call.whenComplete((offsets, error) -> {
             if (error != null) {
-                stats.publishFailed();
+                stats.publishFailed(door);
                 result.completeExceptionally(new PublishException("not published: " + rootMessage(error), error));
             } else {
-                stats.published(door, offsets.size());
+                stats.published(door, offsets.size(), System.nanoTime() - started);
                 result.complete(offsets);
             }
         });
@@ -192,11 +198,12 @@ public final class Publisher {
     }
 
     /**
-     * The wire envelope of an event published by this node. The data's size is measured as the
-     * envelope less its fixed fields, so the data is encoded once.
+     * The wire envelope of an event published by this node, with the time it was published (for
+     * the delivery lag other nodes measure). The data's size is measured as the envelope less its
+     * fixed fields, so the data is encoded once.
      */
     private String envelope(String event, JsonNode data) {
-        String envelope = new EventEnvelope(event, data, nodeId).encode();
+        String envelope = new EventEnvelope(event, data, nodeId, System.currentTimeMillis()).encode();
         int fixedFields = event.length() + nodeId.length() + ENVELOPE_OVERHEAD;
         if (envelope.length() > maxDataBytes / 4
                 && envelope.getBytes(StandardCharsets.UTF_8).length - fixedFields > maxDataBytes) {

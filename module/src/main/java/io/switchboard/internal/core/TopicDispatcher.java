@@ -82,6 +82,11 @@ final class TopicDispatcher {
     /** Live events were let go for want of room: read history again once caught up. */
     private boolean shed;
     private int failedReads;
+    /**
+     * Deliveries to this topic's subscribers so far (the admin page's busiest channels). Written by
+     * the thread draining the inbox (one at a time, through {@code draining}), read by the timer.
+     */
+    private volatile long deliveries;
 
     /** @param timer runs retries of failed history reads (the node's own timer thread) */
     TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int pageLimit, ScheduledExecutorService timer) {
@@ -168,6 +173,7 @@ final class TopicDispatcher {
             newer.add(message);
         }
         if (!fetching) {
+            stats.gapRepair(); // a gap (or a newer epoch) seen live: history fills it, a page at a time
             fetch();
         }
     }
@@ -376,5 +382,17 @@ final class TopicDispatcher {
             }
         }
         stats.delivered(subscribers.length);
+        if (subscribers.length > 0) {
+            deliveries += subscribers.length; // one writer at a time (see the field)
+            long publishedAt = delivery.get().envelope().publishedAt();
+            if (publishedAt > 0) {
+                stats.deliveryLag(publishedAt);
+            }
+        }
+    }
+
+    /** Deliveries of this topic's events to local subscribers since this dispatcher was made. */
+    long deliveries() {
+        return deliveries;
     }
 }

@@ -4,7 +4,7 @@ import io.switchboard.internal.core.NodeStats;
 import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.Frames;
-import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.internal.protocol.TransportKind;
 import io.switchboard.internal.session.ClientSession;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
@@ -13,6 +13,7 @@ import io.switchboard.internal.session.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The node's open connections, by session id and by user, and the sweeps over them: heartbeats,
@@ -48,9 +50,15 @@ final class Connections {
      * holds no more than {@code open}. Updated with {@code compute}, atomic per user.
      */
     private final Map<String, Set<Connection>> byUser = new ConcurrentHashMap<>();
+    private final SlowConsumers slowConsumers;
+    /** The clock identities expire by (client tokens' and admin sessions'). */
+    private final Clock clock;
 
-    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping) {
+    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping, SlowConsumers slowConsumers,
+                Clock clock) {
         this.services = services;
+        this.clock = clock;
+        this.slowConsumers = slowConsumers;
         this.closer = closer;
         this.stopping = stopping;
         this.stats = services.stats();
@@ -74,13 +82,22 @@ final class Connections {
                 return set;
             });
         }
-        stats.connectionOpened();
+        stats.connectionOpened(connection.transport());
         connection.opened();
         return connection;
     }
 
-    void closed(Connection connection) {
-        open.remove(connection.session().id());
+    /**
+     * The container closed a connection.
+     *
+     * @param code the close code the container reported: the client's, 1006 for a connection
+     *             that dropped, or this node's own (which the session remembers, and which counts)
+     */
+    void closed(Connection connection, int code) {
+        if (open.remove(connection.session().id()) != null) {
+            Optional<ClientSession.Closing> own = connection.session().closing();
+            stats.closed(own.map(ClientSession.Closing::code).orElse(code), own.isPresent());
+        }
         if (connection.user() != null) {
             byUser.computeIfPresent(connection.user(), (user, connections) -> {
                 connections.remove(connection);
@@ -89,6 +106,8 @@ final class Connections {
         }
         if (connection.session().overflowed()) {
             stats.slowConsumerClosed();
+            slowConsumers.record(connection.session().id(), connection.user(),
+                    connection.session().closing().map(ClientSession.Closing::reason).orElse(null));
             warnings.info("slow-consumer", "Closed a client that did not read fast enough (1013): send queue "
                     + "of {} frames / {} bytes full or a send stalled", services.limits().sendQueueFrames(),
                     services.limits().sendQueueBytes());
@@ -98,6 +117,17 @@ final class Connections {
 
     int count() {
         return open.size();
+    }
+
+    /** The sum of {@code figure} over the open connections of one transport (a pass over them all). */
+    long sum(TransportKind transport, ToLongFunction<Connection> figure) {
+        long sum = 0;
+        for (Connection connection : open.values()) {
+            if (connection.transport() == transport) {
+                sum += figure.applyAsLong(connection);
+            }
+        }
+        return sum;
     }
 
     /** The open connections of {@code user} on this node (a copy); empty for none. */
@@ -148,16 +178,13 @@ final class Connections {
     }
 
     /**
-     * One sweep for every connection whose client token has expired without a {@code refresh}:
-     * closed with 4401, so the client reconnects with a fresh token or not at all.
+     * One sweep for every connection whose client token (or admin session) has expired without a
+     * {@code refresh}: closed with 4401, so the client reconnects with a fresh token or not at all.
      */
     void closeExpiredIdentities() {
-        Optional<ClientTokens> tokens = services.tokens();
-        if (tokens.isEmpty()) {
-            return;
-        }
+        long now = clock.instant().getEpochSecond();
         for (Connection connection : open.values()) {
-            if (connection.tokenExpired(tokens.get())) {
+            if (connection.identityExpired(now)) {
                 connection.session().close(CloseCodes.IDENTITY_EXPIRED, "token expired");
             }
         }

@@ -7,6 +7,7 @@ import io.switchboard.api.Switchboard;
 import io.switchboard.internal.core.LocalTopics;
 import io.switchboard.internal.core.Publisher;
 import io.switchboard.internal.messages.MessageHandlers;
+import io.switchboard.internal.metrics.NodeRegistries;
 import io.switchboard.internal.protocol.ChannelNames;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.protocol.Offset;
@@ -40,9 +41,10 @@ final class JavaApi implements Switchboard {
     private final MessageHandlers messages;
     private final BooleanSupplier stopping;
     private final JavaControl control;
+    private final NodeRegistries metrics;
 
     JavaApi(String nodeId, Publisher publisher, LocalTopics topics, ChannelAccess access, Optional<ClientTokens> tokens,
-            MessageHandlers messages, BooleanSupplier stopping, JavaControl control) {
+            MessageHandlers messages, BooleanSupplier stopping, JavaControl control, NodeRegistries metrics) {
         this.nodeId = nodeId;
         this.publisher = publisher;
         this.topics = topics;
@@ -51,6 +53,7 @@ final class JavaApi implements Switchboard {
         this.messages = messages;
         this.stopping = stopping;
         this.control = control;
+        this.metrics = metrics;
     }
 
     @Override
@@ -136,6 +139,23 @@ final class JavaApi implements Switchboard {
             @Override
             public void close() {
                 topics.remove(topic, subscriber);
+            }
+        };
+    }
+
+    @Override
+    public Registration bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        java.util.Objects.requireNonNull(registry, "registry");
+        Runnable unbind = metrics.bind(registry);
+        return new Registration() {
+            @Override
+            public CompletionStage<Void> ready() {
+                return CompletableFuture.<Void>completedFuture(null).minimalCompletionStage();
+            }
+
+            @Override
+            public void close() {
+                unbind.run();
             }
         };
     }

@@ -17,6 +17,7 @@ import io.switchboard.internal.core.Timeouts;
 import io.switchboard.internal.lifecycle.OwnedThreads;
 import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.messages.MessageHandlers;
+import io.switchboard.internal.metrics.NodeRegistries;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.security.ChannelAccess;
 import io.switchboard.internal.security.ClientTokens;
@@ -25,6 +26,7 @@ import io.switchboard.internal.session.Identity;
 import io.switchboard.internal.session.SessionLimits;
 import io.switchboard.internal.session.SessionServices;
 import io.switchboard.internal.session.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,10 +75,14 @@ public final class SwitchboardNode {
     private static final int HANDLER_CALLS_WAITING = 1_000;
     /** At most one line per kind of client-caused warning per this interval. */
     private static final Duration WARNING_INTERVAL = Duration.ofSeconds(60);
+    /** How often the node times a round trip to the bus (a metric). */
+    private static final long BUS_PROBE_SECONDS = 5;
 
     private final SwitchboardConfig config;
     private final Bus bus;
-    private final NodeStats stats = new NodeStats();
+    private final NodeRegistries metrics;
+    private final NodeStats stats;
+    private final SlowConsumers slowConsumers;
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, named("switchboard-timer"));
     private final ExecutorService closer = Executors.newCachedThreadPool(named("switchboard-closer"));
     private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
@@ -99,10 +105,21 @@ public final class SwitchboardNode {
     private final ClusterControl control;
     private final ReplayBudget replayBudget;
     private final Switchboard api;
+    private final AdminFeed adminFeed;
 
     /** A node on the bus its configuration names: Redis when configured, else the in-process bus. */
     public static SwitchboardNode of(SwitchboardConfig config) {
-        return new SwitchboardNode(config, busOf(config));
+        return of(config, "switchboard", Optional.empty());
+    }
+
+    /**
+     * Like {@link #of(SwitchboardConfig)}, with where its meters go.
+     *
+     * @param jmxDomain   the JMX domain wanted when {@code switchboard.metrics=jmx} (made unique in this JVM)
+     * @param application the application's own registry, to register the node's meters in too
+     */
+    public static SwitchboardNode of(SwitchboardConfig config, String jmxDomain, Optional<MeterRegistry> application) {
+        return new SwitchboardNode(config, busOf(config), Clock.systemUTC(), jmxDomain, application);
     }
 
     public SwitchboardNode(SwitchboardConfig config, Bus bus) {
@@ -111,8 +128,17 @@ public final class SwitchboardNode {
 
     /** @param clock the clock client tokens are checked against */
     public SwitchboardNode(SwitchboardConfig config, Bus bus, Clock clock) {
+        this(config, bus, clock, "switchboard", Optional.empty());
+    }
+
+    private SwitchboardNode(SwitchboardConfig config, Bus bus, Clock clock, String jmxDomain,
+                            Optional<MeterRegistry> application) {
         this.config = config;
         this.bus = bus;
+        this.metrics = new NodeRegistries(config.nodeId(), config.jmxMetrics() ? Optional.of(jmxDomain) : Optional.empty(),
+                application);
+        this.stats = new NodeStats(metrics.meters());
+        this.slowConsumers = new SlowConsumers(clock);
         this.clientTokens = config.clientTokenSecret().map(secret -> new ClientTokens(secret, clock));
         LogLimiter warnings = new LogLimiter(log, WARNING_INTERVAL);
         ChannelAccess access = new ChannelAccess(warnings);
@@ -128,13 +154,16 @@ public final class SwitchboardNode {
                 config.maxDataBytes(), warnings, stopping::get);
         SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
                 topics, replayBudget, access, clientTokens, stats, warnings, messages);
-        this.connections = new Connections(services, closer, stopping::get);
+        this.connections = new Connections(services, closer, stopping::get, slowConsumers, clock);
         this.cluster = new ClusterCalls(bus, config.nodeId(), clusterWorker, new Timeouts(timer),
                 () -> bus.nodes().thenApply(Map::keySet));
         new SessionControl(config.nodeId(), connections).registerWith(cluster);
         this.control = new ClusterControl(cluster, config.maxDataBytes());
         this.api = new JavaApi(config.nodeId(), publisher, topics, access, clientTokens, messages, stopping::get,
-                new JavaControl(control));
+                new JavaControl(control), metrics);
+        NodeGauges.register(metrics.meters(), connections, topics, bus);
+        this.adminFeed = new AdminFeed(config.nodeId(), clock, bus, topics, connections, stats, slowConsumers, publisher,
+                cluster);
     }
 
     private static Bus busOf(SwitchboardConfig config) {
@@ -152,10 +181,11 @@ public final class SwitchboardNode {
         timer.scheduleWithFixedDelay(connections::checkHeartbeats, heartbeat / 2, heartbeat / 2, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::announce, 0, 10, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(connections::checkStalledSends, 1, 1, TimeUnit.SECONDS);
-        if (clientTokens.isPresent()) {
-            // Token expiries have a resolution of one second: one sweep a second finds each in time.
-            timer.scheduleWithFixedDelay(connections::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
-        }
+        Timeouts probeTimeouts = new Timeouts(timer);
+        timer.scheduleWithFixedDelay(() -> NodeGauges.probe(bus, stats, probeTimeouts), 0, BUS_PROBE_SECONDS, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(adminFeed::tick, AdminFeed.FIGURES_MILLIS, AdminFeed.FIGURES_MILLIS, TimeUnit.MILLISECONDS);
+        // Client tokens' and admin sessions' expiries have a resolution of one second: one sweep a second finds each in time.
+        timer.scheduleWithFixedDelay(connections::closeExpiredIdentities, 1, 1, TimeUnit.SECONDS);
         log.info("Switchboard started: {}", config.describe());
         if (!"redis".equals(bus.kind())) {
             log.warn("Switchboard runs SINGLE-NODE with an in-process bus (no switchboard.redis configured): "
@@ -181,6 +211,7 @@ public final class SwitchboardNode {
         bus.close();
         closer.shutdownNow();
         awaitTermination(timer, interestWorker, publishWorker, clusterWorker, handlerPool, closer);
+        metrics.close(); // the application's registries and JMX keep nothing of this node
         OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());
     }
@@ -197,9 +228,19 @@ public final class SwitchboardNode {
         return connections.open(transport, identity);
     }
 
-    /** The container closed a connection (any reason). */
+    /** The container closed a connection (any reason), with the close code it reported. */
+    public void closed(Connection connection, int code) {
+        connections.closed(connection, code);
+    }
+
+    /** The container closed a connection and did not say with which code (1005: none given). */
     public void closed(Connection connection) {
-        connections.closed(connection);
+        closed(connection, 1005);
+    }
+
+    /** Where the node's meters are: {@code /api/metrics} scrapes it. */
+    public NodeRegistries metrics() {
+        return metrics;
     }
 
     /** Requests to other nodes, and the handlers of theirs. */
@@ -236,6 +277,16 @@ public final class SwitchboardNode {
     /** What the node's replays hold now, for tests and figures. */
     ReplayBudget replayBudget() {
         return replayBudget;
+    }
+
+    /** What feeds the admin page, for tests. */
+    AdminFeed adminFeed() {
+        return adminFeed;
+    }
+
+    /** The last slow-consumer closes, for the admin figures and tests. */
+    SlowConsumers slowConsumers() {
+        return slowConsumers;
     }
 
     /** The open connections, for tests. */

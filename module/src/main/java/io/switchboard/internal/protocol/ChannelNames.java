@@ -14,6 +14,12 @@ public final class ChannelNames {
     /** The pseudo-channel on which events addressed to one session by its id reach it. */
     public static final String SESSION_CHANNEL = "@session";
 
+    /**
+     * The channel every node publishes its figures on while an admin page watches: reserved, so
+     * only the admin page's socket (an admin identity) may subscribe, and only the nodes publish.
+     */
+    public static final String ADMIN_CHANNEL = "@admin";
+
     private ChannelNames() {
     }
 

@@ -88,6 +88,17 @@ public final class Registry {
         return byTopic.size();
     }
 
+    /** Topics of one kind with at least one subscriber. */
+    public int topicCount(Topic.Kind kind) {
+        int count = 0;
+        for (Topic topic : byTopic.keySet()) {
+            if (topic.kind() == kind) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     public int subscriptionCount() {
         return byTopic.values().stream().mapToInt(subscribers -> subscribers.length).sum();
     }

@@ -46,6 +46,15 @@ final class ClientMessages {
 
     /** {@code send}: {@code event}, {@code data}, {@code id?}. */
     void send(ClientRequest request) {
+        try {
+            call(request);
+        } catch (Refusal refused) {
+            node.stats().message(refused.code());
+            throw refused;
+        }
+    }
+
+    private void call(ClientRequest request) {
         String event = request.requiredString("event");
         JsonNode data = request.data();
         MessageHandlers.Prepared prepared = node.messages().prepare(event, data);
@@ -63,6 +72,7 @@ final class ClientMessages {
         try {
             node.messages().call(prepared, message).whenComplete((reply, error) -> {
                 awaiting.decrementAndGet();
+                node.stats().message(error == null ? null : codeOf(error));
                 if (id != null) {
                     session.send(error == null ? Frames.reply(id, reply) : refusal(error, id));
                 }
@@ -71,6 +81,12 @@ final class ClientMessages {
             awaiting.decrementAndGet();
             throw notTaken;
         }
+    }
+
+    /** The error code a failed call is answered with (see {@link #refusal}). */
+    private static ErrorCode codeOf(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof Refusal refusal ? refusal.code() : ErrorCode.INTERNAL;
     }
 
     private static String refusal(Throwable error, JsonNode id) {

@@ -64,6 +64,8 @@ public final class ClientSession {
     private volatile long sendStartedNanos; // 0 while no send is in flight
     private volatile long lastSendNanos = System.nanoTime(); // when the last send started
     private volatile int sentFrames;
+    /** How this node closed the connection; null while it has not (the client may close it). */
+    private volatile Closing closing;
 
     /**
      * @param transport the connection; its id is this session's id in the cluster (see {@link SessionIds})
@@ -271,6 +273,14 @@ public final class ClientSession {
         return sentFrames;
     }
 
+    /** A close by this node: its code and reason. */
+    public record Closing(int code, String reason) { }
+
+    /** How this node closed the connection; empty if it has not (the client closed it, or the network). */
+    public java.util.Optional<Closing> closing() {
+        return java.util.Optional.ofNullable(closing);
+    }
+
     /**
      * Closes the connection once with {@code code}; later calls do nothing. The close frame is
      * written on the closer executor.
@@ -279,14 +289,19 @@ public final class ClientSession {
         if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
             return;
         }
+        closing = new Closing(code, reason);
         clearQueue();
         closer.execute(() -> closeNow(code, reason));
     }
 
     /** Closes on the calling thread (used at shutdown, where the caller waits anyway). */
     public void closeNow(int code, String reason) {
-        if (state.getAndUpdate(now -> now == State.CLOSED ? State.CLOSED : State.CLOSING) == State.CLOSED) {
+        State before = state.getAndUpdate(now -> now == State.CLOSED ? State.CLOSED : State.CLOSING);
+        if (before == State.CLOSED) {
             return; // the lifecycle only moves forward: a closed session is not closing again
+        }
+        if (before == State.OPEN) {
+            closing = new Closing(code, reason);
         }
         try {
             if (transport.isOpen()) {

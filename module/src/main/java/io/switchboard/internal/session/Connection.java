@@ -12,6 +12,7 @@ import io.switchboard.internal.protocol.Frames;
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Refusal;
 import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.protocol.TransportKind;
 import io.switchboard.internal.security.ClientTokens;
 
 import java.time.Instant;
@@ -35,6 +36,7 @@ public final class Connection {
     private final SessionLimits limits;
     private final ClientSession session;
     private final String user;
+    private final boolean admin;
     private final RateLimiter publishRate;
     private final RateLimiter subscribeRate;
     private final LogLimiter warnings;
@@ -72,6 +74,7 @@ public final class Connection {
         this.limits = node.limits();
         this.session = session;
         this.user = identity.user();
+        this.admin = identity.admin();
         this.tokenExpiry = identity.tokenExpiry();
         this.publishRate = new RateLimiter(limits.publishRatePerSecond());
         // A reconnecting client re-subscribes all its channels at once: the burst allows that.
@@ -95,6 +98,16 @@ public final class Connection {
     /** When the connection opened. */
     public Instant connectedAt() {
         return connectedAt;
+    }
+
+    /** How frames reach this client. */
+    public TransportKind transport() {
+        return TransportKind.of(session.transport());
+    }
+
+    /** How many channels are subscribed now (those being subscribed included). */
+    public int subscriptionCount() {
+        return subscriptions.size();
     }
 
     /** The channels subscribed now (those being subscribed included), sorted. */
@@ -158,10 +171,13 @@ public final class Connection {
         }
     }
 
-    /** Whether the client token this connection rests on has expired without a refresh. */
-    public boolean tokenExpired(ClientTokens tokens) {
+    /**
+     * Whether the client token (or admin session) this connection rests on has expired without a
+     * refresh by {@code nowEpochSeconds}.
+     */
+    public boolean identityExpired(long nowEpochSeconds) {
         long expiry = tokenExpiry;
-        return expiry != Identity.NO_TOKEN && tokens.isExpired(expiry);
+        return expiry != Identity.NO_TOKEN && expiry < nowEpochSeconds;
     }
 
     /**
@@ -187,6 +203,10 @@ public final class Connection {
 
     private void subscribe(ClientRequest request) {
         String channel = channel(request);
+        if (admin && ChannelNames.ADMIN_CHANNEL.equals(channel)) {
+            subscribe(channel, Optional.empty(), request.id(), true); // live figures only: nothing to replay
+            return;
+        }
         node.access().check(user, channel);
         String sinceText = request.optionalString("since");
         Optional<Offset> since = Optional.empty();
@@ -238,7 +258,7 @@ public final class Connection {
                 presenceFeeds.open(channel, subscription, joined); // the members follow 'subscribed'
             }
         }
-        Replay replay = new Replay(node.reader(), topic, session, subscription, node.replayBudget(),
+        Replay replay = new Replay(node.reader(), node.stats(), topic, session, subscription, node.replayBudget(),
                 limits.historySize(), since,
                 (current, recovered) -> Frames.subscribed(channel, current, recovered, id),
                 error -> subscribeFailed(channel, subscription, error, id));
@@ -285,7 +305,6 @@ public final class Connection {
         drop(subscription);
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ReplayBudget.Exhausted) {
-            node.stats().replayRefused();
             warnings.info("replay-budget", "Refused a replay: the node's replay budget ({} bytes) is spent",
                     limits.replayBudgetBytes());
             session.send(Frames.error(ErrorCode.UNAVAILABLE, "cannot replay " + channel + " now: "
@@ -326,7 +345,7 @@ public final class Connection {
     }
 
     private void publish(ClientRequest request) {
-        String channel = channel(request);
+        String channel = Publisher.channel(request.requiredString("channel")).name(); // only nodes publish on @admin
         Publisher.Prepared event = node.publisher().prepare(Publisher.Door.BROWSER, List.of(
                 new Publisher.Draft(Topic.channel(channel), request.requiredString("event"), request.data())), null);
         if (!limits.clientPublish().matches(channel)) {
@@ -347,8 +366,10 @@ public final class Connection {
         });
     }
 
-    private static String channel(ClientRequest request) {
-        return Publisher.channel(request.requiredString("channel")).name();
+    /** The channel a request names: any valid one that is not reserved, and the admin channel for the admin page. */
+    private String channel(ClientRequest request) {
+        String channel = request.requiredString("channel");
+        return admin && ChannelNames.ADMIN_CHANNEL.equals(channel) ? channel : Publisher.channel(channel).name();
     }
 
     private void drop(ChannelSubscription subscription) {
@@ -361,7 +382,7 @@ public final class Connection {
     }
 
     private void refuse(Refusal e, JsonNode id) {
-        node.stats().protocolError();
+        node.stats().refused(e.code());
         warnings.info("refused-frame", "Refused a client request ({}): {}", e.code().wireName(),
                 LogLimiter.clip(e.getMessage(), 200));
         session.send(Frames.error(e.code(), e.getMessage(), id));

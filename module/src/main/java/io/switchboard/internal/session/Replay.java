@@ -2,6 +2,7 @@ package io.switchboard.internal.session;
 
 import io.switchboard.internal.bus.BusMessage;
 import io.switchboard.internal.bus.History;
+import io.switchboard.internal.core.NodeStats;
 import io.switchboard.internal.core.Reader;
 import io.switchboard.internal.core.ReplayBudget;
 import io.switchboard.internal.core.Deliveries;
@@ -45,6 +46,7 @@ import java.util.function.Consumer;
  */
 final class Replay {
     private final Reader reader;
+    private final NodeStats stats;
     private final Topic topic;
     private final ClientSession session;
     private final ChannelSubscription subscription;
@@ -58,15 +60,18 @@ final class Replay {
     private Offset cursor;
     private boolean gap;
     private boolean verdict;
+    private long sentEvents; // of the pages queued so far, for the replay metrics
+    private long sentBytes;
 
     /**
      * @param subscribedFrame builds the {@code subscribed} frame from the offset and {@code recovered}
      * @param failed          called once if a page cannot be read (bus down, budget spent)
      */
-    Replay(Reader reader, Topic topic, ClientSession session, ChannelSubscription subscription, ReplayBudget budget,
+    Replay(Reader reader, NodeStats stats, Topic topic, ClientSession session, ChannelSubscription subscription, ReplayBudget budget,
            int historySize, Optional<Offset> since, BiFunction<Offset, Boolean, String> subscribedFrame,
            Consumer<Throwable> failed) {
         this.reader = reader;
+        this.stats = stats;
         this.topic = topic;
         this.session = session;
         this.subscription = subscription;
@@ -158,6 +163,8 @@ final class Replay {
         if (!subscription.replayPage(deliveries)) {
             return; // cancelled: end() has given the bytes back
         }
+        sentEvents += deliveries.size();
+        sentBytes += bytes;
         Offset reached = page.events().isEmpty() ? null : page.events().get(page.events().size() - 1).offset();
         boolean progress = reached != null && (first || reached.seq() > cursor.seq());
         if (progress && reached.seq() < target.seq() && page.placement().placed()) {
@@ -174,11 +181,23 @@ final class Replay {
     }
 
     private void finish(Offset current, boolean recovered) {
+        if (since.isPresent()) {
+            stats.replayed(recovered, sentEvents, sentBytes);
+        }
         subscription.goLive(current, subscribedFrame.apply(current, since.isEmpty() || recovered));
     }
 
     private void fail(Throwable error) {
         end();
+        if (since.isPresent()) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof ReplayBudget.Exhausted) {
+                stats.replayRefused();
+            } else {
+                stats.replayFailed();
+            }
+        }
         failed.accept(error);
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.internal.core.Publisher;
 import io.switchboard.internal.core.Reader;
 import io.switchboard.internal.lifecycle.NettyThreadLocals;
+import io.switchboard.internal.metrics.NodeRegistries;
 import io.switchboard.internal.node.SwitchboardNode;
 import io.switchboard.internal.protocol.ChannelNames;
 import io.switchboard.internal.protocol.ErrorCode;
@@ -21,6 +22,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +51,8 @@ final class ApiServlet extends HttpServlet {
     private final transient Publisher publisher;
     private final transient Reader reader;
     private final transient ApiTokenCheck tokens;
+    private final transient ApiTokenCheck metricsTokens;
+    private final transient NodeRegistries metrics;
     private final int maxBodyBytes;
     private final transient ControlRoutes control;
 
@@ -56,6 +60,8 @@ final class ApiServlet extends HttpServlet {
         this.publisher = node.publisher();
         this.reader = node.reader();
         this.tokens = new ApiTokenCheck(node.config().apiToken());
+        this.metricsTokens = new ApiTokenCheck(node.config().metricsToken());
+        this.metrics = node.metrics();
         this.maxBodyBytes = node.config().maxBodyBytes();
         this.control = new ControlRoutes(node.control(), maxBodyBytes);
     }
@@ -80,7 +86,13 @@ final class ApiServlet extends HttpServlet {
             }
             return;
         }
-        if (!authorized(request, response)) {
+        if (path.equals("/metrics")) {
+            if (allow(method, "GET", response) && authorized(request, response, true)) {
+                metrics(response);
+            }
+            return;
+        }
+        if (!authorized(request, response, false)) {
             return;
         }
         Matcher channel = CHANNEL_PATH.matcher(path);
@@ -122,13 +134,24 @@ final class ApiServlet extends HttpServlet {
         }
     }
 
-    private boolean authorized(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        switch (tokens.check(request.getHeader("Authorization"))) {
+    /** @param metrics whether the request is for the metrics, which the metrics token also reads */
+    private boolean authorized(HttpServletRequest request, HttpServletResponse response, boolean metrics) throws IOException {
+        String authorization = request.getHeader("Authorization");
+        ApiTokenCheck.Verdict verdict = tokens.check(authorization);
+        if (metrics && verdict != ApiTokenCheck.Verdict.ACCEPTED) {
+            ApiTokenCheck.Verdict byMetricsToken = metricsTokens.check(authorization);
+            if (byMetricsToken != ApiTokenCheck.Verdict.NOT_CONFIGURED) {
+                verdict = byMetricsToken == ApiTokenCheck.Verdict.ACCEPTED ? byMetricsToken : ApiTokenCheck.Verdict.MISSING_OR_WRONG;
+            }
+        }
+        switch (verdict) {
             case ACCEPTED -> {
                 return true;
             }
-            case NOT_CONFIGURED -> ApiResponses.error(response, 403, "forbidden",
-                    "the API is disabled: no API token is configured (switchboard.api-token)");
+            case NOT_CONFIGURED -> ApiResponses.error(response, 403, "forbidden", metrics
+                    ? "the metrics are disabled: no API token or metrics token is configured (switchboard.api-token, "
+                    + "switchboard.metrics-token)"
+                    : "the API is disabled: no API token is configured (switchboard.api-token)");
             default -> {
                 response.setHeader("WWW-Authenticate", "Bearer");
                 ApiResponses.error(response, 401, "unauthorized", "missing or wrong bearer token");
@@ -266,6 +289,16 @@ final class ApiServlet extends HttpServlet {
             cluster.set("byNode", Json.MAPPER.valueToTree(figures.byNode()));
             return answer;
         });
+    }
+
+    /** The node's meters in the Prometheus text format; read from memory, on the container's thread. */
+    private void metrics(HttpServletResponse response) throws IOException {
+        byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        response.setStatus(200);
+        response.setContentType(NodeRegistries.PROMETHEUS_CONTENT_TYPE);
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 
     // ---- plumbing -----------------------------------------------------------------------------

@@ -36,7 +36,9 @@ final class HandshakeCapture extends ServerEndpointConfig.Configurator {
                 header(request.getHeaders(), "Host"),
                 request.getUserPrincipal(),
                 tokens == null || tokens.isEmpty() ? null : tokens.get(0),
-                request.getHttpSession() instanceof HttpSession session ? session : null));
+                request.getHttpSession() instanceof HttpSession session ? session : null,
+                request.getParameterMap().containsKey(AdminCookie.ADMIN_PARAMETER),
+                AdminCookie.valueIn(headers(request.getHeaders(), "Cookie"))));
     }
 
     @Override
@@ -49,6 +51,15 @@ final class HandshakeCapture extends ServerEndpointConfig.Configurator {
     @SuppressWarnings("unchecked")
     public <T> T getEndpointInstance(Class<T> endpointClass) {
         return (T) new SwitchboardEndpoint(node, identities, logins);
+    }
+
+    private static List<String> headers(Map<String, List<String>> headers, String name) {
+        for (Map.Entry<String, List<String>> entry : headers.entrySet()) {
+            if (name.equalsIgnoreCase(entry.getKey())) {
+                return entry.getValue();
+            }
+        }
+        return List.of();
     }
 
     private static String header(Map<String, List<String>> headers, String name) {

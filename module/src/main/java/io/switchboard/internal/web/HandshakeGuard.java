@@ -24,8 +24,10 @@ final class HandshakeGuard extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        Identities.Verdict verdict = identities.decide(request.getHeader("Origin"), request.getHeader("Host"),
-                request.getUserPrincipal(), request.getParameter("token"));
+        Identities.Verdict verdict = request.getParameter(AdminCookie.ADMIN_PARAMETER) != null
+                ? identities.decideAdmin(request.getHeader("Origin"), request.getHeader("Host"), AdminCookie.valueIn(request))
+                : identities.decide(request.getHeader("Origin"), request.getHeader("Host"),
+                        request.getUserPrincipal(), request.getParameter("token"));
         if (verdict instanceof Identities.Verdict.Refused refused) {
             ApiResponses.error(response, refused.httpStatus(),
                     refused.httpStatus() == 403 ? "forbidden" : "unauthorized", refused.reason());

@@ -10,7 +10,10 @@ import java.security.Principal;
  *
  * @param httpSession the HTTP session the handshake belonged to, or {@code null}; with a
  *                    {@code principal} it is the login the connection's identity rests on
+ * @param admin       whether the handshake asked to be the admin page's socket ({@code ?admin})
+ * @param adminCookie the admin session cookie's value sent with it, or {@code null}
  */
-record HandshakeInfo(String origin, String host, Principal principal, String token, HttpSession httpSession) {
+record HandshakeInfo(String origin, String host, Principal principal, String token, HttpSession httpSession,
+                     boolean admin, String adminCookie) {
     static final String KEY = HandshakeInfo.class.getName();
 }

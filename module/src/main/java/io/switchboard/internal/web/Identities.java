@@ -1,11 +1,13 @@
 package io.switchboard.internal.web;
 
 import io.switchboard.internal.session.Identity;
+import io.switchboard.internal.security.AdminSessions;
 import io.switchboard.internal.security.ClientTokens;
 import io.switchboard.internal.security.OriginPolicy;
 
 import java.security.Principal;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Who a handshake speaks for, and whether it may connect at all. Shared by the pre-upgrade
@@ -28,10 +30,35 @@ final class Identities {
 
     private final OriginPolicy origins;
     private final Optional<ClientTokens> tokens;
+    private final Optional<AdminSessions> adminSessions;
 
     Identities(OriginPolicy origins, Optional<ClientTokens> tokens) {
+        this(origins, tokens, Optional.empty());
+    }
+
+    /** @param adminSessions the admin page's login sessions; empty when no API token is configured */
+    Identities(OriginPolicy origins, Optional<ClientTokens> tokens, Optional<AdminSessions> adminSessions) {
         this.origins = origins;
         this.tokens = tokens;
+        this.adminSessions = adminSessions;
+    }
+
+    /**
+     * The admin page's socket ({@code ?admin}): the same Origin and Host rules, then the admin
+     * session cookie of a login ({@link AdminServlet}) instead of any other identity. Its identity
+     * ends when the session expires.
+     */
+    Verdict decideAdmin(String origin, String host, String adminCookie) {
+        if (!origins.allows(origin, host)) {
+            return new Verdict.Refused(403, "Origin not allowed (or Host not a public host of this server)");
+        }
+        if (adminSessions.isEmpty()) {
+            return new Verdict.Refused(403, "the admin page is disabled: no API token is configured");
+        }
+        OptionalLong expiry = adminSessions.get().expiry(adminCookie);
+        return expiry.isPresent()
+                ? new Verdict.Accepted(Identity.admin(expiry.getAsLong()))
+                : new Verdict.Refused(401, "log in to the admin page first");
     }
 
     /** Whether a browser page from {@code origin} may talk to this server reached as {@code host}. */

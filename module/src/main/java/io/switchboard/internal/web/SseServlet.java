@@ -91,7 +91,7 @@ final class SseServlet extends HttpServlet {
             if (login != null) {
                 logins.untrack(login, connection);
             }
-            node.closed(connection);
+            node.closed(connection, stream.closeCode());
         });
         stream.start(); // the session is known here now: its welcome may go out
     }

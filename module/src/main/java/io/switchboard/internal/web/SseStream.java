@@ -56,6 +56,8 @@ final class SseStream implements Transport, WriteListener {
     final Object inbound = new Object();
 
     private final Object lock = new Object();
+    /** The close code the server ended the stream with; 1006 (no close frame) when the client left first. */
+    private volatile int closedWith = 1006;
     private byte[] pending;          // guarded by lock: the frame being written, or null
     private Completion pendingDone;  // guarded by lock: its completion (null for the close frame)
     private Step step;               // guarded by lock: how far the pending frame got
@@ -144,6 +146,11 @@ final class SseStream implements Transport, WriteListener {
      * Writes the {@code close} frame after the frame in flight, ends the response, and waits (a
      * while) until it has ended: at shutdown the caller waits for every close it started.
      */
+    /** How the stream ended, as a WebSocket close code, for the node's figures. */
+    public int closeCode() {
+        return closedWith;
+    }
+
     @Override
     public void close(int code, String reason) {
         boolean write;
@@ -152,6 +159,7 @@ final class SseStream implements Transport, WriteListener {
                 write = false;
             } else {
                 closeRequested = true;
+                closedWith = code;
                 closeFrame = message(Frames.close(code, reason));
                 write = started && !owned;
                 owned |= write;

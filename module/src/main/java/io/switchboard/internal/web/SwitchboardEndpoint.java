@@ -49,6 +49,8 @@ final class SwitchboardEndpoint extends Endpoint {
         HandshakeInfo handshake = (HandshakeInfo) config.getUserProperties().get(HandshakeInfo.KEY);
         Identities.Verdict verdict = handshake == null
                 ? new Identities.Verdict.Refused(403, "handshake not seen")
+                : handshake.admin()
+                ? identities.decideAdmin(handshake.origin(), handshake.host(), handshake.adminCookie())
                 : identities.decide(handshake.origin(), handshake.host(), handshake.principal(), handshake.token());
         if (verdict instanceof Identities.Verdict.Refused refused) {
             // Normally refused before the upgrade by HandshakeGuard; this is the second line.
@@ -57,7 +59,7 @@ final class SwitchboardEndpoint extends Endpoint {
         }
         Identity identity = ((Identities.Verdict.Accepted) verdict).identity();
         connection = node.open(new WebSocketTransport(SessionIds.next(node.config().nodeId()), session), identity);
-        if (handshake.principal() != null && handshake.httpSession() != null) {
+        if (!handshake.admin() && handshake.principal() != null && handshake.httpSession() != null) {
             // The login ends with its HTTP session (logout, timeout): so does this connection.
             login = logins.track(handshake.httpSession(), connection);
         }
@@ -83,7 +85,7 @@ final class SwitchboardEndpoint extends Endpoint {
             if (login != null) {
                 logins.untrack(login, connection);
             }
-            node.closed(connection);
+            node.closed(connection, closeReason == null ? 1005 : closeReason.getCloseCode().getCode());
         }
     }
 

@@ -5,8 +5,11 @@ import io.switchboard.internal.lifecycle.NettyThreadLocals;
 import io.switchboard.internal.config.ConfigException;
 import io.switchboard.internal.config.ConfigSource;
 import io.switchboard.internal.config.SwitchboardConfig;
+import io.switchboard.internal.metrics.JmxDomain;
 import io.switchboard.internal.node.SwitchboardNode;
+import io.switchboard.internal.security.AdminSessions;
 import io.switchboard.internal.security.OriginPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
@@ -18,14 +21,17 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
  * Registers Switchboard in any web application that has the jar in {@code WEB-INF/lib}, with no
  * web.xml change: the WebSocket endpoint {@code {prefix}/ws}, its Server-Sent Events counterpart
  * {@code {prefix}/sse} for networks that block WebSockets, the API servlet {@code {prefix}/api/*},
- * the browser client {@code {prefix}/client.js}, and a listener that tears it all down on undeploy.
+ * the browser client {@code {prefix}/client.js}, the admin page {@code {prefix}/admin/}, and a
+ * listener that tears it all down on undeploy.
  *
  * <p>Switched off by the context parameter {@code switchboard.enabled=false}. A configuration
  * that cannot work fails the deployment with a {@link ServletException} naming the setting.
@@ -67,7 +73,7 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         }
         SwitchboardNode node;
         try {
-            node = SwitchboardNode.of(config);
+            node = SwitchboardNode.of(config, JmxDomain.forContext(context.getContextPath()), applicationRegistry(context));
         } catch (ConfigException e) {
             throw new ServletException("Switchboard configuration: " + e.getMessage());
         }
@@ -76,7 +82,8 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
             OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.publicHosts());
             log.info("Switchboard handshakes accepted from {}; client tokens {}", origins.describe(),
                     node.clientTokens().isPresent() ? "enabled" : "disabled (no " + SwitchboardConfig.TOKEN_SECRET + ")");
-            register(context, node, new Identities(origins, node.clientTokens()));
+            Optional<AdminSessions> adminSessions = config.apiToken().map(token -> new AdminSessions(token, Clock.systemUTC()));
+            register(context, node, new Identities(origins, node.clientTokens(), adminSessions), adminSessions);
         } catch (RuntimeException | ServletException e) {
             node.stop();
             throw e instanceof ServletException se ? se : new ServletException("Switchboard failed to start", e);
@@ -85,7 +92,18 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         }
     }
 
-    private static void register(ServletContext context, SwitchboardNode node, Identities identities) throws ServletException {
+    /** The application's own registry, if it handed one over before Switchboard started. */
+    private static Optional<MeterRegistry> applicationRegistry(ServletContext context) throws ServletException {
+        Object registry = context.getAttribute(Switchboard.METER_REGISTRY_ATTRIBUTE);
+        if (registry == null || registry instanceof MeterRegistry) {
+            return Optional.ofNullable((MeterRegistry) registry);
+        }
+        throw new ServletException("the context attribute " + Switchboard.METER_REGISTRY_ATTRIBUTE
+                + " must be a io.micrometer.core.instrument.MeterRegistry, was a " + registry.getClass().getName());
+    }
+
+    private static void register(ServletContext context, SwitchboardNode node, Identities identities,
+                                 Optional<AdminSessions> adminSessions) throws ServletException {
         String prefix = node.config().prefix();
 
         // Connections authenticated by a container login end with its HTTP session.
@@ -94,8 +112,9 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         ServletRegistration.Dynamic client = context.addServlet("switchboard-client", new ClientScriptServlet());
         ServletRegistration.Dynamic sse = context.addServlet("switchboard-sse",
                 new SseServlet(node, identities, logins, new SseSessions(node.cluster())));
+        ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(adminSessions));
         FilterRegistration.Dynamic guard = context.addFilter("switchboard-handshake-guard", new HandshakeGuard(identities));
-        if (api == null || client == null || sse == null || guard == null) {
+        if (api == null || client == null || sse == null || admin == null || guard == null) {
             throw new ServletException("Switchboard is registered twice in '" + context.getContextPath()
                     + "' (is the jar in WEB-INF/lib twice?)");
         }
@@ -104,6 +123,7 @@ public final class SwitchboardInitializer implements ServletContainerInitializer
         client.addMapping(prefix + "/client.js");
         sse.addMapping(prefix + "/sse/*"); // the stream at /sse, a session's requests at /sse/{session}
         sse.setAsyncSupported(true);
+        admin.addMapping(prefix + "/admin/*");
         // Before the container's own WebSocket filter, so a refused handshake is never upgraded.
         guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, prefix + "/ws");
         guard.setAsyncSupported(true);

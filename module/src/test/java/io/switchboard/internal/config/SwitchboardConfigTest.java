@@ -85,7 +85,7 @@ class SwitchboardConfigTest {
 
     @Test
     void secretsShorterThan32BytesAreRefusedWithoutShowingThem() {
-        for (String key : new String[] {"switchboard.api-token", "switchboard.token-secret"}) {
+        for (String key : new String[] {"switchboard.api-token", "switchboard.token-secret", "switchboard.metrics-token"}) {
             assertThatThrownBy(() -> load(Map.of(key, "short-but-not-32-bytes"), Map.of(), Map.of()))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining(key).hasMessageContaining("at least 32 bytes").hasMessageContaining("22 bytes")
@@ -106,5 +106,23 @@ class SwitchboardConfigTest {
         SwitchboardConfig config = load(Map.of(), Map.of(), Map.of("SWITCHBOARD_PUBLIC_HOSTS", "app.example.com, app.example.com:8443"));
         assertThat(config.publicHosts()).containsExactly("app.example.com", "app.example.com:8443");
         assertThat(load(Map.of(), Map.of(), Map.of()).publicHosts()).isEmpty();
+    }
+
+    @Test
+    void metricsArePrometheusOnlyByDefaultJmxWhenAskedAndNothingElse() {
+        assertThat(load(Map.of(), Map.of(), Map.of()).jmxMetrics()).isFalse();
+        assertThat(load(Map.of("switchboard.metrics", "prometheus"), Map.of(), Map.of()).jmxMetrics()).isFalse();
+        assertThat(load(Map.of(), Map.of(), Map.of("SWITCHBOARD_METRICS", "JMX")).jmxMetrics()).isTrue();
+        assertThatThrownBy(() -> load(Map.of("switchboard.metrics", "graphite"), Map.of(), Map.of()))
+                .hasMessageContaining("switchboard.metrics").hasMessageContaining("graphite");
+    }
+
+    @Test
+    void theMetricsTokenIsASecretOfItsOwnThatTheDescriptionOnlyMentions() {
+        String metricsToken = "metrics-token-0123456789abcdef0123";
+        SwitchboardConfig config = load(Map.of("switchboard.metrics-token", metricsToken), Map.of(), Map.of());
+        assertThat(config.metricsToken()).contains(metricsToken);
+        assertThat(config.apiToken()).isEmpty();
+        assertThat(config.describe()).contains("metricsToken=set").doesNotContain(metricsToken);
     }
 }

@@ -146,7 +146,7 @@ class TokenLifetimeTest {
 
                 @Override
                 public String kind() {
-                    return "fake";
+                    return "websocket";
                 }
 
                 @Override

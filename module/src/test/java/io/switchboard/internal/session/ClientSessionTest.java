@@ -38,7 +38,7 @@ class ClientSessionTest {
 
                 @Override
                 public String kind() {
-                    return "fake";
+                    return "websocket";
                 }
 
                 @Override

@@ -38,7 +38,7 @@ public final class ScriptedContainer {
 
             @Override
             public String kind() {
-                return "scripted";
+                return "websocket"; // scripts what a WebSocket container does
             }
 
             @Override

@@ -22,6 +22,7 @@ public final class WsConnector {
     private String prefix = "/switchboard";
     private String token;
     private String origin;
+    private String query;
 
     WsConnector(URI httpBase) {
         this.httpBase = httpBase;
@@ -51,6 +52,12 @@ public final class WsConnector {
         return header("Cookie", value);
     }
 
+    /** More of the query string, as it is (e.g. {@code admin=1}); sent after {@code token} if both are set. */
+    public WsConnector query(String rawQuery) {
+        this.query = rawQuery;
+        return this;
+    }
+
     /** The endpoint prefix, {@code /switchboard} by default. */
     public WsConnector prefix(String value) {
         this.prefix = value;
@@ -63,8 +70,9 @@ public final class WsConnector {
      * @throws WebSocketHandshakeException if the server refused the handshake (its status is in the response)
      */
     public WsClient connect() throws IOException {
+        String parameters = token == null ? query : query == null ? "token=" + token : "token=" + token + "&" + query;
         URI uri = URI.create("ws://" + httpBase.getHost() + ":" + httpBase.getPort() + prefix + "/ws"
-                + (token == null ? "" : "?token=" + token));
+                + (parameters == null ? "" : "?" + parameters));
         WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (origin != null) {
             builder.header("Origin", origin);
