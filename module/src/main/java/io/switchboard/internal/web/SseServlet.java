@@ -1,6 +1,7 @@
 package io.switchboard.internal.web;
 
 import io.switchboard.internal.node.SwitchboardNode;
+import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
@@ -192,5 +193,15 @@ final class SseServlet extends HttpServlet {
             default -> Json.MAPPER.createObjectNode().put("error", "unavailable")
                     .put("message", "the request could not be handed to its session now; retry");
         };
+    }
+
+    /**
+     * The container takes the servlet out of service (undeploy, shutdown): every stream gets its
+     * 1001 close frame now, as the WebSocket container closes its sessions itself, because the
+     * container may end open requests before the node stops.
+     */
+    @Override
+    public void destroy() {
+        sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
     }
 }

@@ -67,6 +67,27 @@ final class SseSessions {
         held.computeIfPresent(stream.id(), (id, entry) -> entry.stream() == stream ? null : entry);
     }
 
+    /**
+     * Closes every stream this node holds with {@code code}, and waits (up to five seconds) until
+     * their close frames are out: for a container that ends open requests before the application's
+     * listeners run, so that the node's own stop would find the streams already cut.
+     */
+    void closeAll(int code, String reason) {
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> ends = new java.util.ArrayList<>();
+        for (Held entry : held.values()) {
+            entry.connection().session().close(code, reason); // queued after what is in flight: asynchronous
+            ends.add(entry.stream().ended().toCompletableFuture());
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(ends.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // a client that does not read: its stream ends with the container
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** How many SSE sessions this node holds. */
     int count() {
         return held.size();
