@@ -29,9 +29,10 @@ public final class Markers {
         String marker = UUID.randomUUID().toString();
         via.api().publishAccepted(channel, event, Map.of("marker", marker, "via", via.id()));
         for (ProtocolClient client : receivers) {
-            JsonNode frame = client.awaitFrame(candidate -> marker.equals(candidate.path("data").path("marker").asText()),
-                    timeout);
-            assertThat(frame.path("channel").asText()).as("channel of the marker received by %s", client).isEqualTo(channel);
+            JsonNode frame = client.awaitFrame(
+                    candidate -> marker.equals(candidate.path("data").path("marker").asText()), timeout);
+            assertThat(frame.path("channel").asText()).as("channel of the marker received by %s", client)
+                    .isEqualTo(channel);
         }
     }
 }
