@@ -2,18 +2,12 @@ package io.switchboard.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Json;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
-import io.switchboard.testkit.ws.WsClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the handler on the node that holds the socket answers, what it publishes reaches the other nodes,
  * and every refusal has its documented code, carries the send's id and leaves the connection usable.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientMessagesIT {
 
     private static final int HANDLER_TIMEOUT_MS = 1_000;
@@ -39,41 +32,17 @@ class ClientMessagesIT {
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
     private static final AtomicLong IDS = new AtomicLong();
 
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private final WsClients clients = new WsClients();
-
-    @BeforeAll
-    void startCluster() {
-        redis = RedisServerProcess.start("ClientMessagesIT-redis");
-        cluster = Cluster.start("ClientMessagesIT", 3, redis, Map.of(
-                "switchboard.handler-timeout", Integer.toString(HANDLER_TIMEOUT_MS),
-                "switchboard.max-data", Integer.toString(MAX_DATA),
-                "switchboard.send-rate", Integer.toString(SEND_RATE)));
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.close();
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(3).properties(Map.of(
+            "switchboard.handler-timeout", Integer.toString(HANDLER_TIMEOUT_MS),
+            "switchboard.max-data", Integer.toString(MAX_DATA),
+            "switchboard.send-rate", Integer.toString(SEND_RATE)));
 
     @Test
     void chatIsAnsweredByTheHandlerOnTheSendersNodeAndWhatItPublishesReachesClientsOnTheOtherNodes() {
-        WsClient sender = clients.connect(cluster.node(1).ws().token(ClientToken.mint(cluster.tokenSecret(), "alice")));
-        WsClient onNode2 = clients.connect(cluster.node(2).ws());
-        WsClient onNode3 = clients.connect(cluster.node(3).ws());
-        onNode2.subscribe("chat.lobby");
-        onNode3.subscribe("chat.lobby");
+        WsClient sender = cluster.connect(1, "alice");
+        WsClient onNode2 = cluster.subscriber(2, "chat.lobby");
+        WsClient onNode3 = cluster.subscriber(3, "chat.lobby");
         String text = "hello from node 1 " + UUID.randomUUID();
 
         SendAnswer answer = send(sender, "chat", Map.of("text", text, "ref", "r-1"));
@@ -98,8 +67,8 @@ class ClientMessagesIT {
 
     @Test
     void echoRepliesWithTheDataAndWhoamiWithTheUserNodeAndSession() {
-        WsClient anonymous = clients.connect(cluster.node(2).ws());
-        WsClient bob = clients.connect(cluster.node(3).ws().token(ClientToken.mint(cluster.tokenSecret(), "bob")));
+        WsClient anonymous = cluster.connect(2);
+        WsClient bob = cluster.connect(3, "bob");
         Map<String, Object> data = Map.of("n", 42, "list", List.of("a", "b"), "nested", Map.of("ok", true));
 
         SendAnswer echo = send(anonymous, "echo", data);
@@ -123,9 +92,8 @@ class ClientMessagesIT {
 
     @Test
     void aSendWithoutIdRunsItsHandlerAndIsAnsweredNothing() {
-        WsClient sender = clients.connect(cluster.node(1).ws());
-        WsClient listener = clients.connect(cluster.node(2).ws());
-        listener.subscribe("chat.lobby");
+        WsClient sender = cluster.connect(1);
+        WsClient listener = cluster.subscriber(2, "chat.lobby");
         String text = "fire and forget " + UUID.randomUUID();
         int mark = sender.mark();
 
@@ -139,7 +107,7 @@ class ClientMessagesIT {
 
     @Test
     void anUnknownEventIsNotFound() {
-        WsClient client = clients.connect(cluster.node(1).ws());
+        WsClient client = cluster.connect(1);
 
         SendAnswer answer = send(client, "no-such-event", Map.of());
 
@@ -150,7 +118,7 @@ class ClientMessagesIT {
 
     @Test
     void aFailingHandlerIsInternalWithoutItsInternals() {
-        WsClient client = clients.connect(cluster.node(2).ws());
+        WsClient client = cluster.connect(2);
 
         SendAnswer answer = send(client, "fail", Map.of());
 
@@ -162,7 +130,7 @@ class ClientMessagesIT {
 
     @Test
     void aHandlerSlowerThanTheHandlerTimeoutIsUnavailable() {
-        WsClient client = clients.connect(cluster.node(3).ws());
+        WsClient client = cluster.connect(3);
 
         long started = System.nanoTime();
         SendAnswer answer = send(client, "slow", Map.of("millis", 10 * HANDLER_TIMEOUT_MS));
@@ -179,7 +147,7 @@ class ClientMessagesIT {
 
     @Test
     void dataOverMaxDataIsTooLarge() {
-        WsClient client = clients.connect(cluster.node(1).ws());
+        WsClient client = cluster.connect(1);
 
         SendAnswer answer = send(client, "echo", Map.of("pad", "x".repeat(MAX_DATA + 100)));
 
@@ -190,7 +158,7 @@ class ClientMessagesIT {
 
     @Test
     void sendsOverTheSendRateAreRateLimited() {
-        WsClient client = clients.connect(cluster.node(2).ws());
+        WsClient client = cluster.connect(2);
         List<String> ids = new ArrayList<>();
         int mark = client.mark();
 

@@ -1,19 +1,14 @@
 package io.switchboard.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
+import io.switchboard.it.support.Markers;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.testkit.Await;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
-import io.switchboard.testkit.ws.WsClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every node, once and in order; user events reach all of a user's sessions; and a node only listens
  * on Redis for channels it has subscribers for.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterDeliveryIT {
 
     private static final int NODES = 3;
@@ -42,30 +36,8 @@ class ClusterDeliveryIT {
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REDIS_STATE_TIMEOUT = Duration.ofSeconds(10);
 
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private final WsClients clients = new WsClients();
-
-    @BeforeAll
-    void startCluster() {
-        redis = RedisServerProcess.start("ClusterDeliveryIT-redis");
-        cluster = Cluster.start("ClusterDeliveryIT", NODES, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.close();
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(NODES);
 
     @Test
     void everySubscriberOnEveryNodeReceivesEveryEventOnceWithContiguousOffsetsInPublishOrder() throws Exception {
@@ -73,7 +45,7 @@ class ClusterDeliveryIT {
         List<WsClient> subscribers = new ArrayList<>();
         Map<WsClient, Offset> subscribedAt = new HashMap<>();
         for (int i = 0; i < CLIENTS; i++) {
-            WsClient client = clients.connect(cluster.node(i % NODES + 1).ws());
+            WsClient client = cluster.connect(i % NODES + 1);
             subscribedAt.put(client, Offset.parse(client.subscribe(channel).path("offset").asText()));
             subscribers.add(client);
         }
@@ -122,10 +94,8 @@ class ClusterDeliveryIT {
     @Test
     void largeEventPublishedOnOneNodeArrivesWholeOnEveryOtherNode() {
         String channel = uniqueChannel("large");
-        WsClient onNode2 = clients.connect(cluster.node(2).ws());
-        WsClient onNode3 = clients.connect(cluster.node(3).ws());
-        onNode2.subscribe(channel);
-        onNode3.subscribe(channel);
+        WsClient onNode2 = cluster.subscriber(2, channel);
+        WsClient onNode3 = cluster.subscriber(3, channel);
         // Close to the 64 KiB data limit: the JDK client receives such a message in several parts.
         String text = "0123456789abcdef".repeat(60 * 1024 / 16);
 
@@ -139,11 +109,10 @@ class ClusterDeliveryIT {
 
     @Test
     void userEventReachesEverySessionOfThatUserOnEveryNodeAndNoOtherSession() {
-        String secret = cluster.tokenSecret();
-        WsClient aliceOnNode1 = clients.connect(cluster.node(1).ws().token(ClientToken.mint(secret, "alice")));
-        WsClient aliceOnNode2 = clients.connect(cluster.node(2).ws().token(ClientToken.mint(secret, "alice")));
-        WsClient bobOnNode1 = clients.connect(cluster.node(1).ws().token(ClientToken.mint(secret, "bob")));
-        WsClient anonymousOnNode2 = clients.connect(cluster.node(2).ws());
+        WsClient aliceOnNode1 = cluster.connect(1, "alice");
+        WsClient aliceOnNode2 = cluster.connect(2, "alice");
+        WsClient bobOnNode1 = cluster.connect(1, "bob");
+        WsClient anonymousOnNode2 = cluster.connect(2);
         assertThat(List.of(aliceOnNode1.user(), aliceOnNode2.user(), bobOnNode1.user())).containsExactly("alice", "alice", "bob");
         assertThat(anonymousOnNode2.user()).isNull();
 
@@ -173,46 +142,36 @@ class ClusterDeliveryIT {
     void nodeHoldsRedisSubscriptionOfChannelOnlyWhileItHasLocalSubscribers() {
         String channel = uniqueChannel("interest");
         String topic = "switchboard:ch:" + channel;
-        assertThat(redis.subscriberCount(topic)).as("subscribers of %s before any client", topic).isZero();
+        assertThat(cluster.redis().subscriberCount(topic)).as("subscribers of %s before any client", topic).isZero();
 
-        WsClient firstOnNode1 = clients.connect(cluster.node(1).ws());
-        WsClient secondOnNode1 = clients.connect(cluster.node(1).ws());
-        WsClient onNode2 = clients.connect(cluster.node(2).ws());
-        WsClient unsubscribedOnNode3 = clients.connect(cluster.node(3).ws());
-        firstOnNode1.subscribe(channel);
-        secondOnNode1.subscribe(channel);
-        onNode2.subscribe(channel);
+        WsClient firstOnNode1 = cluster.subscriber(1, channel);
+        WsClient secondOnNode1 = cluster.subscriber(1, channel);
+        WsClient onNode2 = cluster.subscriber(2, channel);
+        WsClient unsubscribedOnNode3 = cluster.connect(3);
 
         awaitRedisSubscribers(topic, 2);
-        assertThat(redis.subscribedChannels("switchboard:ch:*")).contains(topic);
+        assertThat(cluster.redis().subscribedChannels("switchboard:ch:*")).contains(topic);
 
         // Publishing through the node without subscribers reaches the others all the same.
-        String marker = UUID.randomUUID().toString();
-        cluster.node(3).api().publishAccepted(channel, "ping", Map.of("marker", marker));
-        for (WsClient client : List.of(firstOnNode1, secondOnNode1, onNode2)) {
-            client.awaitFrame(frame -> marker.equals(frame.path("data").path("marker").asText()), DELIVERY_TIMEOUT);
-        }
+        Markers.publishAndAwait(cluster.node(3), channel, "ping", List.of(firstOnNode1, secondOnNode1, onNode2), DELIVERY_TIMEOUT);
         assertThat(unsubscribedOnNode3.events(channel)).isEmpty();
 
         firstOnNode1.unsubscribe(channel);
-        String afterUnsubscribe = UUID.randomUUID().toString();
-        cluster.node(3).api().publishAccepted(channel, "ping", Map.of("marker", afterUnsubscribe));
-        secondOnNode1.awaitFrame(frame -> afterUnsubscribe.equals(frame.path("data").path("marker").asText()), DELIVERY_TIMEOUT);
-        assertThat(redis.subscriberCount(topic)).as("node 1 still has a subscriber").isEqualTo(2);
+        Markers.publishAndAwait(cluster.node(3), channel, "ping", List.of(secondOnNode1), DELIVERY_TIMEOUT);
+        assertThat(cluster.redis().subscriberCount(topic)).as("node 1 still has a subscriber").isEqualTo(2);
         secondOnNode1.close();
         awaitRedisSubscribers(topic, 1);
         onNode2.unsubscribe(channel);
         awaitRedisSubscribers(topic, 0);
-        assertThat(redis.subscribedChannels("switchboard:ch:*")).doesNotContain(topic);
+        assertThat(cluster.redis().subscribedChannels("switchboard:ch:*")).doesNotContain(topic);
     }
 
     @Test
     void userTopicIsSubscribedOnlyByNodesWithSessionsOfThatUser() {
         String user = "carol-" + Long.toHexString(System.nanoTime());
         String topic = "switchboard:u:" + user;
-        String token = ClientToken.mint(cluster.tokenSecret(), user);
-        WsClient onNode1 = clients.connect(cluster.node(1).ws().token(token));
-        WsClient onNode3 = clients.connect(cluster.node(3).ws().token(token));
+        WsClient onNode1 = cluster.connect(1, user);
+        WsClient onNode3 = cluster.connect(3, user);
 
         awaitRedisSubscribers(topic, 2);
 
@@ -254,7 +213,7 @@ class ClusterDeliveryIT {
 
     private void awaitRedisSubscribers(String topic, long expected) {
         Await.until("PUBSUB NUMSUB " + topic + " = " + expected, REDIS_STATE_TIMEOUT,
-                () -> redis.subscriberCount(topic), count -> count == expected);
+                () -> cluster.redis().subscriberCount(topic), count -> count == expected);
     }
 
     private static String uniqueChannel(String prefix) {

@@ -1,18 +1,12 @@
 package io.switchboard.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.testkit.Await;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
-import io.switchboard.testkit.ws.WsClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sees the same changes in the same order, and a SIGKILLed node's users leave within 30 s. Users are
  * identified by client tokens; each test uses channels of its own.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PresenceIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(PresenceIT.class);
@@ -42,30 +35,8 @@ class PresenceIT {
     private static final Duration CRASHED_MEMBERS_LEAVE_WITHIN = Duration.ofSeconds(30);
     private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(15);
 
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private final WsClients clients = new WsClients();
-
-    @BeforeAll
-    void startCluster() {
-        redis = RedisServerProcess.start("PresenceIT-redis");
-        cluster = Cluster.start("PresenceIT", NODES, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.close();
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(NODES);
 
     // ---- helpers ------------------------------------------------------------------------------
 
@@ -75,8 +46,15 @@ class PresenceIT {
 
     /** A session of {@code user} on node {@code node} (1-based). */
     private WsClient session(String user, int node) {
-        WsClient client = clients.connect(cluster.node(node).ws().token(ClientToken.mint(cluster.tokenSecret(), user)));
+        WsClient client = cluster.connect(node, user);
         assertThat(client.user()).isEqualTo(user);
+        return client;
+    }
+
+    /** A session of {@code user} on node {@code node} that joined {@code channel} (see {@link #join}). */
+    private WsClient member(String user, int node, String channel) {
+        WsClient client = session(user, node);
+        join(client, channel);
         return client;
     }
 
@@ -136,8 +114,7 @@ class PresenceIT {
         Map<WsClient, Integer> watchers = new LinkedHashMap<>();
         List<WsClient> all = new ArrayList<>();
         for (int node = 1; node <= NODES; node++) {
-            WsClient watcher = session("watcher-" + node, node);
-            join(watcher, channel);
+            WsClient watcher = member("watcher-" + node, node, channel);
             all.add(watcher);
         }
         // Everyone sees the last watcher: every earlier change has reached them all too.
@@ -163,14 +140,12 @@ class PresenceIT {
         String channel = uniqueChannel("room");
         Map<WsClient, Integer> watchers = watchersOnEveryNode(channel);
 
-        WsClient alice = session("alice", 1);
-        join(alice, channel);
+        WsClient alice = member("alice", 1, channel);
         awaitEverywhere(watchers, channel, "join alice");
         WsClient bob = session("bob", 2);
         assertThat(join(bob, channel)).as("bob's snapshot").containsExactly("alice", "bob", "watcher-1", "watcher-2", "watcher-3");
         awaitEverywhere(watchers, channel, "join bob");
-        WsClient carol = session("carol", 3);
-        join(carol, channel);
+        WsClient carol = member("carol", 3, channel);
         awaitEverywhere(watchers, channel, "join carol");
         alice.unsubscribe(channel);
         awaitEverywhere(watchers, channel, "leave alice");
@@ -190,15 +165,13 @@ class PresenceIT {
         String channel = uniqueChannel("tabs");
         Map<WsClient, Integer> watchers = watchersOnEveryNode(channel);
 
-        WsClient onNode1 = session("dana", 1);
-        join(onNode1, channel);
+        WsClient onNode1 = member("dana", 1, channel);
         awaitEverywhere(watchers, channel, "join dana");
         WsClient onNode2 = session("dana", 2);
         assertThat(join(onNode2, channel)).contains("dana");
         onNode1.unsubscribe(channel); // dana is still there, on node 2
         // A change after it, to know that anything the unsubscribe caused would have arrived by now.
-        WsClient marker = session("marker", 3);
-        join(marker, channel);
+        WsClient marker = member("marker", 3, channel);
         awaitEverywhere(watchers, channel, "join marker");
         onNode2.close();
         awaitEverywhere(watchers, channel, "leave dana");
@@ -215,8 +188,7 @@ class PresenceIT {
         Map<WsClient, Integer> watchers = watchersOnEveryNode(channel);
         List<WsClient> churn = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
-            WsClient client = session("user-" + (i % 5), i % NODES + 1); // users 0..3 twice, on different nodes
-            join(client, channel);
+            WsClient client = member("user-" + (i % 5), i % NODES + 1, channel); // users 0..3 twice, on different nodes
             churn.add(client);
         }
         // Sessions i hold user-(i % 5): user-0 (0, 5), user-1 (1, 6), user-2 (2, 7), user-3 (3, 8), user-4 (4).
@@ -247,16 +219,11 @@ class PresenceIT {
     void theUsersOfASigkilledNodeLeaveWithin30SecondsAsSeenOnTheOtherNodes() {
         String channel = uniqueChannel("crash");
         try {
-            WsClient watcher1 = session("watcher-1", 1);
-            join(watcher1, channel);
-            WsClient watcher2 = session("watcher-2", 2);
-            join(watcher2, channel);
-            WsClient erinOnNode1 = session("erin", 1);
-            join(erinOnNode1, channel);
-            WsClient frank = session("frank", 3);
-            join(frank, channel);
-            WsClient erinOnNode3 = session("erin", 3);
-            join(erinOnNode3, channel);
+            WsClient watcher1 = member("watcher-1", 1, channel);
+            WsClient watcher2 = member("watcher-2", 2, channel);
+            WsClient erinOnNode1 = member("erin", 1, channel);
+            WsClient frank = member("frank", 3, channel);
+            WsClient erinOnNode3 = member("erin", 3, channel);
             Map<WsClient, Integer> watchers = new LinkedHashMap<>();
             for (WsClient watcher : List.of(watcher1, watcher2)) {
                 Await.until("frank seen by " + watcher, FRAME_TIMEOUT, () -> membersSeenBy(watcher, channel).contains("frank"));

@@ -3,24 +3,18 @@ package io.switchboard.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
-import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
+import io.switchboard.it.support.Markers;
 import io.switchboard.testkit.Json;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
-import io.switchboard.testkit.ws.WsClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,37 +25,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Over the HTTP API (subscribe, unsubscribe, disconnect, list, an event to one session) and from
  * the Java API through the sample's admin servlet (list, kick).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ServerControlIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     /** A session id of the right shape that no node holds. */
     private static final String NO_SUCH_SESSION_ON_NODE_1 = "node-1.AAAAAAAAAAAAAAAAAAAAAA";
 
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private final WsClients clients = new WsClients();
-
-    @BeforeAll
-    void startCluster() {
-        redis = RedisServerProcess.start("ServerControlIT-redis");
-        cluster = Cluster.start("ServerControlIT", 3, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.close();
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(3);
 
     /** One user's two sessions, on nodes 1 and 2; {@code api} is node 3's. */
     private record TwoSessions(String user, WsClient onNode1, WsClient onNode2) {
@@ -72,9 +43,8 @@ class ServerControlIT {
 
     private TwoSessions twoSessions(String name) {
         String user = name + "-" + Long.toHexString(System.nanoTime());
-        String token = ClientToken.mint(cluster.tokenSecret(), user);
-        WsClient onNode1 = clients.connect(cluster.node(1).ws().token(token));
-        WsClient onNode2 = clients.connect(cluster.node(2).ws().token(token));
+        WsClient onNode1 = cluster.connect(1, user);
+        WsClient onNode2 = cluster.connect(2, user);
         assertThat(List.of(onNode1.node(), onNode2.node())).containsExactly("node-1", "node-2");
         return new TwoSessions(user, onNode1, onNode2);
     }
@@ -109,12 +79,7 @@ class ServerControlIT {
             JsonNode subscribed = session.awaitFrame(unasked("subscribed", channel), TIMEOUT);
             assertThat(subscribed.path("recovered").asBoolean()).isTrue();
         }
-        String marker = UUID.randomUUID().toString();
-        cluster.node(1).api().publishAccepted(channel, "said", Map.of("marker", marker));
-        for (WsClient session : alice.both()) {
-            JsonNode event = session.awaitFrame(frame -> marker.equals(frame.path("data").path("marker").asText()), TIMEOUT);
-            assertThat(event.path("channel").asText()).isEqualTo(channel);
-        }
+        Markers.publishAndAwait(cluster.node(1), channel, "said", alice.both(), TIMEOUT);
     }
 
     @Test
@@ -144,21 +109,15 @@ class ServerControlIT {
         TwoSessions alice = twoSessions("alice");
         String channel = uniqueChannel("room");
         alice.both().forEach(session -> session.subscribe(channel));
-        WsClient bob = clients.connect(cluster.node(1).ws()); // stays subscribed: a fence for alice's node
-        WsClient carol = clients.connect(cluster.node(2).ws());
-        bob.subscribe(channel);
-        carol.subscribe(channel);
+        WsClient bob = cluster.subscriber(1, channel); // stays subscribed: a fence for alice's node
+        WsClient carol = cluster.subscriber(2, channel);
 
         ApiResponse answer = viaNode3().delete("/switchboard/api/users/" + alice.user() + "/subscriptions/" + channel);
 
         assertThat(answer.status()).as("answer %s", answer).isEqualTo(202);
         assertThat(answer.json().path("sessions").asInt()).isEqualTo(2);
         alice.both().forEach(session -> session.awaitFrame(unasked("unsubscribed", channel), TIMEOUT));
-        String marker = UUID.randomUUID().toString();
-        viaNode3().publishAccepted(channel, "said", Map.of("marker", marker));
-        for (WsClient fence : List.of(bob, carol)) {
-            fence.awaitFrame(frame -> marker.equals(frame.path("data").path("marker").asText()), TIMEOUT);
-        }
+        Markers.publishAndAwait(cluster.node(3), channel, "said", List.of(bob, carol), TIMEOUT);
         for (WsClient session : alice.both()) {
             assertThat(session.events(channel)).as("events after the unsubscribe on %s", session).isEmpty();
         }
@@ -229,7 +188,7 @@ class ServerControlIT {
             assertThat(answer.json().path("sessions").asInt()).isZero();
         }
         // A closed session of node 1, an id no node holds, an id that names no live node, not an id at all.
-        WsClient gone = clients.connect(cluster.node(1).ws());
+        WsClient gone = cluster.connect(1);
         String closed = gone.welcome().path("session").asText();
         gone.close();
         for (String session : List.of(closed, NO_SUCH_SESSION_ON_NODE_1, "node-9.AAAAAAAAAAAAAAAAAAAAAA", "garbage")) {
@@ -267,7 +226,7 @@ class ServerControlIT {
     @Test
     void disconnectingAUserClosesBothSessionsWith4403AndTheReasonAndNoOtherSession() {
         TwoSessions alice = twoSessions("alice");
-        WsClient bob = clients.connect(cluster.node(1).ws().token(ClientToken.mint(cluster.tokenSecret(), "bob")));
+        WsClient bob = cluster.connect(1, "bob");
 
         ApiResponse answer = viaNode3().post("/switchboard/api/users/" + alice.user() + "/disconnect",
                 "{\"reason\":\"account suspended\"}");

@@ -2,20 +2,14 @@ package io.switchboard.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.it.support.Artifacts;
-import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
 import io.switchboard.it.support.Offset;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.process.ChildProcess;
 import io.switchboard.testkit.process.LogFile;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
-import io.switchboard.testkit.ws.WsClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.io.IOException;
@@ -50,7 +44,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@code java -cp <that class path> PublishFromPlainJvm.java}), so it is compiled against that class
  * path too.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StandalonePublisherIT {
 
     private static final int EVENTS = 50;
@@ -58,30 +51,8 @@ class StandalonePublisherIT {
     private static final Duration PUBLISHER_RUN = Duration.ofSeconds(90);
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
 
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private final WsClients clients = new WsClients();
-
-    @BeforeAll
-    void startCluster() {
-        redis = RedisServerProcess.start("StandalonePublisherIT-redis");
-        cluster = Cluster.start("StandalonePublisherIT", 2, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.close();
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(2);
 
     @Test
     void theModulesRuntimeClassPathHoldsNeitherTheServletNorTheWebSocketApi() throws IOException {
@@ -106,9 +77,7 @@ class StandalonePublisherIT {
         String suffix = Long.toHexString(System.nanoTime());
         String channel = "standalone." + suffix;
         String user = "batch-user-" + suffix;
-        String token = ClientToken.mint(cluster.tokenSecret(), user);
-        List<WsClient> subscribers = List.of(clients.connect(cluster.node(1).ws().token(token)),
-                clients.connect(cluster.node(2).ws().token(token)));
+        List<WsClient> subscribers = List.of(cluster.connect(1, user), cluster.connect(2, user));
         assertThat(subscribers).extracting(WsClient::node).containsExactly("node-1", "node-2");
         Map<WsClient, Offset> subscribedAt = new HashMap<>();
         for (WsClient client : subscribers) {
@@ -116,7 +85,7 @@ class StandalonePublisherIT {
         }
         // A user's stream is subscribed on the bus by each node holding a session of the user, after the welcome.
         Await.until("both nodes subscribed to " + user + "'s stream", DELIVERY_TIMEOUT,
-                () -> redis.subscriberCount("switchboard:u:" + user) == 2);
+                () -> cluster.redis().subscriberCount("switchboard:u:" + user) == 2);
 
         Map<String, List<String>> printed = runPublisher(channel, user, "batch-" + suffix);
 
@@ -168,7 +137,7 @@ class StandalonePublisherIT {
         String classPath = publisherClassPath().stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
         Path source = standaloneSources().resolve("io/switchboard/it/standalone/PublishFromPlainJvm.java");
         List<String> command = List.of(Artifacts.java(), "-Xmx128m",
-                "-Dswitchboard.redis=" + redis.url(), "-Dswitchboard.node-id=" + ORIGIN,
+                "-Dswitchboard.redis=" + cluster.redis().url(), "-Dswitchboard.node-id=" + ORIGIN,
                 "-cp", classPath, source.toString(), channel, user, Integer.toString(EVENTS), idempotencyKey);
         LogFile log = LogFile.named("StandalonePublisherIT-publisher");
         try (ChildProcess publisher = ChildProcess.start("standalone publisher", command, log)) {

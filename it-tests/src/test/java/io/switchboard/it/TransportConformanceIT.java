@@ -3,22 +3,17 @@ package io.switchboard.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Json;
+import io.switchboard.testkit.protocol.Connector;
 import io.switchboard.testkit.protocol.ProtocolClient;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.sse.SseClient;
-import io.switchboard.testkit.sse.SseConnector;
 import io.switchboard.testkit.sse.SseHandshakeException;
-import io.switchboard.testkit.ws.WsConnector;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,7 +29,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -47,7 +41,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every request is forwarded to its session by another node: no sticky sessions, and still the answers
  * come back in the order the requests were sent.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TransportConformanceIT {
 
     private static final int NODES = 3;
@@ -59,31 +52,8 @@ class TransportConformanceIT {
     /** What carries a client's connection. */
     enum Transport { WEBSOCKET, SSE }
 
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private final List<ProtocolClient> clients = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    void startCluster() {
-        redis = RedisServerProcess.start("TransportConformanceIT-redis");
-        cluster = Cluster.start("TransportConformanceIT", NODES, redis);
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.forEach(ProtocolClient::close);
-        clients.clear();
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(NODES);
 
     // ---- subscribe, ordering, since ------------------------------------------------------------------
 
@@ -322,7 +292,7 @@ class TransportConformanceIT {
     void aValidTokenIdentifiesTheUserWhoseEventsAndPrivateChannelItReceives(Transport transport) {
         String user = "erin-" + Long.toHexString(System.nanoTime());
         ProtocolClient client = connect(transport, cluster.node(1),
-                options -> options.token(ClientToken.mint(cluster.tokenSecret(), user)));
+                options -> options.token(cluster.token(user)));
 
         assertThat(client.user()).isEqualTo(user);
         assertThat(client.subscribe("private-" + user).path("channel").asText()).isEqualTo("private-" + user);
@@ -382,20 +352,18 @@ class TransportConformanceIT {
         return connect(transport, node, UnaryOperator.identity());
     }
 
-    private ProtocolClient connect(Transport transport, ServerNode node, UnaryOperator<Options> options) {
+    private ProtocolClient connect(Transport transport, ServerNode node, UnaryOperator<Connector<?>> options) {
         try {
-            ProtocolClient client = options.apply(new Options(transport, node)).connect();
-            clients.add(client);
-            return client;
+            return cluster.keep(options.apply(connector(transport, node)).connect());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot connect to " + node + " over " + transport, e);
         }
     }
 
     /** The status of a refused handshake (101 or 200 when it was accepted). */
-    private int handshakeStatus(Transport transport, ServerNode node, UnaryOperator<Options> options) {
+    private int handshakeStatus(Transport transport, ServerNode node, UnaryOperator<Connector<?>> options) {
         try {
-            options.apply(new Options(transport, node)).connect().close();
+            options.apply(connector(transport, node)).connect().close();
             return transport == Transport.WEBSOCKET ? 101 : 200;
         } catch (WebSocketHandshakeException e) {
             return e.getResponse().statusCode();
@@ -406,56 +374,17 @@ class TransportConformanceIT {
         }
     }
 
-    /** The connection options common to both transports, mapped onto each one's connector. */
-    private final class Options {
-        private final Transport transport;
-        private final WsConnector ws;
-        private final SseConnector sse;
-
-        Options(Transport transport, ServerNode node) {
-            this.transport = transport;
-            this.ws = node.ws();
-            this.sse = node.sse().postTo(cluster.nodes().stream().filter(other -> other != node)
-                    .map(ServerNode::baseUri).collect(Collectors.toList()));
-        }
-
-        Options origin(String origin) {
-            ws.origin(origin);
-            sse.origin(origin);
-            return this;
-        }
-
-        Options token(String token) {
-            ws.token(token);
-            sse.token(token);
-            return this;
-        }
-
-        ProtocolClient connect() throws IOException {
-            return transport == Transport.WEBSOCKET ? ws.connect() : sse.connect();
-        }
+    /** A connection to {@code node} over {@code transport}, to configure; over SSE its requests go to the other nodes. */
+    private static Connector<?> connector(Transport transport, ServerNode node) {
+        return transport == Transport.WEBSOCKET ? node.ws() : node.sse().postTo(cluster.nodes().stream()
+                .filter(other -> other != node).map(ServerNode::baseUri).collect(Collectors.toList()));
     }
 
-    /**
-     * Sends a ping with a fresh id and returns the frames received after {@code mark} and before its pong:
-     * a session answers its requests in order, so these are the answers to what was sent since the mark.
-     */
+    /** The answers to what was sent since {@code mark}, without events and server pings (see framesUntilPong). */
     private static List<JsonNode> fence(ProtocolClient client, int mark) {
-        String id = "fence-" + UUID.randomUUID();
-        client.send(Json.object().put("op", "ping").put("id", id));
-        JsonNode pong = client.awaitFrameAfter(mark, frame -> id.equals(frame.path("id").asText()), TIMEOUT);
-        assertThat(pong.path("op").asText()).isEqualTo("pong");
-        List<JsonNode> frames = client.frames();
-        List<JsonNode> replies = new ArrayList<>();
-        for (JsonNode frame : frames.subList(mark, frames.size())) {
-            if (id.equals(frame.path("id").asText())) {
-                break;
-            }
-            if (!"event".equals(frame.path("op").asText()) && !"ping".equals(frame.path("op").asText())) {
-                replies.add(frame);
-            }
-        }
-        return replies;
+        return client.framesUntilPong(mark, TIMEOUT).stream()
+                .filter(frame -> !"event".equals(frame.path("op").asText()) && !"ping".equals(frame.path("op").asText()))
+                .collect(Collectors.toList());
     }
 
     /** Waits until {@code count} answers whose id is {@code idPrefix<n>} arrived after {@code mark}; returns them. */

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ApiClient;
 import io.switchboard.it.support.ApiResponse;
 import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
 import io.switchboard.it.support.FaultReport;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.RawWebSocket;
@@ -13,17 +13,15 @@ import io.switchboard.it.support.ServerNode;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Json;
 import io.switchboard.testkit.process.LogFile;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
-import io.switchboard.testkit.ws.WsClients;
 import io.switchboard.testkit.ws.WsConnector;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -73,11 +71,10 @@ class HostileInputIT {
     /** The rows this class added to the fault report, for its summary line. */
     private static final List<String> HOSTILE_KINDS = new ArrayList<>();
 
-    private final WsClients clients = new WsClients();
-    private RedisServerProcess redis;
-    private Cluster cluster;
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(1);
+
     private ServerNode node;
-    private long classStart;
 
     // Per test, set by startTest: nothing here carries over from one test to the next.
     private Random random;
@@ -88,10 +85,7 @@ class HostileInputIT {
     private long errorFramesAnswered;
 
     @BeforeAll
-    void startNode() {
-        classStart = System.nanoTime();
-        redis = RedisServerProcess.start("HostileInputIT-redis");
-        cluster = Cluster.start("HostileInputIT", 1, redis);
+    void findNode() {
         node = cluster.node(1);
     }
 
@@ -107,25 +101,14 @@ class HostileInputIT {
         protocolErrorsBefore = figures().path("protocolErrors").asLong();
         errorFramesAnswered = 0;
         watchChannel = unique("hostile.watch");
-        watcher = clients.connect(node.ws());
+        watcher = cluster.connect(1);
         watcher.subscribe(watchChannel);
     }
 
-    @AfterEach
-    void closeClients() {
-        clients.close();
-    }
-
     @AfterAll
-    void stopNode() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+    void report() {
         FaultReport.note("e", String.format(Locale.ROOT, "(e) hostile input: %d kinds, all on one node, in %.1f s",
-                HOSTILE_KINDS.size(), Faults.since(classStart).toMillis() / 1000.0));
+                HOSTILE_KINDS.size(), cluster.sinceStart().toMillis() / 1000.0));
         FaultReport.print();
     }
 
@@ -199,7 +182,7 @@ class HostileInputIT {
         int closedTooBig = 0;
         List<String> outcomes = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            WsClient client = clients.connect(node.ws());
+            WsClient client = cluster.connect(1);
             // Just over the limit: the node closes while the client may still be writing, and a frame far over
             // it could still be in flight when the close arrives.
             String what;
@@ -266,7 +249,7 @@ class HostileInputIT {
 
     @Test
     void binaryFramesAreEachBadRequestAndTheConnectionStaysOpen() {
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
         int mark = client.mark();
         int count = 500;
         for (int i = 0; i < count; i++) {
@@ -274,7 +257,7 @@ class HostileInputIT {
             random.nextBytes(bytes);
             client.sendBinary(bytes);
         }
-        List<JsonNode> replies = fence(client, mark);
+        List<JsonNode> replies = client.framesUntilPong(mark, TIMEOUT);
 
         long asExpected = replies.stream().filter(reply -> isError(reply, "bad_request")).count();
         record("a6", "binary frames", count, "error bad_request, connection open", asExpected);
@@ -364,7 +347,7 @@ class HostileInputIT {
 
     @Test
     void subscriptionsBeyondTheLimitAreTooLarge() {
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
         String prefix = "flood." + Long.toHexString(System.nanoTime()) + ".";
         int mark = client.mark();
         int total = MAX_SUBSCRIPTIONS + 200;
@@ -386,9 +369,9 @@ class HostileInputIT {
     @Test
     void subscribeUnsubscribeChurnAnswersEveryRequestAndLeavesNoRedisSubscriptionBehind() {
         // Subscribe and unsubscribe, as fast as the frames go, on channels nobody else uses.
-        WsClient churner = clients.connect(node.ws());
+        WsClient churner = cluster.connect(1);
         String churn = "churn." + Long.toHexString(System.nanoTime()) + ".";
-        long keysBefore = (Long) redis.command("DBSIZE");
+        long keysBefore = (Long) cluster.redis().command("DBSIZE");
         int pairs = 500;
         int mark = churner.mark();
         for (int i = 0; i < pairs; i++) {
@@ -399,9 +382,9 @@ class HostileInputIT {
         Await.within(Duration.ofSeconds(10), () -> replies(churner, mark, "s").size() >= pairs);
         List<JsonNode> subscribes = replies(churner, mark, "s");
         String leftBehind = "switchboard:ch:" + churn + "*";
-        Await.within(Duration.ofSeconds(10), () -> redis.subscribedChannels(leftBehind).isEmpty());
-        List<String> leaked = redis.subscribedChannels(leftBehind);
-        long keysAfter = (Long) redis.command("DBSIZE");
+        Await.within(Duration.ofSeconds(10), () -> cluster.redis().subscribedChannels(leftBehind).isEmpty());
+        List<String> leaked = cluster.redis().subscribedChannels(leftBehind);
+        long keysAfter = (Long) cluster.redis().command("DBSIZE");
         Map<String, Long> subscribeAnswers = new TreeMap<>();
         subscribes.forEach(reply -> subscribeAnswers.merge(reply.path("op").asText()
                 + (reply.has("code") ? " " + reply.path("code").asText() : ""), 1L, Long::sum));
@@ -428,7 +411,7 @@ class HostileInputIT {
 
     @Test
     void publishFloodIsRateLimitedAndTheConnectionStaysOpen() {
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
         String channel = unique("chat.flood");
         int count = 1000;
         int mark = client.mark();
@@ -624,7 +607,7 @@ class HostileInputIT {
 
     @Test
     void channelNameOf128AllowedCharactersIsAccepted() {
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
         String channel = ("Az09_.:@-" + "x".repeat(128)).substring(0, 128);
 
         JsonNode reply = client.subscribe(channel);
@@ -636,7 +619,7 @@ class HostileInputIT {
     @ParameterizedTest
     @ValueSource(strings = {"private-x", "presence-room"})
     void anonymousSubscribeToPrivateOrPresenceChannelIsForbidden(String channel) {
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
 
         JsonNode reply = client.request(Json.object().put("op", "subscribe").put("channel", channel));
 
@@ -648,9 +631,9 @@ class HostileInputIT {
     @Test
     void browserPublishOnChannelNotOpenToBrowsersIsForbidden() {
         String channel = unique("news");
-        WsClient subscriber = clients.connect(node.ws());
+        WsClient subscriber = cluster.connect(1);
         subscriber.subscribe(channel);
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
 
         JsonNode reply = client.publish(channel, "fake", Map.of("message", "not from the server"));
 
@@ -664,9 +647,9 @@ class HostileInputIT {
     @Test
     void browserPublishOnChatChannelIsAcceptedAndDelivered() {
         String channel = unique("chat.lobby");
-        WsClient subscriber = clients.connect(node.ws());
+        WsClient subscriber = cluster.connect(1);
         subscriber.subscribe(channel);
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
         String text = "hello " + UUID.randomUUID();
 
         JsonNode reply = client.publish(channel, "say", Map.of("text", text));
@@ -683,7 +666,7 @@ class HostileInputIT {
 
     @Test
     void handshakeWithValidClientTokenIdentifiesTheUser() {
-        WsClient client = clients.connect(node.ws().token(ClientToken.mint(cluster.tokenSecret(), "alice")));
+        WsClient client = cluster.connect(1, "alice");
 
         assertThat(client.user()).isEqualTo("alice");
         assertThat(client.subscribe("private-alice").path("channel").asText()).isEqualTo("private-alice");
@@ -724,10 +707,10 @@ class HostileInputIT {
      * Records the row, asserts each answer, and checks the node is unharmed.
      */
     private List<JsonNode> exchange(String key, String what, List<String> frames, List<String> expectedCodes, String documented) {
-        WsClient client = clients.connect(node.ws());
+        WsClient client = cluster.connect(1);
         int mark = client.mark();
         frames.forEach(client::send);
-        List<JsonNode> replies = fence(client, mark);
+        List<JsonNode> replies = client.framesUntilPong(mark, TIMEOUT);
         long asExpected = 0;
         for (int i = 0; i < Math.min(replies.size(), expectedCodes.size()); i++) {
             if (isError(replies.get(i), expectedCodes.get(i))) {
@@ -750,23 +733,6 @@ class HostileInputIT {
         }
         assertThat(client.isOpen()).as("connection after %d bad frames", frames.size()).isTrue();
         assertNodeUnharmed();
-        return replies;
-    }
-
-    /** Sends a ping with a fresh id and returns the frames received after {@code mark} and before its pong. */
-    private static List<JsonNode> fence(WsClient client, int mark) {
-        String id = "fence-" + UUID.randomUUID();
-        client.send(Json.object().put("op", "ping").put("id", id));
-        JsonNode pong = client.awaitFrameAfter(mark, frame -> id.equals(frame.path("id").asText()), TIMEOUT);
-        assertThat(pong.path("op").asText()).isEqualTo("pong");
-        List<JsonNode> frames = client.frames();
-        List<JsonNode> replies = new ArrayList<>();
-        for (JsonNode frame : frames.subList(mark, frames.size())) {
-            if (frame == pong || id.equals(frame.path("id").asText())) {
-                break;
-            }
-            replies.add(frame);
-        }
         return replies;
     }
 

@@ -1,18 +1,15 @@
 package io.switchboard.it.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClusterFixture;
 import io.switchboard.it.support.DeliveryTally;
 import io.switchboard.it.support.FaultReport;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.ReconnectingClient;
 import io.switchboard.it.support.StreamPublisher;
 import io.switchboard.it.support.SubscriberGroup;
-import io.switchboard.testkit.redis.RedisServerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * events. Also the case a returning client often meets: it is the first subscriber of a busy channel on its new
  * node. Default settings (history of 1000 events per channel, send queue of 1024 frames).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReconnectAfterAbsenceIT extends FaultScenario {
 
     private static final int NODES = 2;
@@ -49,24 +45,8 @@ class ReconnectAfterAbsenceIT extends FaultScenario {
      */
     private static final Duration PUBLISH_PAUSE = Duration.ofMillis(12);
 
-    private RedisServerProcess redis;
-    private Cluster cluster;
-
-    @BeforeAll
-    void startCluster() {
-        redis = RedisServerProcess.start("ReconnectAfterAbsenceIT-redis");
-        cluster = Cluster.start("ReconnectAfterAbsenceIT", NODES, redis);
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final ClusterFixture cluster = ClusterFixture.of(NODES);
 
     @Test
     void clientBackAfterTenSecondsAwayReceivesEverythingPublishedMeanwhileAndIsToldRecovered() {

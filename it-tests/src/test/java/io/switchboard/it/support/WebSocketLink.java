@@ -1,6 +1,7 @@
 package io.switchboard.it.support;
 
 import io.switchboard.testkit.Json;
+import io.switchboard.testkit.ws.TextMessageListener;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,12 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** A {@link ClientLink} over the JDK's WebSocket client; sends are chained (the JDK refuses overlapping ones). */
-final class WebSocketLink implements ClientLink, WebSocket.Listener {
+final class WebSocketLink extends TextMessageListener implements ClientLink {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Events events;
-    private final StringBuilder partial = new StringBuilder();
     private volatile WebSocket socket;
     private volatile boolean opened;
     private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null); // guarded by this
@@ -62,15 +62,8 @@ final class WebSocketLink implements ClientLink, WebSocket.Listener {
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-        partial.append(data);
-        if (last) {
-            String text = partial.toString();
-            partial.setLength(0);
-            events.frame(this, Json.parse(text));
-        }
-        ws.request(1);
-        return null;
+    protected void message(String text) {
+        events.frame(this, Json.parse(text));
     }
 
     @Override

@@ -1,15 +1,12 @@
 package io.switchboard.internal.bus;
 
 import io.switchboard.internal.lifecycle.OwnedThreads;
-import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,9 +17,10 @@ import java.util.function.Consumer;
  * The bus over Redis, through Redisson. Every value crosses Redis as a string ({@link StringCodec}):
  * no codec that builds objects from Redis data is ever used. Redis names are {@link RedisKeys}'.
  *
- * <p>Four parts do the work: {@link RedisEventLog} publishes (one Lua script call per batch:
- * sequence, history and PUBLISH in one atomic step) and reads history; {@link RedisSubscriptions}
- * holds a pub/sub subscription per topic with local interest and probes whether they receive;
+ * <p>Four parts do the work: {@link RedisEventLog} (set up by {@link RedisLogBus}) publishes (one Lua
+ * script call per batch: sequence, history and PUBLISH in one atomic step) and reads history;
+ * {@link RedisSubscriptions} holds a pub/sub subscription per topic with local interest and probes
+ * whether they receive;
  * {@link RedisDirectory} keeps the node figures; {@link RedisPresence} the presence channels'
  * members and their joins and leaves. This class wires them,
  * owns the threads and closes them in order.
@@ -31,15 +29,12 @@ import java.util.function.Consumer;
  * more, {@code scheduler}, a single daemon thread that runs the subscriptions' probe, retries and
  * check deadlines, and the periodic {@link RedisDurability} check. {@link #close} ends both.
  */
-public final class RedisBus implements Bus {
-    private final RedissonClient redisson;
+public final class RedisBus extends RedisLogBus {
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "switchboard-redis-bus");
         thread.setDaemon(true);
         return thread;
     });
-    private final RedisDurability durability;
-    private final RedisEventLog eventLog;
     private final RedisSubscriptions subscriptions;
     private final RedisDirectory directory;
     private final RedisPresence presence;
@@ -52,9 +47,7 @@ public final class RedisBus implements Bus {
      * @param historyBytes bytes a topic's history may hold (at least its newest event is kept)
      */
     public RedisBus(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl) {
-        this.redisson = redisson;
-        this.durability = new RedisDurability(redisson);
-        this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability);
+        super(redisson, namespace, historySize, historyBytes, historyTtl);
         this.subscriptions = new RedisSubscriptions(redisson, namespace, scheduler);
         this.directory = new RedisDirectory(redisson, namespace);
         this.presence = new RedisPresence(redisson, namespace, historySize, historyBytes, historyTtl, durability);
@@ -67,21 +60,6 @@ public final class RedisBus implements Bus {
     }
 
     @Override
-    public String kind() {
-        return "redis";
-    }
-
-    @Override
-    public CompletionStage<List<Offset>> publish(List<Outgoing> events) {
-        return eventLog.publish(events);
-    }
-
-    @Override
-    public CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
-        return eventLog.publish(events, idempotencyKey);
-    }
-
-    @Override
     public CompletionStage<Void> subscribe(Topic topic) {
         return subscriptions.subscribe(topic);
     }
@@ -89,16 +67,6 @@ public final class RedisBus implements Bus {
     @Override
     public CompletionStage<Void> unsubscribe(Topic topic) {
         return subscriptions.unsubscribe(topic);
-    }
-
-    @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
-        return eventLog.history(topic, since, limit, maxBytes);
-    }
-
-    @Override
-    public CompletionStage<Void> ping() {
-        return eventLog.ping();
     }
 
     @Override

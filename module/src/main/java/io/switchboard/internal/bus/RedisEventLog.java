@@ -7,10 +7,6 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,11 +32,12 @@ import java.util.concurrent.CompletionStage;
  */
 final class RedisEventLog {
     /** Functions every script uses on a topic's two history lists; a script cannot include another. */
-    private static final String PRELUDE = script("history-lists.lua") + script("topic-lineage.lua");
+    private static final String PRELUDE = RedisScripts.load("history-lists.lua")
+            + RedisScripts.load("topic-lineage.lua");
     /** The prelude and {@code append_event}: for the scripts that publish (here and {@link RedisPresence}). */
-    static final String APPEND_PRELUDE = PRELUDE + script("topic-append.lua");
-    private static final String PUBLISH_SCRIPT = APPEND_PRELUDE + script("publish.lua");
-    private static final String HISTORY_SCRIPT = PRELUDE + script("history.lua");
+    static final String APPEND_PRELUDE = PRELUDE + RedisScripts.load("topic-append.lua");
+    private static final String PUBLISH_SCRIPT = APPEND_PRELUDE + RedisScripts.load("publish.lua");
+    private static final String HISTORY_SCRIPT = PRELUDE + RedisScripts.load("history.lua");
     /** Values before the events in a history reply (see history.lua). */
     private static final int HISTORY_HEADER = 8;
     /**
@@ -202,18 +199,6 @@ final class RedisEventLog {
             BusMessage.parse(topic, reply.get(i).toString()).ifPresent(events::add);
         }
         return History.of(since, lineage, now, redisStarted, lineTtlMs, firstRetained, events);
-    }
-
-    /** A Lua script of this package's resources. */
-    static String script(String name) {
-        try (InputStream in = RedisEventLog.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing script " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** One round trip to the Redis that holds the log (a read-only script, so a replica-routed read does not pass for it). */

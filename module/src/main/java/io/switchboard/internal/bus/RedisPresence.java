@@ -2,10 +2,7 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +18,7 @@ import java.util.concurrent.CompletionStage;
  * <p>Threading: no thread and no mutable state of its own; replies are read on Redisson's threads.
  */
 final class RedisPresence {
-    private static final String SCRIPT = RedisEventLog.APPEND_PRELUDE + RedisEventLog.script("presence.lua");
+    private static final String SCRIPT = RedisEventLog.APPEND_PRELUDE + RedisScripts.load("presence.lua");
     /**
      * How long a channel's member state outlives its last write. Nodes holding members write at least
      * every lease renewal, far more often; this only clears what nodes that all died left behind.
@@ -30,7 +27,7 @@ final class RedisPresence {
     /** Values before the members in a read's reply (see presence.lua). */
     private static final int READ_HEADER = 3;
 
-    private final RScript scripts;
+    private final RedisScripts scripts;
     private final String namespace;
     private final int historySize;
     private final long historyBytes;
@@ -39,7 +36,7 @@ final class RedisPresence {
 
     RedisPresence(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl,
                   RedisDurability durability) {
-        this.scripts = redisson.getScript(StringCodec.INSTANCE);
+        this.scripts = new RedisScripts(redisson);
         this.namespace = namespace;
         this.historySize = historySize;
         this.historyBytes = historyBytes;
@@ -92,13 +89,6 @@ final class RedisPresence {
         Topic topic = Topic.presence(channel);
         List<Object> keys = new ArrayList<>(RedisKeys.logKeys(namespace, topic));
         keys.add(RedisKeys.key(namespace, topic, "nodes"));
-        RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE, SCRIPT,
-                RScript.ReturnType.LIST, keys, args.toArray());
-        return result.handle((reply, error) -> {
-            if (error != null) {
-                throw new BusUnavailableException("Redis refused the presence call: " + error.getMessage(), error);
-            }
-            return reply;
-        });
+        return scripts.call("presence call", SCRIPT, keys, args.toArray());
     }
 }

@@ -3,13 +3,11 @@ package io.switchboard.internal.bus;
 import io.switchboard.internal.lifecycle.RecordedThreads;
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
-import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -21,10 +19,10 @@ import java.util.function.Consumer;
 
 /**
  * The bus of a process that publishes and serves no sockets (a batch job, a message consumer, a
- * CLI). It publishes through the same {@link RedisEventLog} as {@link RedisBus}, so events get
- * the same offsets, history trimming and idempotency keys as a node's, and it runs the same
- * {@link RedisDurability} check, whose verdict every publish hands to the script (it records
- * whether a topic's epoch could lose acknowledged events).
+ * CLI). It publishes through the same {@link RedisEventLog} as {@link RedisBus} (see
+ * {@link RedisLogBus}), so events get the same offsets, history trimming and idempotency keys as a
+ * node's, and it runs the same {@link RedisDurability} check, whose verdict every publish hands to
+ * the script (it records whether a topic's epoch could lose acknowledged events).
  *
  * <p>It receives nothing: no pub/sub subscription, no probe, no inbox, no node figures, no
  * presence. The operations that need them fail with {@link UnsupportedOperationException};
@@ -35,17 +33,13 @@ import java.util.function.Consumer;
  * so that {@link #close} waits for exactly its own threads to end: another Redisson client in the
  * same process (a second publisher) does not hold it up.
  */
-public final class RedisPublishingBus implements Bus {
+public final class RedisPublishingBus extends RedisLogBus {
     /** Redisson's reply threads: they only complete the callers' stages. */
     private static final int REPLY_THREADS = 2;
 
-    private final RecordedThreads redisThreads = new RecordedThreads("switchboard-redis", false);
-    private final ExecutorService replies = Executors.newFixedThreadPool(REPLY_THREADS, redisThreads);
+    private final RedissonThreads redisThreads;
     private final RecordedThreads checkThread = new RecordedThreads("switchboard-redis-durability", true);
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(checkThread);
-    private final RedissonClient redisson;
-    private final RedisDurability durability;
-    private final RedisEventLog eventLog;
     /** Completes once the first durability check has settled; see {@link #firstVerdict()}. */
     private final CompletableFuture<Void> firstVerdict = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -59,12 +53,32 @@ public final class RedisPublishingBus implements Bus {
      */
     public RedisPublishingBus(Config redisConfig, String namespace, int historySize, long historyBytes,
                               Duration historyTtl) {
-        // Netty runs each event loop on a thread of this executor; Redisson does not stop executors it was given.
-        redisConfig.setNettyExecutor(loop -> redisThreads.newThread(loop).start());
-        redisConfig.setExecutor(replies);
-        this.redisson = RedisClients.create(redisConfig);
-        this.durability = new RedisDurability(redisson);
-        this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability);
+        this(new RedissonThreads(), redisConfig, namespace, historySize, historyBytes, historyTtl);
+    }
+
+    // The threads exist before the client, which the super constructor creates from the config they were set on.
+    private RedisPublishingBus(RedissonThreads redisThreads, Config redisConfig, String namespace, int historySize,
+                               long historyBytes, Duration historyTtl) {
+        super(RedisClients.create(redisThreads.setOn(redisConfig)), namespace, historySize, historyBytes, historyTtl);
+        this.redisThreads = redisThreads;
+    }
+
+    /** The threads Redisson runs on, made and recorded by this bus. */
+    private static final class RedissonThreads {
+        private final RecordedThreads recorded = new RecordedThreads("switchboard-redis", false);
+        private final ExecutorService replies = Executors.newFixedThreadPool(REPLY_THREADS, recorded);
+
+        Config setOn(Config redisConfig) {
+            // Netty runs each event loop on a thread of this executor; Redisson does not stop executors it was given.
+            redisConfig.setNettyExecutor(loop -> recorded.newThread(loop).start());
+            redisConfig.setExecutor(replies);
+            return redisConfig;
+        }
+
+        void end(Duration timeout) {
+            replies.shutdownNow();
+            recorded.awaitEnd(timeout);
+        }
     }
 
     /**
@@ -88,28 +102,13 @@ public final class RedisPublishingBus implements Bus {
     }
 
     @Override
-    public String kind() {
-        return "redis";
-    }
-
-    @Override
     public CompletionStage<List<Offset>> publish(List<Outgoing> events) {
-        return closed.get() ? closedFailure() : eventLog.publish(events);
+        return closed.get() ? closedFailure() : super.publish(events);
     }
 
     @Override
     public CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
-        return closed.get() ? closedFailure() : eventLog.publish(events, idempotencyKey);
-    }
-
-    @Override
-    public CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes) {
-        return eventLog.history(topic, since, limit, maxBytes);
-    }
-
-    @Override
-    public CompletionStage<Void> ping() {
-        return eventLog.ping();
+        return closed.get() ? closedFailure() : super.publish(events, idempotencyKey);
     }
 
     /** Always false: this bus holds no subscription that could receive. */
@@ -177,8 +176,7 @@ public final class RedisPublishingBus implements Bus {
         firstVerdict.complete(null); // nobody waits for a check that will not run
         // Quiet period 0: whoever cared about a publish in flight waited for it before closing.
         redisson.shutdown(0, 5, TimeUnit.SECONDS); // also stops its timer thread, and waits for it
-        replies.shutdownNow();
-        redisThreads.awaitEnd(Duration.ofSeconds(5));
+        redisThreads.end(Duration.ofSeconds(5));
         checkThread.awaitEnd(Duration.ofSeconds(5));
     }
 

@@ -1,6 +1,7 @@
 package io.switchboard.internal.lifecycle;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,15 +20,23 @@ public final class OwnedThreads {
      * is {@code owner} (how containers tell an application's threads), for at most {@code timeout} in all.
      */
     public static void awaitEnd(String prefix, ClassLoader owner, Duration timeout) {
+        List<Thread> owned = Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread != Thread.currentThread() && thread.getName().startsWith(prefix)
+                        && thread.getContextClassLoader() == owner)
+                .toList();
+        joinAll(owned, timeout);
+    }
+
+    /**
+     * Joins each of {@code threads} in turn, for at most {@code timeout} in all. An interrupt ends the
+     * waiting at once; the interrupt flag is set again, so that the caller still sees it.
+     */
+    static void joinAll(Iterable<Thread> threads, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Thread thread : Thread.getAllStackTraces().keySet()) {
-            if (thread == Thread.currentThread() || !thread.getName().startsWith(prefix)
-                    || thread.getContextClassLoader() != owner) {
-                continue;
-            }
+        for (Thread thread : threads) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
-                return;
+                return; // join(0) would wait forever
             }
             try {
                 thread.join(left);

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,19 +42,7 @@ public final class RecordedThreads implements ThreadFactory {
 
     /** Joins every thread made so far, for at most {@code timeout} in all; true if all ended. */
     public boolean awaitEnd(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (Thread thread : threads) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0) {
-                break;
-            }
-            try {
-                thread.join(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        OwnedThreads.joinAll(threads, timeout);
         return threads.stream().noneMatch(Thread::isAlive);
     }
 }

@@ -67,6 +67,17 @@ abstract class PresenceBusContract {
         return bus().presence(channel).toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
+    /** Waits until a read of the channel (which sweeps expired shares first) lists nobody. */
+    private void awaitNoMembers(String what) {
+        Await.until(what, () -> {
+            try {
+                return snapshot().members().isEmpty();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
     /** Every change of the channel since the test began, as {@code "join alice"} / {@code "leave bob"}. */
     private List<String> changes() throws Exception {
         History history = bus().history(Topic.presence(channel), Optional.of(start()), 1000)
@@ -187,13 +198,7 @@ abstract class PresenceBusContract {
     @Test
     void aReadSweepsExpiredSharesSoNoSnapshotShowsACrashedNodesUsers() throws Exception {
         full("node-1", Set.of("alice"), SHORT_LEASE);
-        Await.until("alice no longer listed", () -> {
-            try {
-                return snapshot().members().isEmpty();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        awaitNoMembers("alice no longer listed");
 
         assertThat(changes()).containsExactly("join alice", "leave alice");
     }
@@ -201,13 +206,7 @@ abstract class PresenceBusContract {
     @Test
     void aNodeThatWasSweptWhileAliveJoinsItsUsersAgainWithItsFullShare() throws Exception {
         full("node-1", Set.of("alice"), SHORT_LEASE);
-        Await.until("node-1 swept", () -> {
-            try {
-                return snapshot().members().isEmpty();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        awaitNoMembers("node-1 swept");
 
         assertThat(delta("node-1", Set.of(), Set.of())).isFalse();
         assertThat(full("node-1", Set.of("alice"), LEASE)).isTrue();

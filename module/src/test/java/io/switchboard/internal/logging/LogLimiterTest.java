@@ -1,43 +1,15 @@
 package io.switchboard.internal.logging;
 
+import io.switchboard.internal.testing.RecordingLogger;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.helpers.MessageFormatter;
 
-import java.lang.reflect.Proxy;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Repeated warnings: one line per kind per interval, with the count of what was left out. */
 class LogLimiterTest {
-
-    /** A logger that records the formatted WARN and INFO lines and whether a stack trace was attached. */
-    private static final class RecordingLogger {
-        final List<String> lines = new ArrayList<>();
-        boolean throwableLogged;
-
-        Logger logger() {
-            return (Logger) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Logger.class},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "isWarnEnabled", "isInfoEnabled" -> true;
-                        case "warn", "info" -> {
-                            Object[] arguments = args.length > 1 && args[1] instanceof Object[] array ? array
-                                    : java.util.Arrays.copyOfRange(args, 1, args.length);
-                            for (Object argument : arguments) {
-                                throwableLogged |= argument instanceof Throwable;
-                            }
-                            lines.add(MessageFormatter.arrayFormat((String) args[0], arguments).getMessage());
-                            yield null;
-                        }
-                        case "getName" -> "test";
-                        default -> null;
-                    });
-        }
-    }
 
     @Test
     void repeatsWithinTheIntervalAreCountedAndReportedWithTheNextLine() {

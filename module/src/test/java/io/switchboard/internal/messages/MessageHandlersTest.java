@@ -9,15 +9,12 @@ import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.ErrorCode;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.protocol.Refusal;
+import io.switchboard.internal.testing.RecordingLogger;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.helpers.MessageFormatter;
 
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -93,26 +90,6 @@ class MessageHandlersTest {
 
         boolean allCancelled() {
             return scheduled.stream().allMatch(entry -> entry.cancelled().get());
-        }
-    }
-
-    /** Records the formatted WARN lines. */
-    private static final class RecordingLogger {
-        final List<String> lines = new ArrayList<>();
-
-        Logger logger() {
-            return (Logger) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Logger.class},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "isWarnEnabled", "isInfoEnabled" -> true;
-                        case "warn", "info" -> {
-                            Object[] arguments = args.length > 1 && args[1] instanceof Object[] array ? array
-                                    : Arrays.copyOfRange(args, 1, args.length);
-                            lines.add(MessageFormatter.arrayFormat((String) args[0], arguments).getMessage());
-                            yield null;
-                        }
-                        case "getName" -> "test";
-                        default -> null;
-                    });
         }
     }
 

@@ -2,28 +2,21 @@ package io.switchboard.internal.node;
 
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.internal.bus.LocalBus;
 import io.switchboard.internal.config.ConfigSource;
 import io.switchboard.internal.config.SwitchboardConfig;
 import io.switchboard.internal.protocol.CloseCodes;
-import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.security.ClientTokens;
-import io.switchboard.testkit.Await;
-import io.switchboard.internal.session.Transport;
-import jakarta.websocket.CloseReason;
+import io.switchboard.internal.testing.ScriptedContainer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,8 +45,8 @@ class TokenLifetimeTest {
 
     @Test
     void anExpiredTokenClosesTheConnectionWith4401() {
-        FakeSession socket = new FakeSession();
-        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+        ScriptedContainer socket = reading("socket");
+        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
 
         clock.set(Instant.ofEpochSecond(START + 60));
         node.closeExpiredIdentities();
@@ -66,8 +59,8 @@ class TokenLifetimeTest {
 
     @Test
     void aRefreshWithAValidTokenOfTheSameUserExtendsTheConnection() {
-        FakeSession socket = new FakeSession();
-        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+        ScriptedContainer socket = reading("socket");
+        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
 
         clock.set(Instant.ofEpochSecond(START + 50));
         connection.onText("{\"op\":\"refresh\",\"token\":\"" + tokens.mint("alice", START + 600) + "\"}");
@@ -75,7 +68,7 @@ class TokenLifetimeTest {
         node.closeExpiredIdentities();
 
         assertThat(connection.session().isOpen()).isTrue();
-        assertThat(socket.frames()).noneMatch(frame -> frame.path("op").asText().equals("error"));
+        assertThat(socket.written()).noneMatch(frame -> frame.path("op").asText().equals("error"));
         clock.set(Instant.ofEpochSecond(START + 601));
         node.closeExpiredIdentities();
         assertThat(socket.awaitCloseCode()).isEqualTo(CloseCodes.IDENTITY_EXPIRED);
@@ -83,12 +76,12 @@ class TokenLifetimeTest {
 
     @Test
     void aRefreshWithAnotherUsersTokenIsRefusedAndTheOldExpiryStands() {
-        FakeSession socket = new FakeSession();
-        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+        ScriptedContainer socket = reading("socket");
+        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
 
         connection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + tokens.mint("mallory", START + 600) + "\"}");
 
-        assertThat(socket.frames()).anySatisfy(frame -> {
+        assertThat(socket.written()).anySatisfy(frame -> {
             assertThat(frame.path("op").asText()).isEqualTo("error");
             assertThat(frame.path("code").asText()).isEqualTo("forbidden");
             assertThat(frame.path("id").asInt()).isEqualTo(1);
@@ -100,15 +93,15 @@ class TokenLifetimeTest {
 
     @Test
     void aRefreshWithAForgedOrExpiredTokenIsRefusedAndTheOldExpiryStands() {
-        FakeSession socket = new FakeSession();
-        Connection connection = node.open(socket.session(), Identity.token("alice", START + 60));
+        ScriptedContainer socket = reading("socket");
+        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
         ClientTokens forger = new ClientTokens("some-other-secret-of-32-bytes-or-more", clock);
 
         connection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + forger.mint("alice", START + 600) + "\"}");
         connection.onText("{\"op\":\"refresh\",\"id\":2,\"token\":\"" + tokens.mint("alice", START - 1) + "\"}");
         connection.onText("{\"op\":\"refresh\",\"id\":3,\"token\":\"garbage\"}");
 
-        assertThat(socket.frames()).filteredOn(frame -> frame.path("op").asText().equals("error"))
+        assertThat(socket.written()).filteredOn(frame -> frame.path("op").asText().equals("error"))
                 .extracting(frame -> frame.path("code").asText()).containsExactly("unauthorized", "unauthorized", "unauthorized");
         clock.set(Instant.ofEpochSecond(START + 61));
         node.closeExpiredIdentities();
@@ -117,10 +110,10 @@ class TokenLifetimeTest {
 
     @Test
     void loginsAndAnonymousConnectionsHaveNoTokenToExpireOrRefresh() {
-        FakeSession login = new FakeSession();
-        FakeSession anonymous = new FakeSession();
-        Connection loginConnection = node.open(login.session(), Identity.login("alice"));
-        Connection anonymousConnection = node.open(anonymous.session(), Identity.anonymous());
+        ScriptedContainer login = reading("login");
+        ScriptedContainer anonymous = reading("anonymous");
+        Connection loginConnection = node.open(login.transport(), Identity.login("alice"));
+        Connection anonymousConnection = node.open(anonymous.transport(), Identity.anonymous());
 
         loginConnection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + tokens.mint("alice", START + 600) + "\"}");
         clock.set(Instant.ofEpochSecond(START + 100_000));
@@ -128,60 +121,14 @@ class TokenLifetimeTest {
 
         assertThat(loginConnection.session().isOpen()).isTrue();
         assertThat(anonymousConnection.session().isOpen()).isTrue();
-        assertThat(login.frames()).anySatisfy(frame -> assertThat(frame.path("code").asText()).isEqualTo("bad_request"));
+        assertThat(login.written()).anySatisfy(frame -> assertThat(frame.path("code").asText()).isEqualTo("bad_request"));
     }
 
-    /** A container session whose sends complete at once; records frames and the close. */
-    private static final class FakeSession {
-        final List<String> written = new CopyOnWriteArrayList<>();
-        volatile CloseReason closedWith;
-
-        Transport session() {
-            String id = "s" + System.identityHashCode(this);
-            return new Transport() {
-                @Override
-                public String id() {
-                    return id;
-                }
-
-                @Override
-                public String kind() {
-                    return "websocket";
-                }
-
-                @Override
-                public void send(String frame, Completion done) {
-                    written.add(frame);
-                    done.sent(null);
-                }
-
-                @Override
-                public boolean isOpen() {
-                    return closedWith == null;
-                }
-
-                @Override
-                public void close(int code, String reason) {
-                    closedWith = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
-                }
-            };
-        }
-
-        /** The close code, once the node's closer thread has written it. */
-        int awaitCloseCode() {
-            Await.until("the session closed", () -> closedWith != null);
-            return closedWith.getCloseCode().getCode();
-        }
-
-        List<JsonNode> frames() {
-            return written.stream().map(text -> {
-                try {
-                    return Json.MAPPER.readTree(text);
-                } catch (IOException e) {
-                    throw new AssertionError(e);
-                }
-            }).toList();
-        }
+    /** A connection whose sends complete at once, as a client's that reads everything. */
+    private static ScriptedContainer reading(String id) {
+        ScriptedContainer container = new ScriptedContainer(id);
+        container.completeInline = true;
+        return container;
     }
 
     private static final class MutableClock extends Clock {

@@ -3,6 +3,7 @@ package io.switchboard.internal.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.session.Transport;
+import io.switchboard.testkit.Await;
 import jakarta.websocket.CloseReason;
 
 import java.io.IOException;
@@ -84,6 +85,12 @@ public final class ScriptedContainer {
         }
         handler.sent(null);
         return true;
+    }
+
+    /** The close code, once the session (or a node's closer thread) has closed the connection. */
+    public int awaitCloseCode() {
+        Await.until("the connection closed", () -> closedWith != null);
+        return closedWith.getCloseCode().getCode();
     }
 
     /** From now on completes every send at once, including the one pending. */

@@ -7,6 +7,7 @@ import io.switchboard.testkit.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -134,6 +135,26 @@ public abstract class ProtocolClient implements AutoCloseable {
     /** Sends {@code ping} and waits for its {@code pong}: proves the connection still works. */
     public JsonNode ping() {
         return expectReply(request(Json.object().put("op", "ping")), "pong", "ping");
+    }
+
+    /**
+     * Sends a {@code ping} with a fresh id, waits for its {@code pong} and returns the frames received after
+     * {@code mark} and before it. A session answers its requests in order, so these hold the answers to all that
+     * was sent since the mark (and whatever events and server pings came between).
+     */
+    public List<JsonNode> framesUntilPong(int mark, Duration timeout) {
+        String id = "fence-" + UUID.randomUUID();
+        send(Json.object().put("op", "ping").put("id", id));
+        expectReply(awaitFrameAfter(mark, frame -> id.equals(frame.path("id").asText()), timeout), "pong", "ping " + id);
+        List<JsonNode> received = frames();
+        List<JsonNode> before = new ArrayList<>();
+        for (JsonNode frame : received.subList(mark, received.size())) {
+            if (id.equals(frame.path("id").asText())) {
+                break;
+            }
+            before.add(frame);
+        }
+        return before;
     }
 
     /** A copy of every frame received so far, in order. */

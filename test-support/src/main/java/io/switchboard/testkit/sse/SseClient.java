@@ -2,6 +2,7 @@ package io.switchboard.testkit.sse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Json;
+import io.switchboard.testkit.protocol.Connector;
 import io.switchboard.testkit.protocol.ProtocolClient;
 
 import java.io.IOException;
@@ -43,7 +44,7 @@ public final class SseClient extends ProtocolClient {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final SseConnector options;
+    private final Connector.Settings options;
     private final List<URI> postTargets;
     private final SseEvents events;
     private final AtomicInteger comments = new AtomicInteger();
@@ -51,10 +52,10 @@ public final class SseClient extends ProtocolClient {
     private final Object postLock = new Object();
     private volatile boolean closedByClient;
 
-    private SseClient(String description, SseConnector options) {
+    private SseClient(String description, Connector.Settings options, List<URI> postTargets) {
         super(description);
         this.options = options;
-        this.postTargets = options.postTargets.isEmpty() ? List.of(options.httpBase) : List.copyOf(options.postTargets);
+        this.postTargets = postTargets.isEmpty() ? List.of(options.httpBase()) : List.copyOf(postTargets);
         this.events = new SseEvents(new SseEvents.Listener() {
             @Override
             public void message(String data) {
@@ -80,12 +81,12 @@ public final class SseClient extends ProtocolClient {
         return new SseConnector(httpBase);
     }
 
-    static SseClient open(SseConnector options) throws IOException {
-        URI uri = URI.create(options.httpBase + options.prefix + "/sse"
-                + (options.token == null ? "" : "?token=" + URLEncoder.encode(options.token, StandardCharsets.UTF_8)));
-        SseClient client = new SseClient("SSE " + uri, options);
+    static SseClient open(Connector.Settings options, List<URI> postTargets) throws IOException {
+        URI uri = URI.create(options.httpBase() + options.prefix() + "/sse"
+                + (options.token() == null ? "" : "?token=" + URLEncoder.encode(options.token(), StandardCharsets.UTF_8)));
+        SseClient client = new SseClient("SSE " + uri, options, postTargets);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("Accept", "text/event-stream");
-        client.headers(request, options.originFor(options.httpBase));
+        client.headers(request, options.originFor(options.httpBase()));
         CompletableFuture<Integer> status = new CompletableFuture<>();
         CompletableFuture<HttpResponse<String>> response = HTTP.sendAsync(request.build(), info -> {
             status.complete(info.statusCode());
@@ -196,7 +197,7 @@ public final class SseClient extends ProtocolClient {
     }
 
     private HttpRequest.Builder postRequest(URI base, String session, String secret, byte[] body, String origin) {
-        URI uri = URI.create(base + options.prefix + "/sse/" + session);
+        URI uri = URI.create(base + options.prefix() + "/sse/" + session);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(DEFAULT_TIMEOUT)
                 .header("Content-Type", "text/plain;charset=UTF-8")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -211,7 +212,7 @@ public final class SseClient extends ProtocolClient {
         if (origin != null) {
             request.header("Origin", origin);
         }
-        for (Map.Entry<String, String> header : options.headers.entrySet()) {
+        for (Map.Entry<String, String> header : options.headers().entrySet()) {
             request.header(header.getKey(), header.getValue());
         }
     }

@@ -1,61 +1,27 @@
 package io.switchboard.testkit.sse;
 
+import io.switchboard.testkit.protocol.Connector;
+
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The options of one SSE connection to a Switchboard node, then {@link #connect()}: from
- * {@link SseClient#to(URI)}. Not thread-safe: configured and used by one test thread.
+ * {@link SseClient#to(URI)}. The Origin and extra headers go with the stream's {@code GET} and with every
+ * POST. Not thread-safe: configured and used by one test thread.
  */
-public final class SseConnector {
+public final class SseConnector extends Connector<SseConnector> {
 
-    final URI httpBase;
-    final Map<String, String> headers = new LinkedHashMap<>();
-    final List<URI> postTargets = new ArrayList<>();
-    String prefix = "/switchboard";
-    String token;
-    String origin;
-    boolean originSet;
+    private final List<URI> postTargets = new ArrayList<>();
 
     SseConnector(URI httpBase) {
-        this.httpBase = httpBase;
+        super(httpBase);
     }
 
-    /** Sends {@code ?token=...} (a client token signed with the node's token secret). */
-    public SseConnector token(String clientToken) {
-        this.token = clientToken;
-        return this;
-    }
-
-    /**
-     * The Origin header of the stream's {@code GET} and of every POST; null sends none. By default each
-     * request carries its own server's {@code http://host:port}, as a page served by the host it talks to
-     * (a load balancer's name for all nodes) would.
-     */
-    public SseConnector origin(String value) {
-        this.origin = value;
-        this.originSet = true;
-        return this;
-    }
-
-    /** An extra header of every request, e.g. the {@code Cookie} of a logged-in HTTP session. */
-    public SseConnector header(String name, String value) {
-        headers.put(name, value);
-        return this;
-    }
-
-    /** A {@code Cookie} header, e.g. the session of a login ({@code JSESSIONID=...}). */
-    public SseConnector cookie(String value) {
-        return header("Cookie", value);
-    }
-
-    /** The endpoint prefix, {@code /switchboard} by default. */
-    public SseConnector prefix(String value) {
-        this.prefix = value;
+    @Override
+    protected SseConnector self() {
         return this;
     }
 
@@ -74,12 +40,8 @@ public final class SseConnector {
      *
      * @throws SseHandshakeException if the server answered the {@code GET} with another status than 200
      */
+    @Override
     public SseClient connect() throws IOException {
-        return SseClient.open(this);
-    }
-
-    /** The Origin a request to {@code base} carries, or null for none. */
-    String originFor(URI base) {
-        return originSet ? origin : "http://" + base.getHost() + ":" + base.getPort();
+        return SseClient.open(settings(), postTargets);
     }
 }

@@ -9,13 +9,10 @@ import java.util.concurrent.CompletionStage;
  * into a frame for the client (text that is not JSON becomes an {@code unparseable} frame, a binary
  * message an {@code unexpected-binary} one: the test sees what the server sent instead of a lost
  * message), and has the client answer the server's {@code ping}.
- *
- * <p>Threading: the JDK calls it one message at a time, so {@link #partial} needs no lock.
  */
-final class FrameReceiver implements WebSocket.Listener {
+final class FrameReceiver extends TextMessageListener {
 
     private final WsClient client;
-    private final StringBuilder partial = new StringBuilder();
 
     FrameReceiver(WsClient client) {
         this.client = client;
@@ -28,15 +25,8 @@ final class FrameReceiver implements WebSocket.Listener {
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-        partial.append(data);
-        if (last) {
-            String text = partial.toString();
-            partial.setLength(0);
-            client.received(text);
-        }
-        ws.request(1);
-        return null;
+    protected void message(String text) {
+        client.received(text);
     }
 
     @Override
