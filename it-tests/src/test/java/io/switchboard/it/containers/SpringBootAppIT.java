@@ -103,5 +103,9 @@ class SpringBootAppIT {
             assertThat(event.path("data").path("order").asInt()).isEqualTo(42);
             assertThat(event.path("offset").asText()).isEqualTo(published.json().path("offset").asText());
         }
+        // Spring Boot manages its own Micrometer version: the node's meters work with it.
+        ApiResponse metrics = anonymous.withToken(apiToken).get(PREFIX + "/api/metrics");
+        assertThat(metrics.status()).as("GET %s/api/metrics", PREFIX).isEqualTo(200);
+        assertThat(metrics.body()).contains("switchboard_publishes_total{", "door=\"api\"");
     }
 }
