@@ -154,11 +154,11 @@ final class Connections {
         long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(services.limits().heartbeatMillis());
         for (Connection connection : open.values()) {
             ClientSession session = connection.session();
-            long silent = session.silentNanos();
+            long silent = session.liveness().silentNanos();
             if (silent > 2 * heartbeatNanos) {
                 session.close(CloseCodes.GOING_AWAY, "no frame for two heartbeats");
-            } else if (silent > heartbeatNanos && !session.pingOutstanding()) {
-                session.markPingSent();
+            } else if (silent > heartbeatNanos && !session.liveness().pingOutstanding()) {
+                session.liveness().markPingSent();
                 session.send(Frames.ping());
             } else {
                 session.keepAliveIfQuiet(heartbeatNanos / 2);

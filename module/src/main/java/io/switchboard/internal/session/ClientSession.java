@@ -46,8 +46,7 @@ public final class ClientSession {
     private final Executor closer;
     private final Transport.Completion onSent = this::onSent;
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
-    private volatile long lastInboundNanos = System.nanoTime();
-    private volatile boolean pingOutstanding;
+    private final Liveness liveness = new Liveness();
     private volatile boolean overflowed;
     private volatile Queue<Runnable> drainWaiters; // created by the first replay that waits
 
@@ -210,22 +209,9 @@ public final class ClientSession {
         return queued <= maxQueued / 4 && queuedBytes <= maxQueuedBytes / 4;
     }
 
-    /** Records inbound traffic (any frame) for the heartbeat. */
-    public void touch() {
-        lastInboundNanos = System.nanoTime();
-        pingOutstanding = false;
-    }
-
-    public long silentNanos() {
-        return System.nanoTime() - lastInboundNanos;
-    }
-
-    public boolean pingOutstanding() {
-        return pingOutstanding;
-    }
-
-    public void markPingSent() {
-        pingOutstanding = true;
+    /** When the client last sent anything, for the heartbeat. */
+    public Liveness liveness() {
+        return liveness;
     }
 
     /**

@@ -124,7 +124,7 @@ public final class Connection {
     }
 
     public void onText(String text) {
-        session.touch();
+        session.liveness().touch();
         ClientRequest request = null;
         try {
             request = ClientRequest.parse(text);
@@ -152,7 +152,7 @@ public final class Connection {
     }
 
     public void onBinary() {
-        session.touch();
+        session.liveness().touch();
         refuse(new Refusal(ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames"), null);
     }
 
