@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.switchboard.bench.target.Cluster;
+import io.switchboard.bench.target.FloorCluster;
 import io.switchboard.bench.target.Proc;
 import io.switchboard.bench.target.RedisServer;
 import io.switchboard.bench.target.SocketIoCluster;
@@ -98,6 +99,9 @@ public final class Bench {
                         if (scenario.equals("sse") && !system.equals("switchboard")) {
                             continue; // the baseline has no SSE transport to compare
                         }
+                        if (system.equals("floor") && !Options.FLOOR_SCENARIOS.contains(scenario)) {
+                            continue; // the floor is a reference for the cost per delivery only
+                        }
                         try {
                             runOne(system, scenario, nodes, setup, phases, redis, token, logs, out, report);
                         } catch (Exception e) {
@@ -127,10 +131,12 @@ public final class Bench {
         redis.call("FLUSHALL");
         say(String.format(Locale.ROOT, "== %s, %s, %d node(s)", system, scenario, nodes));
         Path runLogs = logs.resolve(system + "-" + scenario + "-" + nodes);
-        try (Cluster cluster = system.equals("switchboard")
-                ? SwitchboardCluster.start(nodes, options.demoJar(), redis, token, options.jvmOptions(),
-                        options.subscriptionsPerConnection(), runLogs)
-                : SocketIoCluster.start(nodes, options.baselineDir(), redis, runLogs)) {
+        try (Cluster cluster = switch (system) {
+            case "switchboard" -> SwitchboardCluster.start(nodes, options.demoJar(), redis, token, options.jvmOptions(),
+                    options.subscriptionsPerConnection(), runLogs);
+            case "floor" -> FloorCluster.start(nodes, List.of("-Xmx1g"), runLogs);
+            default -> SocketIoCluster.start(nodes, options.baselineDir(), redis, runLogs);
+        }) {
             Scenarios scenarios = new Scenarios(setup, cluster, phases, result -> {
                 results.add(result);
                 say("   " + line(result));
@@ -213,9 +219,10 @@ public final class Bench {
 
     static String line(Result r) {
         if (r.scenario.equals("connections")) {
-            return String.format(Locale.ROOT, "%s connections n=%d c=%d: %.0f connected/s, RSS %.1f KiB/conn, heap %s KiB/conn, failed %d",
-                    r.system, r.nodes, r.clients, r.connectPerSecond, r.rssPerConnectionKb,
-                    Report.f(r.heapPerConnectionKb, 1), r.connectFailures);
+            return String.format(Locale.ROOT, "%s connections n=%d c=%d: %.0f connected/s cold, %s warm, RSS %.1f KiB/conn, heap %s KiB/conn, failed %d + %s",
+                    r.system, r.nodes, r.clients, r.connectPerSecond, Report.f(r.warmConnectPerSecond, 0),
+                    r.rssPerConnectionKb, Report.f(r.heapPerConnectionKb, 1), r.connectFailures,
+                    r.warmConnectFailures == null ? "" : r.warmConnectFailures.toString());
         }
         String hop = r.addedP50 == null ? "" : String.format(Locale.ROOT, ", p50 local %.2f remote %.2f ms", r.localP50, r.remoteP50);
         return String.format(Locale.ROOT,

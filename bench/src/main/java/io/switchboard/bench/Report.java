@@ -7,12 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -52,7 +50,7 @@ final class Report {
                 continue;
             }
             md.append("## ").append(nodes).append(" node").append(nodes == 1 ? "" : "s").append("\n\n");
-            targets(md, mine);
+            Targets.write(md, mine, options.stopP99Millis());
             for (String scenario : List.of("broadcast", "sse", "wide", "rooms")) {
                 List<Result> rows = mine.stream().filter(r -> r.scenario.equals(scenario)).toList();
                 if (!rows.isEmpty()) {
@@ -61,18 +59,22 @@ final class Report {
                     if (scenario.equals("sse")) {
                         sseBesideWebSocket(md, mine);
                     }
+                    if (scenario.equals("broadcast") || scenario.equals("rooms")) {
+                        againstTheFloor(md, rows, scenario);
+                    }
                 }
             }
             List<Result> conns = mine.stream().filter(r -> r.scenario.equals("connections")).toList();
             if (!conns.isEmpty()) {
                 md.append("### connections (").append(describe("connections")).append(")\n\n");
-                md.append("| system | clients | connected/s | RSS/conn KiB | heap/conn KiB | server CPU µs/conn | RSS MiB before → after | heap MiB before → after | failed |\n");
-                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                md.append("| system | clients | connected/s cold | connected/s warm | RSS/conn KiB | heap/conn KiB | server CPU µs/conn cold | warm | RSS MiB before → after | heap MiB before → after | failed cold + warm |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
                 for (Result r : conns) {
-                    md.append(row(r.system, n(r.clients), f(r.connectPerSecond, 0), f(r.rssPerConnectionKb, 1),
-                            f(r.heapPerConnectionKb, 1), f(r.serverCpuPerConnection, 0),
-                            f(r.rssBeforeMb, 0) + " → " + f(r.rssAfterMb, 0),
-                            f(r.heapBeforeMb, 0) + " → " + f(r.heapAfterMb, 0), n(r.connectFailures)));
+                    md.append(row(r.system, n(r.clients), f(r.connectPerSecond, 0), f(r.warmConnectPerSecond, 0),
+                            f(r.rssPerConnectionKb, 1), f(r.heapPerConnectionKb, 1), f(r.serverCpuPerConnection, 0),
+                            f(r.warmServerCpuPerConnection, 0), f(r.rssBeforeMb, 0) + " → " + f(r.rssAfterMb, 0),
+                            f(r.heapBeforeMb, 0) + " → " + f(r.heapAfterMb, 0),
+                            n(r.connectFailures) + " + " + n(r.warmConnectFailures)));
                 }
                 md.append('\n');
             }
@@ -144,6 +146,27 @@ final class Report {
         }
     }
 
+    /** Per step: each system's server CPU per delivery beside the floor's at the same rate, and the ratio. */
+    private static void againstTheFloor(StringBuilder md, List<Result> rows, String scenario) {
+        List<Result> floor = rows.stream().filter(r -> r.system.equals(Targets.FLOOR) && r.serverCpuPerDelivery != null).toList();
+        if (floor.isEmpty()) {
+            return;
+        }
+        String unit = scenario.equals("rooms") ? "event" : "delivery";
+        md.append("Server CPU per ").append(unit).append(" against the floor (a minimal Netty writer: one pre-encoded frame, "
+                + "one write and flush per socket) at the same rate:\n\n");
+        md.append("| rate ev/s | floor µs/").append(unit).append(" | Switchboard µs | Switchboard / floor | Socket.IO µs | Socket.IO / floor |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|\n");
+        for (Result base : floor) {
+            double at = base.serverCpuPerDelivery;
+            Double sb = at(rows, SB, scenario, base.rate).map(r -> r.serverCpuPerDelivery).orElse(null);
+            Double sio = at(rows, SIO, scenario, base.rate).map(r -> r.serverCpuPerDelivery).orElse(null);
+            md.append(row(f(base.rate, 0), f(at, 1), f(sb, 1), sb == null || at <= 0 ? "" : f(sb / at, 2) + "×",
+                    f(sio, 1), sio == null || at <= 0 ? "" : f(sio / at, 2) + "×"));
+        }
+        md.append('\n');
+    }
+
     private static void deliveryTable(StringBuilder md, List<Result> rows) {
         md.append("| system | clients | rate ev/s | published | delivered | lost | dup | ooo | delivered/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server µs/delivery | Redis µs/delivery | gen CPU | held |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|\n");
@@ -158,137 +181,11 @@ final class Report {
         md.append('\n');
     }
 
-    /** The targets, each with both systems' figures from this run and a verdict. */
-    private void targets(StringBuilder md, List<Result> rows) {
-        List<String[]> lines = new ArrayList<>();
-        double limit = options.stopP99Millis();
-        // 1. server CPU per delivery, broadcast, compared at the highest rate both held
-        Optional<Double> common = highestCommonHeld(rows, "broadcast", limit);
-        common.ifPresent(rate -> {
-            Double sb = at(rows, SB, "broadcast", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
-            Double sio = at(rows, SIO, "broadcast", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
-            lines.add(new String[] {"broadcast: server CPU per delivery ≤ ¼ of the baseline (at " + f(rate, 0) + " ev/s, both held)",
-                    f(sb, 1) + " µs", f(sio, 1) + " µs", ratioVerdict(sb, sio, 0.25, true)});
-        });
-        // 2. highest rate held
-        Double sbMax = highestHeld(rows, SB, "broadcast", limit);
-        Double sioMax = highestHeld(rows, SIO, "broadcast", limit);
-        boolean sbTop = steppedToEnd(rows, SB, "broadcast", limit);
-        boolean sioTop = steppedToEnd(rows, SIO, "broadcast", limit);
-        if (sbMax != null || sioMax != null) {
-            String verdict;
-            if (sbMax == null) {
-                verdict = "**missed**";
-            } else if (sioMax == null) {
-                verdict = "met (baseline held no step)";
-            } else {
-                double ratio = sbMax / sioMax;
-                verdict = ratio >= 2 ? "met (" + f(ratio, 1) + "×)" : (sbTop ? "≥ " + f(ratio, 1) + "× (Switchboard held the highest step; raise --rates)" : "**missed** (" + f(ratio, 2) + "×)");
-            }
-            int clients = rows.stream().filter(r -> r.scenario.equals("broadcast")).mapToInt(r -> r.clients).findFirst().orElse(0);
-            lines.add(new String[] {"broadcast, " + clients + " clients: highest rate with p99 < " + f(limit, 0) + " ms and nothing lost ≥ 2× the baseline",
-                    rateText(sbMax, sbTop, clients), rateText(sioMax, sioTop, clients), verdict});
-        }
-        // 3. wide
-        for (Result sb : rows.stream().filter(r -> r.scenario.equals("wide") && r.system.equals(SB)).toList()) {
-            Result sio = rows.stream().filter(r -> r.scenario.equals("wide") && r.system.equals(SIO)).findFirst().orElse(null);
-            lines.add(new String[] {"wide: " + sb.clients + " clients in one channel at " + f(sb.rate, 0) + " ev/s: p99 < 100 ms",
-                    f(sb.p99, 1) + " ms" + lossText(sb), sio == null ? "" : f(sio.p99, 1) + " ms" + lossText(sio),
-                    sb.held(100) ? "met" : "**missed**"});
-        }
-        // 4. rooms CPU per delivery
-        highestCommonHeld(rows, "rooms", limit).ifPresent(rate -> {
-            Double sb = at(rows, SB, "rooms", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
-            Double sio = at(rows, SIO, "rooms", rate).map(r -> r.serverCpuPerDelivery).orElse(null);
-            lines.add(new String[] {"rooms: server CPU per delivery ≤ ¼ of the baseline (at " + f(rate, 0) + " ev/s, both held)",
-                    f(sb, 1) + " µs", f(sio, 1) + " µs", ratioVerdict(sb, sio, 0.25, true)});
-        });
-        Double sbRooms = highestHeld(rows, SB, "rooms", limit);
-        Double sioRooms = highestHeld(rows, SIO, "rooms", limit);
-        if (sbRooms != null || sioRooms != null) {
-            lines.add(new String[] {"rooms: highest rate held (for reference)",
-                    rateText(sbRooms, steppedToEnd(rows, SB, "rooms", limit), 1),
-                    rateText(sioRooms, steppedToEnd(rows, SIO, "rooms", limit), 1), ""});
-        }
-        // 5. memory per idle connection
-        Result sbConn = first(rows, SB, "connections");
-        Result sioConn = first(rows, SIO, "connections");
-        if (sbConn != null || sioConn != null) {
-            lines.add(new String[] {"memory per idle connection: RSS ≤ the baseline's",
-                    sbConn == null ? "" : f(sbConn.rssPerConnectionKb, 1) + " KiB RSS, " + f(sbConn.heapPerConnectionKb, 1) + " KiB heap",
-                    sioConn == null ? "" : f(sioConn.rssPerConnectionKb, 1) + " KiB RSS, " + f(sioConn.heapPerConnectionKb, 1) + " KiB heap",
-                    sbConn == null || sioConn == null ? "" : ratioVerdict(sbConn.rssPerConnectionKb, sioConn.rssPerConnectionKb, 1.0, false)});
-        }
-        // 6. hop
-        Result sbHop = first(rows, SB, "hop");
-        Result sioHop = first(rows, SIO, "hop");
-        if (sbHop != null || sioHop != null) {
-            lines.add(new String[] {"cross-node hop: < 1 ms added at p50",
-                    sbHop == null ? "" : f(sbHop.addedP50, 2) + " ms", sioHop == null ? "" : f(sioHop.addedP50, 2) + " ms",
-                    sbHop == null || sbHop.addedP50 == null ? "" : (sbHop.addedP50 < 1 ? "met" : "**missed** (by " + f(sbHop.addedP50 - 1, 2) + " ms)")});
-        }
-        if (lines.isEmpty()) {
-            return;
-        }
-        md.append("### Against the targets\n\n| target | Switchboard | Socket.IO baseline | verdict |\n|---|---|---|---|\n");
-        for (String[] line : lines) {
-            md.append(row(line)).append("");
-        }
-        md.append('\n');
-    }
-
-    private static String lossText(Result r) {
-        return r.lost != null && r.lost > 0 ? " (" + r.lost + " lost)" : "";
-    }
-
-    private static String rateText(Double rate, boolean top, int clients) {
-        if (rate == null) {
-            return "none held";
-        }
-        String text = f(rate, 0) + " ev/s";
-        if (clients > 1) {
-            text += " (" + f(rate * clients, 0) + " deliveries/s)";
-        }
-        return top ? "≥ " + text : text;
-    }
-
-    private static String ratioVerdict(Double ours, Double theirs, double limit, boolean showFraction) {
-        if (ours == null || theirs == null || theirs <= 0) {
-            return "";
-        }
-        double ratio = ours / theirs;
-        String text = showFraction ? f(ratio, 2) + "× the baseline" : f(ratio, 2) + "×";
-        return ratio <= limit ? "met (" + text + ")" : "**missed** (" + text + ", limit " + f(limit, 2) + "×)";
-    }
-
-    private static Optional<Double> highestCommonHeld(List<Result> rows, String scenario, double limit) {
-        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(SB) && r.held(limit))
-                .map(r -> r.rate)
-                .filter(rate -> at(rows, SIO, scenario, rate).map(r -> r.held(limit)).orElse(false))
-                .max(Double::compare);
-    }
-
     private static Optional<Result> at(List<Result> rows, String system, String scenario, double rate) {
-        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system)
-                && Objects.equals(r.rate, rate)).findFirst();
+        return Targets.at(rows, system, scenario, rate);
     }
 
-    private static Double highestHeld(List<Result> rows, String system, String scenario, double limit) {
-        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system) && r.held(limit))
-                .map(r -> r.rate).max(Double::compare).orElse(null);
-    }
-
-    /** Whether every step of the system held (so its real limit lies above the steps tried). */
-    private static boolean steppedToEnd(List<Result> rows, String system, String scenario, double limit) {
-        List<Result> mine = rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system)).toList();
-        return !mine.isEmpty() && mine.stream().allMatch(r -> r.held(limit));
-    }
-
-    private static Result first(List<Result> rows, String system, String scenario) {
-        return rows.stream().filter(r -> r.scenario.equals(scenario) && r.system.equals(system)).findFirst().orElse(null);
-    }
-
-    private static String row(String... cells) {
+    static String row(String... cells) {
         return "| " + String.join(" | ", cells) + " |\n";
     }
 
@@ -299,7 +196,7 @@ final class Report {
         return String.format(Locale.ROOT, "%,." + digits + "f", value);
     }
 
-    private static String n(Number value) {
+    static String n(Number value) {
         return value == null ? "" : String.format(Locale.ROOT, "%,d", value.longValue());
     }
 
@@ -342,7 +239,7 @@ final class Report {
 
     private static Map<String, List<double[]>> series(List<Result> rows, Function<Result, Double> y) {
         Map<String, List<double[]>> series = new LinkedHashMap<>();
-        for (String system : List.of(SB, SIO)) {
+        for (String system : List.of(SB, SIO, Targets.FLOOR)) {
             List<double[]> points = rows.stream().filter(r -> r.system.equals(system) && r.rate != null && y.apply(r) != null)
                     .map(r -> new double[] {r.rate, y.apply(r)}).collect(Collectors.toList());
             if (!points.isEmpty()) {

@@ -46,6 +46,10 @@ public final class Result {
     public Double rssPerConnectionKb;
     public Double heapPerConnectionKb;
     public Double serverCpuPerConnection;
+    /** The second, warm connect burst of {@code connections} (after every client of the first one closed). */
+    public Double warmConnectPerSecond;
+    public Integer warmConnectFailures;
+    public Double warmServerCpuPerConnection;
     public Double rssBeforeMb;
     public Double rssAfterMb;
     public Double heapBeforeMb;

@@ -45,12 +45,13 @@ public final class Scenarios {
         this.progress = progress;
     }
 
+    /** The floor server speaks Switchboard's protocol and trigger. */
     private Dialect dialect() {
-        return cluster.system().equals("switchboard") ? Dialect.switchboard() : Dialect.socketIo();
+        return cluster.system().equals("socketio") ? Dialect.socketIo() : Dialect.switchboard();
     }
 
     private Publisher.Api api() {
-        return cluster.system().equals("switchboard") ? Publisher.Api.SWITCHBOARD : Publisher.Api.SOCKETIO;
+        return cluster.system().equals("socketio") ? Publisher.Api.SOCKETIO : Publisher.Api.SWITCHBOARD;
     }
 
     private int nodes() {
@@ -133,7 +134,11 @@ public final class Scenarios {
         }
     }
 
-    /** C idle clients, each subscribed to its own channel: connect rate, memory and CPU per connection. */
+    /**
+     * C idle clients, each subscribed to its own channel: connect rate, memory and CPU per connection. The first
+     * burst after the servers started is the cold one; then every client is closed, and the same number connect
+     * again (warm: the servers' pools, caches and JIT already grown) for a second connect rate.
+     */
     public List<Result> connections(int clients) throws Exception {
         List<Long> pids = cluster.serverPids();
         Thread.sleep(1000);
@@ -144,13 +149,13 @@ public final class Scenarios {
         for (int i = 0; i < clients; i++) {
             channels.add("bench.idle." + i);
         }
+        Result result = base("connections", clients);
         try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes())) {
             Fleet.Connected connected = connect(fleet, channels, i -> i % nodes());
             long cpuAfter = Proc.cpuMicros(pids);
             Thread.sleep(3000); // let the servers settle (lazy allocations, timers)
             long heapAfter = cluster.heapAfterGc();
             long rssAfter = Proc.rssBytes(pids);
-            Result result = base("connections", clients);
             int ready = Math.max(1, connected.ready());
             result.connectFailures = connected.failed();
             result.connectPerSecond = round(connected.perSecond(), 1);
@@ -166,9 +171,23 @@ public final class Scenarios {
             result.disconnects = fleet.disconnects();
             result.protocolErrors = fleet.protocolErrors();
             result.notes = notes(fleet, List.of());
-            progress.accept(result);
-            return List.of(result);
         }
+        // Every client closed (the fleet waited for the close handshakes); give the servers a moment to let go.
+        Thread.sleep(3000);
+        try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes())) {
+            long cpuBefore2 = Proc.cpuMicros(pids);
+            Fleet.Connected warm = connect(fleet, channels, i -> i % nodes());
+            long cpuAfter2 = Proc.cpuMicros(pids);
+            result.warmConnectPerSecond = round(warm.perSecond(), 1);
+            result.warmConnectFailures = warm.failed();
+            result.warmServerCpuPerConnection = round((double) (cpuAfter2 - cpuBefore2) / Math.max(1, warm.ready()), 1);
+            String warmNotes = notes(fleet, List.of());
+            if (warmNotes != null) {
+                result.notes = (result.notes == null ? "" : result.notes + "; ") + "warm burst: " + warmNotes;
+            }
+        }
+        progress.accept(result);
+        return List.of(result);
     }
 
     private Fleet.Connected connect(Fleet fleet, List<String> channels, IntUnaryOperator nodeOf) throws Exception {
