@@ -3,6 +3,8 @@ package io.switchboard.bench;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.switchboard.bench.target.Cluster;
+import io.switchboard.bench.target.FloorCluster;
 import io.switchboard.bench.target.RedisServer;
 import io.switchboard.bench.target.SwitchboardCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -58,9 +60,30 @@ class GeneratorSmokeIT {
     }
 
     private static Scenarios scenarios(int batch) {
-        Scenarios.Setup setup = new Scenarios.Setup(clientLoops, publisherLoop, redis, TOKEN, 3, 0, batch, 100, 4,
+        return scenarios(batch, 3, cluster);
+    }
+
+    private static Scenarios scenarios(int batch, int seconds, Cluster target) {
+        Scenarios.Setup setup = new Scenarios.Setup(clientLoops, publisherLoop, redis, TOKEN, seconds, 0, batch, 100, 4,
                 50, 100);
-        return new Scenarios(setup, cluster, new AtomicInteger(batch * 100), result -> { });
+        return new Scenarios(setup, target, new AtomicInteger(batch * 100 + seconds * 10), result -> { });
+    }
+
+    @Test
+    void theFloorServerDeliversSingleAndBatchedEventsToItsSubscribers() throws Exception {
+        Path logs = Path.of(System.getProperty("bench.logDir", "target/smoke-logs"));
+        try (FloorCluster floor = FloorCluster.start(1, List.of("-Xmx128m", "-XX:+UseSerialGC"), logs)) {
+            Result single = scenarios(1, 1, floor).broadcast("broadcast", CLIENTS, List.of(20.0), false).get(0);
+            Result batched = scenarios(10, 1, floor).rooms(CLIENTS, List.of(50.0)).get(0);
+
+            assertThat(single.system).isEqualTo("floor");
+            assertThat(single.connectFailures).isZero();
+            assertThat(single.delivered).isEqualTo(20L * CLIENTS);
+            assertThat(single.lost + single.duplicates + single.outOfOrder).isZero();
+            assertThat(single.serverCpuPerDelivery).isNotNull();
+            assertThat(batched.delivered).isEqualTo(50);
+            assertThat(batched.lost + batched.duplicates + batched.outOfOrder).isZero();
+        }
     }
 
     @Test
