@@ -78,6 +78,9 @@ public final class Bench {
             say("warning: up to " + most + " clients but this process may open only " + files
                     + " files (ulimit -n); connections beyond that fail");
         }
+        if (userArguments(options.commandLine()).isEmpty()) {
+            say("the default run: what the targets need, " + Options.DEFAULT_DURATION_TEXT + " on a 2-core machine");
+        }
         int failures = 0;
         try {
             Scenarios.Setup setup = new Scenarios.Setup(clientLoops, publisherLoop, redis, token, options.duration(),

@@ -23,11 +23,12 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
     static final List<String> DEFAULT_SCENARIOS = List.of("broadcast", "wide", "rooms", "connections", "hop");
     /** The systems that run a scenario's steps: the floor only where a per-delivery cost is compared. */
     static final List<String> FLOOR_SCENARIOS = List.of("broadcast", "rooms");
-    static final String DEFAULT_RATES = "20,50,100,150,200,300,400";
+    static final String DEFAULT_RATES = "20,50,100,125,150,200,250,300,400";
     static final String DEFAULT_ROOM_RATES = "2000,4000,8000";
     static final int DEFAULT_WARMUP = 10;
+    static final int DEFAULT_STEP_SECONDS = 15;
     /** What `bench/run` without options takes on this project's 2-core machine. */
-    static final String DEFAULT_DURATION_TEXT = "about 20 minutes";
+    static final String DEFAULT_DURATION_TEXT = "about 15 to 20 minutes";
 
     static final String USAGE = """
             Usage: java -jar bench/target/switchboard-bench.jar [options]   (normally through bench/run)
@@ -41,11 +42,11 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
               --scenarios LIST          broadcast,sse,wide,rooms,connections,hop (default: all but sse); sse is
                                         broadcast with Switchboard's clients on SSE (same --clients and --rates)
               --nodes LIST              server processes per system, e.g. 2 or 2,3 (default 2)
-              --duration S              seconds of publishing per rate step (default 10)
+              --duration S              seconds of publishing per rate step (default 15)
               --warmup S                unreported warm-up before the first step of a scenario (default 10)
               --clients N               broadcast: clients on one channel (default 1000)
               --rates LIST              broadcast: events/s steps, until p99 passes --stop-p99 or an event is
-                                        lost (default 20,50,100,150,200,300,400)
+                                        lost (default 20,50,100,125,150,200,250,300,400)
               --wide-clients N          wide: clients on one channel (default 4000)
               --wide-rate R             wide: events/s (default 5)
               --room-clients N          rooms: clients, each on its own channel (default 4000)
@@ -103,7 +104,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                 r.list("systems", ALL_SYSTEMS, ALL_SYSTEMS),
                 r.list("scenarios", DEFAULT_SCENARIOS, ALL_SCENARIOS),
                 r.ints("nodes", "2"),
-                r.integer("duration", 10, 1, 3600),
+                r.integer("duration", DEFAULT_STEP_SECONDS, 1, 3600),
                 r.integer("warmup", DEFAULT_WARMUP, 0, 600),
                 r.integer("clients", 1000, 1, 100_000),
                 r.doubles("rates", DEFAULT_RATES),
