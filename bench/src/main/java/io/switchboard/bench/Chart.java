@@ -13,7 +13,7 @@ final class Chart {
     private static final int RIGHT = 20;
     private static final int TOP = 36;
     private static final int BOTTOM = 46;
-    static final Map<String, String> COLORS = Map.of("switchboard", "#1f6fb4", "socketio", "#d2452a");
+    static final Map<String, String> COLORS = Map.of("switchboard", "#1f6fb4", "socketio", "#d2452a", "floor", "#7a7a7a");
 
     private Chart() {
     }

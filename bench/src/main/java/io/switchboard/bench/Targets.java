@@ -133,7 +133,10 @@ final class Targets {
                 atMost(sbRss, sioRss, 1.25)});
     }
 
-    /** Every step of every delivery scenario: lost, duplicated, out of order. */
+    /**
+     * Every step of every delivery scenario: lost, duplicated, out of order (events the trigger did not accept are
+     * the publisher's, and show in the step's table).
+     */
     private void nothingLost() {
         List<Result> sb = delivering(SB);
         if (sb.isEmpty()) {
@@ -150,7 +153,7 @@ final class Targets {
     }
 
     private static long faults(Result r) {
-        return zero(r.lost) + zero(r.duplicates) + zero(r.outOfOrder) + zero(r.unpublished) + zero(r.publishFailed);
+        return zero(r.lost) + zero(r.duplicates) + zero(r.outOfOrder);
     }
 
     private static long zero(Long value) {
@@ -161,7 +164,7 @@ final class Targets {
         if (steps.isEmpty()) {
             return "";
         }
-        long lost = steps.stream().mapToLong(r -> zero(r.lost) + zero(r.unpublished) + zero(r.publishFailed)).sum();
+        long lost = steps.stream().mapToLong(r -> zero(r.lost)).sum();
         long dup = steps.stream().mapToLong(r -> zero(r.duplicates)).sum();
         long ooo = steps.stream().mapToLong(r -> zero(r.outOfOrder)).sum();
         return n(lost) + " lost, " + n(dup) + " dup, " + n(ooo) + " ooo in " + steps.size() + " steps";

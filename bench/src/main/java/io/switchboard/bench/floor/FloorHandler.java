@@ -61,9 +61,19 @@ final class FloorHandler extends SimpleChannelInboundHandler<Object> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object message) throws Exception {
         if (message instanceof TextWebSocketFrame text) {
-            clientFrame(ctx, text);
+            try {
+                clientFrame(ctx, text);
+            } catch (IllegalStateException e) {
+                send(ctx, error("unavailable", e.getMessage(), null));
+            }
         } else if (message instanceof FullHttpRequest request) {
-            http(ctx, request);
+            try {
+                http(ctx, request);
+            } catch (IllegalArgumentException e) {
+                answer(ctx, request, HttpResponseStatus.BAD_REQUEST, errorBody("bad_request", e.getMessage()));
+            } catch (IllegalStateException e) {
+                answer(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, errorBody("unavailable", e.getMessage()));
+            }
         }
     }
 
@@ -186,6 +196,9 @@ final class FloorHandler extends SimpleChannelInboundHandler<Object> {
 
     /** Encodes the event once, as Switchboard's event frame, and hands it to every subscriber; its offset. */
     private String publish(String channel, JsonNode item) throws IOException {
+        if (channel.isEmpty()) {
+            throw new IllegalArgumentException("a channel is needed");
+        }
         Topics.Topic topic = topics.topic(channel);
         String offset = topics.offset(topic, topic.seq.incrementAndGet());
         ObjectNode frame = frame("event");

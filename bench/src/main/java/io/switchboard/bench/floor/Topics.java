@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Topics {
     /** Subscriptions one socket may hold: every resource a client can make the server hold is bounded. */
     static final int MAX_PER_SOCKET = 64;
+    /** Channels the server keeps at most (a channel is kept once named, like the bench's own channels). */
+    static final int MAX_TOPICS = 1_000_000;
 
     /** One channel: its offset counter and its subscribers by event loop. */
     static final class Topic {
@@ -39,7 +41,15 @@ final class Topics {
     /** The epoch of every offset this process hands out (9 base-36 digits of its start time, then letters). */
     private final String epoch = String.format("%9s", Long.toString(System.currentTimeMillis(), 36)).replace(' ', '0') + "FLOR";
 
+    /** The channel, made on first use; refused (IllegalStateException) beyond {@link #MAX_TOPICS}. */
     Topic topic(String name) {
+        Topic topic = topics.get(name);
+        if (topic != null) {
+            return topic;
+        }
+        if (topics.size() >= MAX_TOPICS) {
+            throw new IllegalStateException("at most " + MAX_TOPICS + " channels");
+        }
         return topics.computeIfAbsent(name, Topic::new);
     }
 
