@@ -26,7 +26,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
     static final String DEFAULT_RATES = "20,50,100,125,150,200,250,300,400";
     static final String DEFAULT_ROOM_RATES = "2000,4000,8000";
     static final int DEFAULT_WARMUP = 10;
-    static final int DEFAULT_STEP_SECONDS = 15;
+    static final int DEFAULT_STEP_SECONDS = 20;
     /** What `bench/run` without options takes on this project's 2-core machine. */
     static final String DEFAULT_DURATION_TEXT = "about 15 to 20 minutes";
 
@@ -42,7 +42,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
               --scenarios LIST          broadcast,sse,wide,rooms,connections,hop (default: all but sse); sse is
                                         broadcast with Switchboard's clients on SSE (same --clients and --rates)
               --nodes LIST              server processes per system, e.g. 2 or 2,3 (default 2)
-              --duration S              seconds of publishing per rate step (default 15)
+              --duration S              seconds of publishing per rate step (default 20)
               --warmup S                unreported warm-up before the first step of a scenario (default 10)
               --clients N               broadcast: clients on one channel (default 1000)
               --rates LIST              broadcast: events/s steps, until p99 passes --stop-p99 or an event is
