@@ -30,7 +30,7 @@ public final class Scenarios {
     /** What every scenario needs besides the cluster. */
     public record Setup(EventLoopGroup clientLoops, EventLoopGroup publisherLoop, RedisServer redis, String apiToken,
                         int duration, int warmup, int batch, int payload, int httpConnections,
-                        int connectConcurrency, double stopP99Millis) {
+                        int connectConcurrency, double stopP99Millis, String wsQuery) {
     }
 
     private final Setup setup;
@@ -46,7 +46,7 @@ public final class Scenarios {
     }
 
     private Dialect dialect() {
-        return cluster.system().equals("switchboard") ? Dialect.switchboard() : Dialect.socketIo();
+        return cluster.system().equals("switchboard") ? Dialect.switchboard(setup.wsQuery()) : Dialect.socketIo();
     }
 
     private Publisher.Api api() {
