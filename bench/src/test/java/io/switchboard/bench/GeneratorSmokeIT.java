@@ -59,7 +59,7 @@ class GeneratorSmokeIT {
 
     private static Scenarios scenarios(int batch) {
         Scenarios.Setup setup = new Scenarios.Setup(clientLoops, publisherLoop, redis, TOKEN, 3, 0, batch, 100, 4,
-                50, 100);
+                50, 100, "batch=1&binary=1");
         return new Scenarios(setup, cluster, new AtomicInteger(batch * 100), result -> { });
     }
 
