@@ -144,6 +144,14 @@ public final class ClientSession {
         return added == SendQueue.Added.QUEUED;
     }
 
+    /**
+     * Whether less than half the queue is taken, by frames and by bytes: room for a caller to queue
+     * more before it flushes, without risking an overflow a flush now would have avoided.
+     */
+    public boolean roomToDefer() {
+        return queue.queuedFrames() < maxQueued / 2 && queue.queuedBytes() < maxQueuedBytes / 2;
+    }
+
     /** Starts writing queued frames if no write is in flight. Never blocks. */
     public void flush() {
         queue.flush();

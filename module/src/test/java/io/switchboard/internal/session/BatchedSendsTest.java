@@ -1,6 +1,12 @@
 package io.switchboard.internal.session;
 
+import com.fasterxml.jackson.databind.node.IntNode;
+import io.switchboard.internal.protocol.EventEnvelope;
+import io.switchboard.internal.protocol.Frames;
+import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.OutboundFrame;
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.registry.Delivery;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -229,5 +235,40 @@ class BatchedSendsTest {
         } finally {
             timer.shutdownNow();
         }
+    }
+
+    private static Delivery delivery(long seq) {
+        Topic topic = Topic.channel("news");
+        Offset offset = new Offset("E", seq);
+        EventEnvelope envelope = new EventEnvelope("e", IntNode.valueOf((int) seq), "n");
+        return new Delivery(topic, offset, envelope, OutboundFrame.of(Frames.event("news", "e", envelope.data(), offset)));
+    }
+
+    @Test
+    void aSubscriptionHoldsARunOfDeliveriesUntilTheDispatcherFlushesThenSendsThemAsOneBatch() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
+        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
+        for (long seq = 1; seq <= 3; seq++) {
+            subscription.deliverBeforeFlush(delivery(seq));
+        }
+        assertThat(transport.sends).isEmpty();
+
+        subscription.flush();
+        assertThat(transport.sends).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text(),
+                delivery(3).frame().text()));
+    }
+
+    @Test
+    void aSubscriptionWritesWithoutWaitingForTheFlushOnceHalfTheQueueIsTaken() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 4, Long.MAX_VALUE, Runnable::run);
+        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
+        subscription.deliverBeforeFlush(delivery(1));
+        assertThat(transport.sends).isEmpty();
+        subscription.deliverBeforeFlush(delivery(2)); // two of four: half the queue
+
+        assertThat(transport.sends).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text()));
+        assertThat(session.isOpen()).isTrue();
     }
 }
