@@ -47,6 +47,8 @@ final class SseStream implements Transport, WriteListener {
     /** Compared by identity: the session hands back {@link #keepAlive()} as it got it. */
     private static final OutboundFrame KEEP_ALIVE = OutboundFrame.of(": keep-alive");
     private static final byte[] KEEP_ALIVE_BYTES = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     /** How long a close waits for its frame to reach a client before the response is ended regardless. */
     private static final long CLOSE_WAIT_MILLIS = 5_000;
 
@@ -328,9 +330,6 @@ final class SseStream implements Transport, WriteListener {
     private static byte[] message(String frame) {
         return ("data: " + frame + "\n\n").getBytes(StandardCharsets.UTF_8);
     }
-
-    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     /** One SSE message per frame (the keep-alive as its comment), in order, as one array. */
     private static byte[] messages(List<OutboundFrame> frames) {
