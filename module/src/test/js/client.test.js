@@ -107,19 +107,19 @@ test('derives WebSocket URLs from http(s) URLs and relative paths, and appends t
   assert.throws(() => Switchboard.toWebSocketUrl('ftp://h/x'), TypeError);
 
   const { latest } = setup(t, 'ws://h/switchboard/ws', { token: 'abc.123.x-y_z' });
-  assert.equal(latest().url, 'ws://h/switchboard/ws?token=abc.123.x-y_z');
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=abc.123.x-y_z&batch=1&binary=1');
 });
 
 test('fails over to the second URL when the first cannot be reached, round robin', (t) => {
   const { clock, WS, latest, connect } = setup(t, ['ws://node-1/switchboard/ws', 'ws://node-2/switchboard/ws']);
-  assert.equal(latest().url, 'ws://node-1/switchboard/ws');
+  assert.equal(latest().url, 'ws://node-1/switchboard/ws?batch=1&binary=1');
   latest().drop(1006); // handshake failed
   clock.tick(15000);
   assert.equal(WS.sockets.length, 2);
-  assert.equal(latest().url, 'ws://node-2/switchboard/ws');
+  assert.equal(latest().url, 'ws://node-2/switchboard/ws?batch=1&binary=1');
   connect('node-2').drop(1001); // node-2 shuts down later
   clock.tick(15000);
-  assert.equal(latest().url, 'ws://node-1/switchboard/ws');
+  assert.equal(latest().url, 'ws://node-1/switchboard/ws?batch=1&binary=1');
 });
 
 test('resubscribes with since = last offset seen after a reconnect, and reports recovery', (t) => {
@@ -429,7 +429,7 @@ test('a token function is asked before every connect, and again after a 4401 clo
   const { clock, WS, latest } = setup(t, 'ws://h/switchboard/ws', { token });
   assert.equal(WS.sockets.length, 0, 'no socket before the token arrives');
   await flush();
-  assert.equal(latest().url, 'ws://h/switchboard/ws?token=' + encodeURIComponent(issued[0]));
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=' + encodeURIComponent(issued[0]) + '&batch=1&binary=1');
   latest().open();
   latest().receive({ op: 'welcome', session: 's', node: 'node-1', heartbeat: 25000, user: 'alice' });
 
@@ -438,7 +438,7 @@ test('a token function is asked before every connect, and again after a 4401 clo
   await flush();
   assert.equal(issued.length, 2);
   assert.equal(WS.sockets.length, 2);
-  assert.equal(latest().url, 'ws://h/switchboard/ws?token=' + encodeURIComponent(issued[1]));
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=' + encodeURIComponent(issued[1]) + '&batch=1&binary=1');
 });
 
 test('sends refresh with a fresh token on the open socket before the current one expires', async (t) => {
@@ -503,7 +503,7 @@ test('a failing token function is reported and the connect is retried with backo
   clock.tick(15000);
   await flush();
   assert.equal(calls, 2);
-  assert.equal(latest().url, 'ws://h/switchboard/ws?token=opaque');
+  assert.equal(latest().url, 'ws://h/switchboard/ws?token=opaque&batch=1&binary=1');
 });
 
 test('close() while a token is being fetched opens no socket', async (t) => {
@@ -1036,3 +1036,4 @@ test('sse: false keeps the client on the WebSocket however often it is refused',
   assert.equal(sb.transport, 'websocket');
   assert.equal(ES.streams.length, 0);
 });
+

@@ -85,7 +85,7 @@ public final class Bench {
         try {
             Scenarios.Setup setup = new Scenarios.Setup(clientLoops, publisherLoop, redis, token, options.duration(),
                     options.warmup(), options.batch(), options.payload(), options.httpConnections(),
-                    options.connectConcurrency(), options.stopP99Millis());
+                    options.connectConcurrency(), options.stopP99Millis(), options.wsQuery());
             AtomicInteger phases = new AtomicInteger();
             int turn = 0;
             for (int nodes : options.nodes()) {

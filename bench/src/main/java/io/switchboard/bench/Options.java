@@ -14,7 +14,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                List<Double> roomRates, int idleClients, int hopClients, double hopRate, int batch, int payload,
                int httpConnections, int connectConcurrency, double stopP99Millis, int threads,
                int redisPort, long redisPid, Path demoJar, Path baselineDir, Path out, List<String> jvmOptions,
-               int subscriptionsPerConnection, boolean jfr, List<String> commandLine) {
+               int subscriptionsPerConnection, boolean jfr, String wsQuery, List<String> commandLine) {
 
     static final List<String> ALL_SYSTEMS = List.of("switchboard", "socketio", "floor");
     static final List<String> ALL_SCENARIOS = List.of("broadcast", "sse", "wide", "rooms", "connections", "hop");
@@ -71,6 +71,8 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                                         through a Redisson YAML file (default 1000; 0 = the module's own
                                         defaults: 500 per connection, 25,000 channels per node)
               --jfr                     record JFR on the Switchboard workers during each scenario but connections
+              --ws-query Q              the query Switchboard's WebSocket clients connect with (default
+                                        batch=1&binary=1, as client.js asks; "" = one text frame per message)
             """.formatted(DEFAULT_DURATION_TEXT);
 
     private static final Set<String> SWITCHES = Set.of("jfr", "help");
@@ -129,6 +131,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                 Arrays.stream(values.getOrDefault("jvm-opts", "-Xmx2g").trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
                 r.integer("subscriptions-per-connection", 1000, 0, 100_000),
                 values.containsKey("jfr"),
+                r.wsQuery("ws-query", "batch=1&binary=1"),
                 List.of(args));
         r.rejectUnknown();
         if (options.redisPort() == 6379) {
@@ -176,6 +179,15 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--" + name + " must be a number, was '" + text + "'");
             }
+        }
+
+        /** A WebSocket query string: name=value pairs joined by '&amp;', or empty. */
+        String wsQuery(String name, String fallback) {
+            String text = raw(name, fallback).trim();
+            if (!text.matches("([A-Za-z0-9_-]+=[A-Za-z0-9_-]*(&[A-Za-z0-9_-]+=[A-Za-z0-9_-]*)*)?")) {
+                throw new IllegalArgumentException("--" + name + " must be name=value pairs joined by '&' (or empty), was '" + text + "'");
+            }
+            return text;
         }
 
         List<Integer> ints(String name, String fallback) {

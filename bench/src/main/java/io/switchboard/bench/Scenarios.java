@@ -30,7 +30,7 @@ public final class Scenarios {
     /** What every scenario needs besides the cluster. */
     public record Setup(EventLoopGroup clientLoops, EventLoopGroup publisherLoop, RedisServer redis, String apiToken,
                         int duration, int warmup, int batch, int payload, int httpConnections,
-                        int connectConcurrency, double stopP99Millis) {
+                        int connectConcurrency, double stopP99Millis, String wsQuery) {
     }
 
     private final Setup setup;
@@ -47,7 +47,7 @@ public final class Scenarios {
 
     /** The floor server speaks Switchboard's protocol and trigger. */
     private Dialect dialect() {
-        return cluster.system().equals("socketio") ? Dialect.socketIo() : Dialect.switchboard();
+        return cluster.system().equals("socketio") ? Dialect.socketIo() : Dialect.switchboard(setup.wsQuery());
     }
 
     private Publisher.Api api() {

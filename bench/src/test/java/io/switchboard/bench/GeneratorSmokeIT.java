@@ -65,7 +65,7 @@ class GeneratorSmokeIT {
 
     private static Scenarios scenarios(int batch, int seconds, Cluster target) {
         Scenarios.Setup setup = new Scenarios.Setup(clientLoops, publisherLoop, redis, TOKEN, seconds, 0, batch, 100, 4,
-                50, 100);
+                50, 100, "batch=1&binary=1");
         return new Scenarios(setup, target, new AtomicInteger(batch * 100 + seconds * 10), result -> { });
     }
 

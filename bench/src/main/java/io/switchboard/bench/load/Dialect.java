@@ -14,12 +14,17 @@ public interface Dialect {
     /** The WebSocket handshake completed. */
     void opened(WsClient client);
 
-    /** A text frame arrived (the buffer is released by the caller). */
+    /** A text or binary message arrived, holding UTF-8 text (the buffer is released by the caller). */
     void text(WsClient client, ByteBuf frame);
 
-    /** Switchboard: welcome → subscribe → subscribed; events are {@code {"op":"event",...,"data":{...}}}. */
-    static Dialect switchboard() {
-        return new SwitchboardDialect();
+    /**
+     * Switchboard: welcome → subscribe → subscribed; events are {@code {"op":"event",...,"data":{...}}}.
+     *
+     * @param query the handshake's query: {@code batch=1&binary=1} as client.js asks (messages may be binary
+     *              and hold several frames, one a line), or empty for one text frame per message
+     */
+    static Dialect switchboard(String query) {
+        return new SwitchboardDialect(query);
     }
 
     /** Socket.IO: {@code 0{..}} → {@code 40} → {@code 40{..}} → {@code 42["join",room]} → {@code 42["joined",room]}. */

@@ -54,6 +54,15 @@ public final class Scan {
         return -1;
     }
 
+    /** Index of the first {@code '\n'} in {@code buf} at or after {@code from} (before its writer index), or -1. */
+    static int indexOfNewline(ByteBuf buf, int from) {
+        int start = Math.max(from, buf.readerIndex());
+        if (start >= buf.writerIndex()) {
+            return -1;
+        }
+        return buf.indexOf(start, buf.writerIndex(), (byte) '\n');
+    }
+
     /**
      * The event's numbers: {@code out[0]} = phase, {@code out[1]} = seq, {@code out[2]} = timestamp.
      * Returns false if the frame does not carry them.

@@ -55,4 +55,42 @@ class ScanTest {
         assertThat(Scan.startsWith(frame, Scan.bytes("42[\"tick\""))).isTrue();
         assertThat(Scan.indexOf(frame, Scan.bytes("tick"), 0)).isEqualTo(6);
     }
+
+    @Test
+    void findsTheNewlinesThatSeparateTheFramesOfABatchedMessage() {
+        String first = "{\"op\":\"event\",\"data\":{\"p\":1,\"seq\":7,\"t\":70}}";
+        String second = "{\"op\":\"event\",\"data\":{\"p\":1,\"seq\":8,\"t\":80}}";
+        ByteBuf message = frame(first + "\n" + second);
+
+        int newline = Scan.indexOfNewline(message, message.readerIndex());
+        assertThat(newline).isEqualTo(first.length());
+        assertThat(Scan.indexOfNewline(message, newline + 1)).isEqualTo(-1);
+        assertThat(Scan.indexOfNewline(message, message.writerIndex())).isEqualTo(-1);
+    }
+
+    @Test
+    void readsEachFrameOfABatchedMessageInItsOwnSliceWithoutReadingIntoTheNext() {
+        String first = "{\"op\":\"event\",\"data\":{\"p\":2,\"seq\":7,\"t\":70}}";
+        String second = "{\"op\":\"event\",\"data\":{\"p\":2,\"seq\":8,\"t\":80}}";
+        ByteBuf message = frame(first + "\n" + second);
+        int newline = Scan.indexOfNewline(message, 0);
+        long[] numbers = new long[3];
+
+        ByteBuf one = message.slice(0, newline);
+        assertThat(Scan.startsWith(one, Scan.bytes("{\"op\":\"event\""))).isTrue();
+        assertThat(Scan.eventNumbers(one, one.readerIndex(), numbers)).isTrue();
+        assertThat(numbers).containsExactly(2, 7, 70);
+
+        ByteBuf two = message.slice(newline + 1, message.writerIndex() - newline - 1);
+        assertThat(Scan.eventNumbers(two, two.readerIndex(), numbers)).isTrue();
+        assertThat(numbers).containsExactly(2, 8, 80);
+    }
+
+    @Test
+    void aFrameWithoutTheTimestampIsRefusedEvenIfTheNextFrameOfItsBatchHasOne() {
+        ByteBuf message = frame("{\"data\":{\"p\":1,\"seq\":1}}\n{\"data\":{\"p\":1,\"seq\":2,\"t\":5}}");
+        int newline = Scan.indexOfNewline(message, 0);
+
+        assertThat(Scan.eventNumbers(message.slice(0, newline), 0, new long[3])).isFalse();
+    }
 }

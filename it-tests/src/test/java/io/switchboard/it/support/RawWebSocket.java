@@ -25,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RawWebSocket implements AutoCloseable {
 
     public static final int TEXT = 0x1;
+    public static final int BINARY = 0x2;
     public static final int CLOSE = 0x8;
 
     /** One message received from the server: a control frame, or a text or binary message with its fragments joined. */

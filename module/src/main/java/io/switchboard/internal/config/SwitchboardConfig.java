@@ -42,7 +42,8 @@ public record SwitchboardConfig(
         Duration handlerTimeout,
         int sendRatePerSecond,
         boolean jmxMetrics,
-        Optional<String> metricsToken) {
+        Optional<String> metricsToken,
+        Duration writeDelay) {
 
     public static final String ENABLED = "switchboard.enabled";
     public static final String REDIS = "switchboard.redis";
@@ -73,6 +74,7 @@ public record SwitchboardConfig(
     public static final String SEND_RATE = "switchboard.send-rate";
     public static final String METRICS = "switchboard.metrics";
     public static final String METRICS_TOKEN = "switchboard.metrics-token";
+    public static final String WRITE_DELAY = "switchboard.write-delay";
 
     /** The shortest API token or token secret accepted, in UTF-8 bytes (a guessable secret is no secret). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -107,7 +109,8 @@ public record SwitchboardConfig(
                 Duration.ofMillis(integer(source, HANDLER_TIMEOUT, 10_000, 1)),
                 integer(source, SEND_RATE, 20, 1),
                 source.get(METRICS).map(SwitchboardConfig::jmx).orElse(false),
-                source.get(METRICS_TOKEN).map(v -> secret(METRICS_TOKEN, v)));
+                source.get(METRICS_TOKEN).map(v -> secret(METRICS_TOKEN, v)),
+                Duration.ofMillis(integer(source, WRITE_DELAY, 0, 0)));
     }
 
     /** {@code prometheus} (the default: {@code /api/metrics} only) or {@code jmx} (also exported through JMX). */
@@ -136,6 +139,7 @@ public record SwitchboardConfig(
                 + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "same host" : allowedOrigins)
                 + ", publicHosts=" + (publicHosts.isEmpty() ? "none (loopback only)" : publicHosts)
                 + ", clientPublish=" + clientPublish + ", heartbeat=" + heartbeat.toMillis() + "ms"
+                + ", writeDelay=" + writeDelay.toMillis() + "ms"
                 + ", metrics=" + (jmxMetrics ? "prometheus+jmx" : "prometheus")
                 + ", metricsToken=" + (metricsToken.isPresent() ? "set" : "not set (the API token reads them)");
     }

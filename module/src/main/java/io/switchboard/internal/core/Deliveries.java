@@ -5,6 +5,7 @@ import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.ChannelNames;
 import io.switchboard.internal.protocol.EventEnvelope;
 import io.switchboard.internal.protocol.Frames;
+import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.internal.protocol.PresenceChange;
 import io.switchboard.internal.registry.Delivery;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ public final class Deliveries {
                 // A join or leave, shown as such on the presence channel it belongs to.
                 case PRESENCE -> PresenceChange.of(envelope).frame(message.topic().name());
             };
-            return Optional.of(new Delivery(message.topic(), message.offset(), envelope, frame));
+            return Optional.of(new Delivery(message.topic(), message.offset(), envelope, OutboundFrame.of(frame)));
         } catch (IllegalArgumentException e) {
             warnings.warn("foreign-event", "Skipped event {} on {}: {}", message.offset(), message.topic(), e.getMessage());
             return Optional.empty();

@@ -6,7 +6,6 @@ import io.switchboard.internal.bus.History;
 import io.switchboard.internal.bus.Lineage;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.Offset;
-import io.switchboard.internal.registry.Delivery;
 import io.switchboard.internal.registry.Registry;
 import io.switchboard.internal.registry.Subscriber;
 import io.switchboard.internal.logging.LogLimiter;
@@ -43,7 +42,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p><b>Concurrency.</b> Work arrives from the bus thread (messages) and from history reads; it is
  * queued in {@code inbox} and run by one thread at a time, whichever finds the inbox idle, so the
  * state below needs no lock and no lock is held while subscribers write to their sockets. At most
- * one history read is in flight.
+ * one history read is in flight. Subscribers write once the inbox is drained ({@link Fanout}), so
+ * messages that were already waiting go to each connection in one write.
  */
 final class TopicDispatcher {
     private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
@@ -82,11 +82,8 @@ final class TopicDispatcher {
     /** Live events were let go for want of room: read history again once caught up. */
     private boolean shed;
     private int failedReads;
-    /**
-     * Deliveries to this topic's subscribers so far (the admin page's busiest channels). Written by
-     * the thread draining the inbox (one at a time, through {@code draining}), read by the timer.
-     */
-    private volatile long deliveries;
+    /** Hands deliveries to the subscribers, who write once the inbox is drained (also counts them). */
+    private final Fanout fanout;
 
     /** @param timer runs retries of failed history reads (the node's own timer thread) */
     TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int pageLimit, ScheduledExecutorService timer) {
@@ -96,6 +93,7 @@ final class TopicDispatcher {
         this.bus = bus;
         this.stats = stats;
         this.pageLimit = pageLimit;
+        this.fanout = new Fanout(topic, registry, stats);
     }
 
     void onMessage(BusMessage message) {
@@ -134,6 +132,7 @@ final class TopicDispatcher {
                     log.warn("Topic {}: dispatch failed", topic, e);
                 }
             }
+            fanout.flush(); // what queued up while messages kept coming goes out in one write per connection
             draining.set(false);
             if (inbox.isEmpty()) {
                 return;
@@ -369,30 +368,11 @@ final class TopicDispatcher {
     private void deliver(BusMessage message) {
         Offset offset = message.offset();
         last = last == null || offset.isAfter(last) || offset.sameEpoch(last) ? offset : new Offset(last.epoch(), offset.seq());
-        Optional<Delivery> delivery = Deliveries.of(message);
-        if (delivery.isEmpty()) {
-            return;
-        }
-        Subscriber[] subscribers = registry.subscribers(topic);
-        for (Subscriber subscriber : subscribers) {
-            try {
-                subscriber.deliver(delivery.get());
-            } catch (RuntimeException e) {
-                log.warn("A subscriber of {} failed on event {}", topic, message.offset(), e);
-            }
-        }
-        stats.delivered(subscribers.length);
-        if (subscribers.length > 0) {
-            deliveries += subscribers.length; // one writer at a time (see the field)
-            long publishedAt = delivery.get().envelope().publishedAt();
-            if (publishedAt > 0) {
-                stats.deliveryLag(publishedAt);
-            }
-        }
+        Deliveries.of(message).ifPresent(fanout::deliver);
     }
 
     /** Deliveries of this topic's events to local subscribers since this dispatcher was made. */
     long deliveries() {
-        return deliveries;
+        return fanout.deliveries();
     }
 }

@@ -5,6 +5,7 @@ import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.Frames;
 import io.switchboard.internal.protocol.TransportKind;
+import io.switchboard.internal.session.WriteDelay;
 import io.switchboard.internal.session.ClientSession;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
@@ -40,6 +41,7 @@ final class Connections {
 
     private final SessionServices services;
     private final ExecutorService closer;
+    private final WriteDelay writeDelay; // null: sessions write at once
     private final BooleanSupplier stopping;
     private final NodeStats stats;
     private final LogLimiter warnings;
@@ -54,8 +56,10 @@ final class Connections {
     /** The clock identities expire by (client tokens' and admin sessions'). */
     private final Clock clock;
 
-    Connections(SessionServices services, ExecutorService closer, BooleanSupplier stopping, SlowConsumers slowConsumers,
-                Clock clock) {
+    /** @param writeDelay the node's write delay ({@code switchboard.write-delay}), or null for none */
+    Connections(SessionServices services, ExecutorService closer, WriteDelay writeDelay, BooleanSupplier stopping,
+                SlowConsumers slowConsumers, Clock clock) {
+        this.writeDelay = writeDelay;
         this.services = services;
         this.clock = clock;
         this.slowConsumers = slowConsumers;
@@ -68,7 +72,7 @@ final class Connections {
     /** A new connection (WebSocket, SSE stream), after its handshake was accepted. */
     Connection open(Transport transport, Identity identity) {
         ClientSession clientSession = new ClientSession(transport, services.limits().sendQueueFrames(),
-                services.limits().sendQueueBytes(), closer);
+                services.limits().sendQueueBytes(), closer, writeDelay);
         Connection connection = new Connection(clientSession, identity, services);
         if (stopping.getAsBoolean()) {
             clientSession.close(CloseCodes.GOING_AWAY, "server shutting down");

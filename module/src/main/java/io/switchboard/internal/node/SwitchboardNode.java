@@ -21,6 +21,7 @@ import io.switchboard.internal.metrics.NodeRegistries;
 import io.switchboard.internal.protocol.Json;
 import io.switchboard.internal.security.ChannelAccess;
 import io.switchboard.internal.security.ClientTokens;
+import io.switchboard.internal.session.WriteDelay;
 import io.switchboard.internal.session.Connection;
 import io.switchboard.internal.session.Identity;
 import io.switchboard.internal.session.SessionLimits;
@@ -154,7 +155,8 @@ public final class SwitchboardNode {
                 config.maxDataBytes(), warnings, stopping::get);
         SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
                 topics, replayBudget, access, clientTokens, stats, warnings, messages);
-        this.connections = new Connections(services, closer, stopping::get, slowConsumers, clock);
+        WriteDelay writeDelay = config.writeDelay().isZero() ? null : new WriteDelay(timer, config.writeDelay().toMillis());
+        this.connections = new Connections(services, closer, writeDelay, stopping::get, slowConsumers, clock);
         this.cluster = new ClusterCalls(bus, config.nodeId(), clusterWorker, new Timeouts(timer),
                 () -> bus.nodes().thenApply(Map::keySet));
         new SessionControl(config.nodeId(), connections).registerWith(cluster);

@@ -89,23 +89,43 @@ final class ChannelSubscription implements Subscriber {
 
     @Override
     public void deliver(Delivery delivery) {
+        if (queue(delivery)) {
+            session.flush();
+        }
+    }
+
+    /**
+     * Queues the frame and leaves the write to {@link #flush}, unless the queue is half full: a
+     * run of deferred frames must not overflow a client that reads fast enough.
+     */
+    @Override
+    public void deliverBeforeFlush(Delivery delivery) {
+        if (queue(delivery) && !session.roomToDefer()) {
+            session.flush();
+        }
+    }
+
+    @Override
+    public void flush() {
+        session.flush();
+    }
+
+    /** Holds back or queues {@code delivery}; whether a frame was queued. */
+    private boolean queue(Delivery delivery) {
         synchronized (this) {
             if (cancelled) {
-                return;
+                return false;
             }
             if (!live) {
                 if (heldBack.size() >= maxHeldBack) {
                     session.close(CloseCodes.TRY_AGAIN_LATER, "too many events while subscribing to " + topic);
-                    return;
+                    return false;
                 }
                 heldBack.add(delivery);
-                return;
+                return false;
             }
-            if (!enqueueIfNew(delivery)) {
-                return;
-            }
+            return enqueueIfNew(delivery);
         }
-        session.flush();
     }
 
     /**

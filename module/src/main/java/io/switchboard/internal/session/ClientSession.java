@@ -1,10 +1,11 @@
 package io.switchboard.internal.session;
 
 import io.switchboard.internal.protocol.CloseCodes;
+import io.switchboard.internal.protocol.OutboundFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -13,14 +14,12 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The outbound side of one client connection: a bounded queue of frames drained by one
  * asynchronous send at a time to its {@link Transport} (a WebSocket, an SSE stream), and a close
- * that happens exactly once.
+ * that happens exactly once. The queue and its sends are {@link SendQueue}'s (which also batches
+ * frames for transports that take batches, and applies the node's {@link WriteDelay}).
  *
  * <p><b>Threading.</b> {@link #send} may be called from any thread (bus threads, the connection's
  * own thread, timers) and never blocks: it enqueues and, if no send is in flight, starts one.
- * The transport's completion callback starts the next. At most one send is in flight, which is
- * what JSR-356 allows for a session and what an HTTP response can carry. The queue and the
- * in-flight state are guarded by {@code lock}, which is held only to move a frame in or out, never
- * while calling the transport.
+ * The transport's completion callback starts the next.
  *
  * <p><b>Overflow policy.</b> When {@code maxQueued} frames, or {@code maxQueuedBytes} of them, wait,
  * the client is not keeping up: it is closed with 1013 (try again later) rather than buffering
@@ -44,25 +43,14 @@ public final class ClientSession {
     private final int maxQueued;
     private final long maxQueuedBytes;
     private final Executor closer;
-    private final Transport.Completion onSent = this::onSent;
+    private final SendQueue queue;
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
     private final Liveness liveness = new Liveness();
     private volatile boolean overflowed;
     private volatile Queue<Runnable> drainWaiters; // created by the first replay that waits
 
     private final Object lock = new Object();
-    private final ArrayDeque<String> queue = new ArrayDeque<>(8); // guarded by lock
-    private volatile int queued; // queue.size(), written under lock, read anywhere
-    private volatile long queuedBytes; // the characters of the frames in queue, written under lock, read anywhere
-    private boolean sending; // guarded by lock: a send is in flight
     private boolean replayTurnTaken; // guarded by lock: a replay is reading its next page (see awaitReplayTurn)
-    private long sendNumber; // guarded by lock: counts sends, so a caller knows whether "its" send is still the current one
-    private Thread sendingThread; // guarded by lock: the thread that called send for the send in flight
-    private boolean sendReturned; // guarded by lock: that send call has returned
-    private boolean completedInline; // guarded by lock: its completion ran inside that call
-    private volatile long sendStartedNanos; // 0 while no send is in flight
-    private volatile long lastSendNanos = System.nanoTime(); // when the last send started
-    private volatile int sentFrames;
     /** How this node closed the connection; null while it has not (the client may close it). */
     private volatile Closing closing;
 
@@ -72,11 +60,33 @@ public final class ClientSession {
      *                  that a bus thread never waits on a client's socket
      */
     public ClientSession(Transport transport, int maxQueued, long maxQueuedBytes, Executor closer) {
+        this(transport, maxQueued, maxQueuedBytes, closer, null);
+    }
+
+    /** @param writeDelay the node's write delay, or null to write at once */
+    public ClientSession(Transport transport, int maxQueued, long maxQueuedBytes, Executor closer, WriteDelay writeDelay) {
         this.id = transport.id();
         this.transport = transport;
         this.maxQueued = maxQueued;
         this.maxQueuedBytes = maxQueuedBytes;
         this.closer = closer;
+        this.queue = new SendQueue(transport, maxQueued, maxQueuedBytes, writeDelay, new SendQueue.Owner() {
+            @Override
+            public boolean isOpen() {
+                return state.get() == State.OPEN;
+            }
+
+            @Override
+            public void progressed() {
+                runIfDrained();
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                log.debug("Session {}: send failed: {}", id, error.toString());
+                close(CloseCodes.GOING_AWAY, "send failed");
+            }
+        });
     }
 
     public String id() {
@@ -101,11 +111,21 @@ public final class ClientSession {
         return state.get() == State.OPEN;
     }
 
-    /** Queues a frame and starts sending it. Never blocks. */
+    /** Queues a one-off frame and starts sending it. Never blocks. */
     public void send(String frame) {
+        send(OutboundFrame.of(frame));
+    }
+
+    /** Queues a frame and starts sending it. Never blocks. */
+    public void send(OutboundFrame frame) {
         if (enqueue(frame)) {
             flush();
         }
+    }
+
+    /** {@link #enqueue(OutboundFrame)} for a one-off frame. */
+    public boolean enqueue(String frame) {
+        return enqueue(OutboundFrame.of(frame));
     }
 
     /**
@@ -115,27 +135,27 @@ public final class ClientSession {
      *
      * @return whether the frame was queued
      */
-    public boolean enqueue(String frame) {
-        synchronized (lock) {
-            if (state.get() != State.OPEN) {
-                return false;
-            }
-            boolean bytesFit = queue.isEmpty() || queuedBytes + frame.length() <= maxQueuedBytes;
-            if (queue.size() < maxQueued && bytesFit) {
-                queue.add(frame);
-                queued = queue.size();
-                queuedBytes += frame.length();
-                return true;
-            }
+    public boolean enqueue(OutboundFrame frame) {
+        SendQueue.Added added = queue.add(frame);
+        if (added == SendQueue.Added.FULL) {
+            overflowed = true;
+            close(CloseCodes.TRY_AGAIN_LATER, "send queue full: the client is not reading fast enough");
         }
-        overflowed = true;
-        close(CloseCodes.TRY_AGAIN_LATER, "send queue full: the client is not reading fast enough");
-        return false;
+        return added == SendQueue.Added.QUEUED;
+    }
+
+    /**
+     * Whether less than half the queue is taken, by frames and by bytes: room for a caller to queue
+     * more before it flushes, without risking an overflow a flush now would have avoided.
+     */
+    public boolean roomToDefer() {
+        return queue.queuedFrames() < maxQueued / 2 && queue.queuedBytes() < maxQueuedBytes / 2;
     }
 
     /** Starts writing queued frames if no write is in flight. Never blocks. */
     public void flush() {
-        pump();
+        queue.flush();
+        runIfDrained();
     }
 
     /**
@@ -143,7 +163,7 @@ public final class ClientSession {
      * replay may add in one page.
      */
     public int replayRoom() {
-        return Math.max(1, maxQueued / 2 - queued);
+        return Math.max(1, maxQueued / 2 - queue.queuedFrames());
     }
 
     /**
@@ -152,7 +172,7 @@ public final class ClientSession {
      * at least one event).
      */
     public long replayByteRoom() {
-        return Math.max(1, maxQueuedBytes / 2 - queuedBytes);
+        return Math.max(1, maxQueuedBytes / 2 - queue.queuedBytes());
     }
 
     /**
@@ -206,7 +226,7 @@ public final class ClientSession {
     }
 
     private boolean drained() {
-        return queued <= maxQueued / 4 && queuedBytes <= maxQueuedBytes / 4;
+        return queue.queuedFrames() <= maxQueued / 4 && queue.queuedBytes() <= maxQueuedBytes / 4;
     }
 
     /** When the client last sent anything, for the heartbeat. */
@@ -219,8 +239,8 @@ public final class ClientSession {
      * {@code quietNanos} and nothing waits: an SSE stream must not look idle to a proxy.
      */
     public void keepAliveIfQuiet(long quietNanos) {
-        String keepAlive = transport.keepAlive();
-        if (keepAlive != null && queued == 0 && sendStartedNanos == 0 && System.nanoTime() - lastSendNanos > quietNanos) {
+        OutboundFrame keepAlive = transport.keepAlive();
+        if (keepAlive != null && queue.idle() && queue.quietNanos() > quietNanos) {
             send(keepAlive);
         }
     }
@@ -230,8 +250,7 @@ public final class ClientSession {
      * the client stopped reading and the socket's buffers are full.
      */
     public boolean sendStalledFor(long nanos) {
-        long started = sendStartedNanos;
-        return started != 0 && System.nanoTime() - started > nanos;
+        return queue.stalledFor(nanos);
     }
 
     /** Closes a client whose sends stall: like a full queue, with 1013. */
@@ -248,23 +267,24 @@ public final class ClientSession {
     }
 
     public int queuedFrames() {
-        return queued;
+        return queue.queuedFrames();
     }
 
     public long queuedBytes() {
-        return queuedBytes;
+        return queue.queuedBytes();
     }
 
+    /** Frames handed to the network (a batch counts its frames). */
     public int sentFrames() {
-        return sentFrames;
+        return queue.sentFrames();
     }
 
     /** A close by this node: its code and reason. */
     public record Closing(int code, String reason) { }
 
     /** How this node closed the connection; empty if it has not (the client closed it, or the network). */
-    public java.util.Optional<Closing> closing() {
-        return java.util.Optional.ofNullable(closing);
+    public Optional<Closing> closing() {
+        return Optional.ofNullable(closing);
     }
 
     /**
@@ -311,89 +331,6 @@ public final class ClientSession {
     }
 
     private void clearQueue() {
-        synchronized (lock) {
-            queue.clear();
-            queued = 0;
-            queuedBytes = 0;
-        }
-    }
-
-    /** Starts sends, then lets a waiting replay add its next page if the queue has drained. */
-    private void pump() {
-        startSends();
-        runIfDrained();
-    }
-
-    /**
-     * Starts sends until the queue is empty or a send is pending. A send whose completion the
-     * transport reports on this same thread, before {@code send} returns, is continued by this
-     * loop instead of by recursion, so a fast socket cannot grow the stack.
-     */
-    private void startSends() {
-        while (true) {
-            String frame;
-            long mine;
-            synchronized (lock) {
-                if (sending || state.get() != State.OPEN || (frame = queue.poll()) == null) {
-                    return;
-                }
-                queued = queue.size();
-                queuedBytes -= frame.length();
-                sending = true;
-                mine = ++sendNumber;
-                sendingThread = Thread.currentThread();
-                sendReturned = false;
-                completedInline = false;
-                sendStartedNanos = lastSendNanos = System.nanoTime();
-            }
-            try {
-                transport.send(frame, onSent);
-            } catch (RuntimeException e) {
-                sendEnded();
-                failed(e);
-                return;
-            }
-            synchronized (lock) {
-                if (sendNumber != mine) {
-                    return; // completed on another thread, which started the next send itself
-                }
-                sendReturned = true;
-                if (!completedInline) {
-                    return; // the completion, still to come, continues
-                }
-                sending = false;
-            }
-        }
-    }
-
-    /** The transport's completion of the send in flight; on Tomcat always on one of its threads. */
-    private void onSent(Throwable error) {
-        if (error != null) {
-            sendEnded();
-            failed(error);
-            return;
-        }
-        sentFrames++; // only one send is in flight: no lost updates
-        sendStartedNanos = 0;
-        synchronized (lock) {
-            if (!sendReturned && Thread.currentThread() == sendingThread) {
-                completedInline = true; // the loop in startSends goes on
-                return;
-            }
-            sending = false;
-        }
-        pump();
-    }
-
-    private void sendEnded() {
-        sendStartedNanos = 0;
-        synchronized (lock) {
-            sending = false;
-        }
-    }
-
-    private void failed(Throwable error) {
-        log.debug("Session {}: send failed: {}", id(), error.toString());
-        close(CloseCodes.GOING_AWAY, "send failed");
+        queue.clear();
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The endpoint's configurator: keeps the handshake's Origin, Host, user Principal, HTTP session
- * and {@code ?token=} for {@code onOpen}, and gives every connection an endpoint bound to this
+ * {@code ?token=} and the frame options ({@code ?batch=1}, {@code ?binary=1}) for {@code onOpen}, and gives every connection an endpoint bound to this
  * application's node.
  *
  * <p>The configuration passed to {@code modifyHandshake} is a per-connection copy (WebSocket 2.1),
@@ -38,7 +38,8 @@ final class HandshakeCapture extends ServerEndpointConfig.Configurator {
                 tokens == null || tokens.isEmpty() ? null : tokens.get(0),
                 request.getHttpSession() instanceof HttpSession session ? session : null,
                 request.getParameterMap().containsKey(AdminCookie.ADMIN_PARAMETER),
-                AdminCookie.valueIn(headers(request.getHeaders(), "Cookie"))));
+                AdminCookie.valueIn(headers(request.getHeaders(), "Cookie")),
+                FrameOptions.orPlain(request.getParameterMap()::get)));
     }
 
     @Override

@@ -7,11 +7,13 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Refuses a WebSocket handshake before the upgrade: 403 for a foreign Origin (cross-site
  * WebSocket hijacking) or a browser's handshake to a Host that is neither loopback nor a
- * configured public host (DNS rebinding), 401 for a forged or expired token. A refused handshake never becomes a
+ * configured public host (DNS rebinding), 401 for a forged or expired token, 400 for a
+ * {@code batch} or {@code binary} other than {@code 1} ({@link FrameOptions}). A refused handshake never becomes a
  * connection, so a hostile page learns nothing but the status.
  */
 final class HandshakeGuard extends HttpFilter {
@@ -31,6 +33,12 @@ final class HandshakeGuard extends HttpFilter {
         if (verdict instanceof Identities.Verdict.Refused refused) {
             ApiResponses.error(response, refused.httpStatus(),
                     refused.httpStatus() == 403 ? "forbidden" : "unauthorized", refused.reason());
+            return;
+        }
+        try {
+            FrameOptions.of(name -> request.getParameterValues(name) == null ? null : List.of(request.getParameterValues(name)));
+        } catch (IllegalArgumentException e) {
+            ApiResponses.error(response, 400, "bad_request", e.getMessage());
             return;
         }
         chain.doFilter(request, response);

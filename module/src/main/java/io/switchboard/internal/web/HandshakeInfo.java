@@ -12,8 +12,9 @@ import java.security.Principal;
  *                    {@code principal} it is the login the connection's identity rests on
  * @param admin       whether the handshake asked to be the admin page's socket ({@code ?admin})
  * @param adminCookie the admin session cookie's value sent with it, or {@code null}
+ * @param frames      how the client asked its frames to be written ({@code ?batch=1}, {@code ?binary=1})
  */
 record HandshakeInfo(String origin, String host, Principal principal, String token, HttpSession httpSession,
-                     boolean admin, String adminCookie) {
+                     boolean admin, String adminCookie, FrameOptions frames) {
     static final String KEY = HandshakeInfo.class.getName();
 }

@@ -1,6 +1,7 @@
 package io.switchboard.internal.web;
 
 import io.switchboard.internal.protocol.Frames;
+import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.internal.session.Transport;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
@@ -8,8 +9,10 @@ import jakarta.servlet.WriteListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -19,7 +22,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * One Server-Sent Events response as a {@link Transport}: each frame is written as an SSE message
  * ({@code data: <json>} and a blank line), the keep-alive as a comment line, the close as a
- * {@code close} frame followed by the end of the response.
+ * {@code close} frame followed by the end of the response. It {@link #batches batches} without
+ * being asked: several frames go out as several SSE messages in one write and one flush, which
+ * every SSE client reads as it reads them one by one.
  *
  * <p><b>Writes never block.</b> The response is in the servlet's non-blocking mode: a frame is
  * written, then flushed, each step only while {@link ServletOutputStream#isReady()} says so; when
@@ -40,8 +45,10 @@ import java.util.concurrent.TimeoutException;
 final class SseStream implements Transport, WriteListener {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
     /** Compared by identity: the session hands back {@link #keepAlive()} as it got it. */
-    private static final String KEEP_ALIVE = new String(": keep-alive");
+    private static final OutboundFrame KEEP_ALIVE = OutboundFrame.of(": keep-alive");
     private static final byte[] KEEP_ALIVE_BYTES = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     /** How long a close waits for its frame to reach a client before the response is ended regardless. */
     private static final long CLOSE_WAIT_MILLIS = 5_000;
 
@@ -92,8 +99,13 @@ final class SseStream implements Transport, WriteListener {
     }
 
     @Override
-    public String keepAlive() {
+    public OutboundFrame keepAlive() {
         return KEEP_ALIVE;
+    }
+
+    @Override
+    public boolean batches() {
+        return true;
     }
 
     /** Completes when the response has ended, for whatever reason. */
@@ -114,8 +126,8 @@ final class SseStream implements Transport, WriteListener {
     }
 
     @Override
-    public void send(String frame, Completion done) {
-        byte[] bytes = frame == KEEP_ALIVE ? KEEP_ALIVE_BYTES : message(frame);
+    public void send(List<OutboundFrame> frames, Completion done) {
+        byte[] bytes = messages(frames);
         synchronized (lock) {
             if (!finished && !closeRequested) {
                 pending = bytes;
@@ -317,5 +329,24 @@ final class SseStream implements Transport, WriteListener {
     /** One SSE message whose data is {@code frame}: the node's JSON never holds a line break. */
     private static byte[] message(String frame) {
         return ("data: " + frame + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** One SSE message per frame (the keep-alive as its comment), in order, as one array. */
+    private static byte[] messages(List<OutboundFrame> frames) {
+        if (frames.size() == 1) {
+            OutboundFrame frame = frames.get(0);
+            return frame == KEEP_ALIVE ? KEEP_ALIVE_BYTES : message(frame.text());
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (OutboundFrame frame : frames) {
+            if (frame == KEEP_ALIVE) {
+                out.writeBytes(KEEP_ALIVE_BYTES);
+            } else {
+                out.writeBytes(DATA);
+                out.writeBytes(frame.utf8());
+                out.writeBytes(END);
+            }
+        }
+        return out.toByteArray();
     }
 }

@@ -58,7 +58,7 @@ final class SwitchboardEndpoint extends Endpoint {
             return;
         }
         Identity identity = ((Identities.Verdict.Accepted) verdict).identity();
-        connection = node.open(new WebSocketTransport(SessionIds.next(node.config().nodeId()), session), identity);
+        connection = node.open(new WebSocketTransport(SessionIds.next(node.config().nodeId()), session, handshake.frames()), identity);
         if (!handshake.admin() && handshake.principal() != null && handshake.httpSession() != null) {
             // The login ends with its HTTP session (logout, timeout): so does this connection.
             login = logins.track(handshake.httpSession(), connection);

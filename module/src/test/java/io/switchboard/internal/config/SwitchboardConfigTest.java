@@ -125,4 +125,13 @@ class SwitchboardConfigTest {
         assertThat(config.apiToken()).isEmpty();
         assertThat(config.describe()).contains("metricsToken=set").doesNotContain(metricsToken);
     }
+
+    @Test
+    void theWriteDelayIsZeroUnlessSetAndNeverNegative() {
+        assertThat(load(Map.of(), Map.of(), Map.of()).writeDelay()).isZero();
+        assertThat(load(Map.of(), Map.of(), Map.of("SWITCHBOARD_WRITE_DELAY", "5")).writeDelay())
+                .isEqualTo(java.time.Duration.ofMillis(5));
+        assertThatThrownBy(() -> load(Map.of("switchboard.write-delay", "-1"), Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("switchboard.write-delay");
+    }
 }

@@ -6,6 +6,7 @@ import io.switchboard.internal.protocol.CloseCodes;
 import io.switchboard.internal.protocol.EventEnvelope;
 import io.switchboard.internal.protocol.Frames;
 import io.switchboard.internal.protocol.Offset;
+import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.registry.Delivery;
 import io.switchboard.internal.testing.ScriptedContainer;
@@ -46,7 +47,7 @@ class ChannelSubscriptionTest {
     private Delivery delivery(String epoch, long seq) {
         Offset offset = new Offset(epoch, seq);
         EventEnvelope envelope = new EventEnvelope("e", IntNode.valueOf((int) seq), "n");
-        return new Delivery(topic, offset, envelope, Frames.event(topic.name(), "e", envelope.data(), offset));
+        return new Delivery(topic, offset, envelope, OutboundFrame.of(Frames.event(topic.name(), "e", envelope.data(), offset)));
     }
 
     private List<Delivery> deliveries(String epoch, long from, long to) {

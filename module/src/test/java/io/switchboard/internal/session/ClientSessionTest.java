@@ -1,5 +1,6 @@
 package io.switchboard.internal.session;
 
+import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.testkit.Await;
 import jakarta.websocket.CloseReason;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,9 @@ class ClientSessionTest {
         final AtomicInteger maxDepth = new AtomicInteger();
         volatile boolean completeInline;
         volatile CloseReason closedWith;
-        volatile String keepAlive; // what the transport writes to look busy, or null (a WebSocket)
+        volatile OutboundFrame keepAlive; // what the transport writes to look busy, or null (a WebSocket)
+        volatile boolean batches; // whether a send may carry several frames
+        final List<List<String>> sends = new ArrayList<>(); // each send's frames
 
         Transport session() {
             return new Transport() {
@@ -42,9 +45,11 @@ class ClientSessionTest {
                 }
 
                 @Override
-                public void send(String frame, Completion done) {
+                public void send(List<OutboundFrame> frames, Completion done) {
+                    List<String> texts = frames.stream().map(OutboundFrame::text).toList();
                     synchronized (FakeContainer.this) {
-                        written.add(frame);
+                        written.addAll(texts);
+                        sends.add(texts);
                     }
                     maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                     maxDepth.accumulateAndGet(Thread.currentThread().getStackTrace().length, Math::max);
@@ -69,8 +74,13 @@ class ClientSessionTest {
                 }
 
                 @Override
-                public String keepAlive() {
+                public OutboundFrame keepAlive() {
                     return keepAlive;
+                }
+
+                @Override
+                public boolean batches() {
+                    return batches;
                 }
             };
         }
@@ -270,7 +280,7 @@ class ClientSessionTest {
         session.keepAliveIfQuiet(quiet);
         assertThat(container.written()).as("a transport without keep-alive (WebSocket)").isEmpty();
 
-        container.keepAlive = ": keep-alive";
+        container.keepAlive = OutboundFrame.of(": keep-alive");
         session.keepAliveIfQuiet(quiet);
         assertThat(container.written()).containsExactly(": keep-alive");
         session.keepAliveIfQuiet(quiet);

@@ -2,6 +2,7 @@ package io.switchboard.internal.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.internal.protocol.Json;
+import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.internal.session.Transport;
 import io.switchboard.testkit.Await;
 import jakarta.websocket.CloseReason;
@@ -43,9 +44,9 @@ public final class ScriptedContainer {
             }
 
             @Override
-            public void send(String frame, Completion done) {
+            public void send(List<OutboundFrame> frames, Completion done) {
                 synchronized (ScriptedContainer.this) {
-                    written.add(frame);
+                    frames.forEach(frame -> written.add(frame.text()));
                 }
                 duringSend.run();
                 synchronized (ScriptedContainer.this) {

@@ -1,5 +1,6 @@
 package io.switchboard.internal.web;
 
+import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.internal.session.ClientSession;
 import io.switchboard.testkit.Await;
 import jakarta.servlet.AsyncContext;
@@ -137,7 +138,11 @@ class SseStreamTest {
     }
 
     private void send(String frame) {
-        stream.send(frame, error -> {
+        send(OutboundFrame.of(frame));
+    }
+
+    private void send(OutboundFrame... frames) {
+        stream.send(List.of(frames), error -> {
             synchronized (completions) {
                 completions.add(error == null ? new Done() : error);
             }
@@ -165,6 +170,15 @@ class SseStreamTest {
 
         assertThat(out.text()).isEqualTo("data: {\"op\":\"welcome\"}\n\ndata: {\"op\":\"pong\"}\n\n");
         assertThat(done()).isEqualTo(2);
+    }
+
+    @Test
+    void aBatchIsOneSseMessagePerFrameInOneWriteAndOneCompletion() {
+        stream.start();
+        send(OutboundFrame.of("{\"op\":\"a\"}"), stream.keepAlive(), OutboundFrame.of("{\"op\":\"é\"}"));
+
+        assertThat(out.text()).isEqualTo("data: {\"op\":\"a\"}\n\n: keep-alive\n\ndata: {\"op\":\"é\"}\n\n");
+        assertThat(done()).isEqualTo(1);
     }
 
     @Test

@@ -26,6 +26,10 @@
  * WebSocket again every `webSocketRetry` ms, moving back as soon as it works. `sb.transport` says
  * which is in use ('websocket' or 'sse'); the 'transport' event reports each change.
  *
+ * Frames (SPEC v1.1): the WebSocket asks for batched binary messages (`?batch=1&binary=1`: several
+ * frames in one message, one a line, as UTF-8 bytes), which cost the server fewer writes and no
+ * per-connection encoding; `{batch: false}` / `{binary: false}` ask for plain text frames instead.
+ *
  * Identity: `token` is a client token, or a function returning one (or a promise of one) that is
  * asked before every connect and again before the current token expires; the fresh token is sent
  * as `refresh`, so the server does not close the socket with 4401 when the old one runs out.

@@ -25,6 +25,19 @@
     return parsed.href;
   }
 
+  const utf8 = typeof TextDecoder !== 'undefined' ? new TextDecoder() : null;
+
+  /**
+   * The frames in one message (SPEC v1.1): a text or binary (UTF-8) message holds one frame, or
+   * several separated by '\n' when the client asked for batches. Empty parts are skipped.
+   */
+  function frameTexts(data) {
+    const text = typeof data === 'string' ? data : utf8 ? utf8.decode(data) : null;
+    if (text === null) return [];
+    if (text.indexOf('\n') < 0) return [text];
+    return text.split('\n').filter((part) => part !== '');
+  }
+
   function failure(code, message) {
     const error = new Error(message);
     error.code = code;
@@ -46,10 +59,13 @@
      * @param {{token?: string|function(): (string|Promise<string>), refreshInterval?: number,
      *          minDelay?: number, maxDelay?: number, WebSocket?: function, sse?: boolean,
      *          webSocketRetry?: number, welcomeTimeout?: number, EventSource?: function,
-     *          fetch?: function}} [options] token may be a function, asked again before every
-     *          connect and before the token expires; refreshInterval (ms) is how often to refresh
-     *          tokens whose expiry cannot be read; sse: false turns the SSE fallback off;
-     *          webSocketRetry (ms, 0: never) is how often to try the WebSocket again while on SSE
+     *          fetch?: function, batch?: boolean, binary?: boolean}} [options] token may be a
+     *          function, asked again before every connect and before the token expires;
+     *          refreshInterval (ms) is how often to refresh tokens whose expiry cannot be read;
+     *          sse: false turns the SSE fallback off; webSocketRetry (ms, 0: never) is how often to
+     *          try the WebSocket again while on SSE; batch: false and binary: false ask the server
+     *          for one text message per frame (by default the WebSocket asks for batched binary
+     *          messages, SPEC v1.1, which cost the server less; handled the same here)
      */
     constructor(urls, options = {}) {
       const list = Array.isArray(urls) ? urls : [urls];
@@ -59,6 +75,8 @@
       this._minDelay = options.minDelay != null ? options.minDelay : 500;
       this._maxDelay = Math.max(this._minDelay, options.maxDelay != null ? options.maxDelay : 15000);
       this._WebSocket = options.WebSocket || (typeof WebSocket !== 'undefined' ? WebSocket : null);
+      this._batch = options.batch !== false;
+      this._binary = options.binary !== false && utf8 !== null; // binary frames need a UTF-8 decoder
       this._initFallback(options);
       if (!this._WebSocket && !this._sseAvailable()) {
         throw new TypeError('Switchboard: no WebSocket implementation available');
@@ -141,12 +159,10 @@
     _open(token) {
       if (this._closed) return;
       const sse = this._transport === 'sse';
-      const url = new URL(sse ? this._sseUrls[this._urlIndex] : this._urls[this._urlIndex]);
       this._currentToken = token || null;
-      if (token) url.searchParams.set('token', token);
       let ws;
       try {
-        ws = sse ? new SseSocket(url.href, this._EventSource, this._fetch) : new this._WebSocket(url.href);
+        ws = sse ? new SseSocket(this._sseUrl(token), this._EventSource, this._fetch) : this._newWebSocket(token);
       } catch (e) {
         this._emit('error', e);
         this._noteFailure();
@@ -154,6 +170,23 @@
         return;
       }
       this._install(ws);
+    }
+
+    /** A WebSocket to the current URL, asking for the frame options (batch, binary) this client wants. */
+    _newWebSocket(token) {
+      const url = new URL(this._urls[this._urlIndex]);
+      if (token) url.searchParams.set('token', token);
+      if (this._batch) url.searchParams.set('batch', '1');
+      if (this._binary) url.searchParams.set('binary', '1');
+      const ws = new this._WebSocket(url.href);
+      if (this._binary) ws.binaryType = 'arraybuffer'; // decoded at once, in order (a Blob would not be)
+      return ws;
+    }
+
+    _sseUrl(token) {
+      const url = new URL(this._sseUrls[this._urlIndex]);
+      if (token) url.searchParams.set('token', token);
+      return url.href;
     }
 
     /** Makes `ws` the current socket; a socket that gives no welcome in time is dropped (see _noteFailure). */
@@ -169,7 +202,7 @@
       // Every handler checks it still belongs to the current socket: a socket we gave up on
       // (heartbeat timeout) may still deliver late events, and those must change nothing.
       ws.onopen = () => { if (ws === this._ws) this._onOpen(); };
-      ws.onmessage = (e) => { if (ws === this._ws) this._onFrame(e.data); };
+      ws.onmessage = (e) => { this._onMessage(ws, frameTexts(e.data)); };
       ws.onclose = (e) => { if (ws === this._ws) this._onClose(e.code, e.reason); };
       ws.onerror = () => {}; // always followed by a close event, which carries what we need
     }
@@ -251,6 +284,14 @@
     }
 
     // ---- frames ---------------------------------------------------------------------------------
+
+    /** Handles a message's frames in order, while `ws` is still the current socket (a frame may end it). */
+    _onMessage(ws, texts) {
+      for (const text of texts) {
+        if (ws !== this._ws) return;
+        this._onFrame(text);
+      }
+    }
 
     _onFrame(text) {
       this._lastFrameAt = Date.now();

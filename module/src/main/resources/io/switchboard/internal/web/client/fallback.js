@@ -68,11 +68,9 @@
      */
     _tryWebSocket(current) {
       if (current !== this._ws || this._closed || this._transport !== 'sse') return;
-      const url = new URL(this._urls[this._urlIndex]);
-      if (this._currentToken) url.searchParams.set('token', this._currentToken);
       let probe;
       try {
-        probe = new this._WebSocket(url.href);
+        probe = this._newWebSocket(this._currentToken);
       } catch (e) {
         this._scheduleProbe();
         return;
@@ -90,9 +88,10 @@
       probe.onmessage = (e) => {
         if (this._probe !== probe) return;
         clearTimeout(timer);
+        const texts = frameTexts(e.data); // the welcome first, and in a batch what followed it
         let frame;
         try {
-          frame = JSON.parse(e.data);
+          frame = JSON.parse(texts[0]);
         } catch (error) {
           frame = null;
         }
@@ -101,7 +100,7 @@
           return;
         }
         this._probe = null;
-        this._adopt(probe, e.data);
+        this._adopt(probe, texts);
       };
     },
 
@@ -123,7 +122,7 @@
      * (its unconfirmed publishes reject as on any lost connection), the WebSocket resubscribes
      * every channel with `since`, so nothing is missed or handed over twice across the move.
      */
-    _adopt(probe, welcomeText) {
+    _adopt(probe, texts) {
       const old = this._ws;
       try {
         old.close(1000, 'moving to WebSocket');
@@ -136,6 +135,6 @@
       this._setTransport('websocket');
       this._install(probe); // its handlers now those of the connection
       this._onOpen();
-      this._onFrame(welcomeText);
+      this._onMessage(probe, texts);
     },
   });

@@ -1,0 +1,274 @@
+package io.switchboard.internal.session;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import io.switchboard.internal.protocol.EventEnvelope;
+import io.switchboard.internal.protocol.Frames;
+import io.switchboard.internal.protocol.Offset;
+import io.switchboard.internal.protocol.OutboundFrame;
+import io.switchboard.internal.protocol.Topic;
+import io.switchboard.internal.registry.Delivery;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * How a session drains its queue into batched sends (and with a write delay), against a transport
+ * whose sends complete only when the test says so.
+ */
+class BatchedSendsTest {
+
+    /** A connection that batches (or not) and records each send's frames; completions are the test's to give. */
+    private static final class HandDrivenTransport implements Transport {
+        final boolean batches;
+        final List<List<String>> sends = new ArrayList<>();
+        final List<Completion> pending = new ArrayList<>();
+        Integer closedWith;
+
+        HandDrivenTransport(boolean batches) {
+            this.batches = batches;
+        }
+
+        @Override
+        public String id() {
+            return "n.s1";
+        }
+
+        @Override
+        public String kind() {
+            return "websocket";
+        }
+
+        @Override
+        public boolean batches() {
+            return batches;
+        }
+
+        @Override
+        public void send(List<OutboundFrame> frames, Completion done) {
+            sends.add(frames.stream().map(OutboundFrame::text).toList());
+            pending.add(done);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return closedWith == null;
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            closedWith = code;
+        }
+
+        void completeOne() {
+            pending.remove(0).sent(null);
+        }
+
+        List<String> written() {
+            return sends.stream().flatMap(List::stream).toList();
+        }
+    }
+
+    /** The node's timer as a test drives it: scheduled tasks run when the test says. */
+    private static final class HandDrivenTimer extends ScheduledThreadPoolExecutor {
+        final List<Runnable> scheduled = new ArrayList<>();
+
+        HandDrivenTimer() {
+            super(1);
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            scheduled.add(command);
+            return null;
+        }
+
+        void runScheduled() {
+            List<Runnable> now = List.copyOf(scheduled);
+            scheduled.clear();
+            now.forEach(Runnable::run);
+        }
+    }
+
+    private static String frame(int i, int size) {
+        String head = "{\"n\":" + i + ",\"p\":\"";
+        return head + "x".repeat(Math.max(0, size - head.length() - 2)) + "\"}";
+    }
+
+    @Test
+    void aBatchingSessionSendsEverythingQueuedMeanwhileInOneSendInOrder() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
+        for (int i = 0; i < 5; i++) {
+            session.send(frame(i, 20));
+        }
+        assertThat(transport.sends).hasSize(1); // the first went out alone: nothing else waited
+        transport.completeOne();
+        assertThat(transport.sends).hasSize(2);
+        assertThat(transport.sends.get(1)).containsExactly(frame(1, 20), frame(2, 20), frame(3, 20), frame(4, 20));
+        assertThat(session.queuedFrames()).isZero();
+        assertThat(session.queuedBytes()).isZero();
+        transport.completeOne();
+        assertThat(session.sentFrames()).isEqualTo(5);
+    }
+
+    @Test
+    void aSessionThatDidNotAskForBatchesSendsOneFramePerSend() {
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
+        for (int i = 0; i < 4; i++) {
+            session.send(frame(i, 20));
+        }
+        while (!transport.pending.isEmpty()) {
+            transport.completeOne();
+        }
+        assertThat(transport.sends).allSatisfy(send -> assertThat(send).hasSize(1));
+        assertThat(transport.written()).containsExactly(frame(0, 20), frame(1, 20), frame(2, 20), frame(3, 20));
+    }
+
+    @Test
+    void aBatchStopsAt64KiBAndTheRestFollowsInTheNextSend() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
+        session.send(frame(0, 10));
+        for (int i = 1; i <= 7; i++) {
+            session.send(frame(i, 20_000)); // three fit in 64 KiB with their separators, a fourth does not
+        }
+        transport.completeOne();
+        transport.completeOne();
+        transport.completeOne();
+
+        assertThat(transport.sends).extracting(List::size).containsExactly(1, 3, 3, 1);
+        for (List<String> send : transport.sends) {
+            int chars = send.stream().mapToInt(String::length).sum() + send.size() - 1;
+            assertThat(chars).isLessThanOrEqualTo(SendQueue.MAX_BATCH_CHARS);
+        }
+        assertThat(transport.written()).containsExactly(frame(0, 10), frame(1, 20_000), frame(2, 20_000),
+                frame(3, 20_000), frame(4, 20_000), frame(5, 20_000), frame(6, 20_000), frame(7, 20_000));
+    }
+
+    @Test
+    void aFrameLargerThanABatchStillGoesOutAlone() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
+        session.send(frame(0, 10));
+        session.send(frame(1, 100_000));
+        session.send(frame(2, 10));
+        transport.completeOne();
+        transport.completeOne();
+
+        assertThat(transport.sends).containsExactly(List.of(frame(0, 10)), List.of(frame(1, 100_000)), List.of(frame(2, 10)));
+    }
+
+    @Test
+    void batchingKeepsTheQueueBoundsAndClosesAFullQueueWith1013() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 3, Long.MAX_VALUE, Runnable::run);
+        session.send(frame(0, 20)); // in flight
+        session.send(frame(1, 20));
+        session.send(frame(2, 20));
+        session.send(frame(3, 20));
+        assertThat(session.isOpen()).isTrue();
+        session.send(frame(4, 20)); // a fourth waiting frame: over the bound
+
+        assertThat(session.overflowed()).isTrue();
+        assertThat(transport.closedWith).isEqualTo(1013);
+        transport.completeOne();
+        assertThat(transport.sends).hasSize(1); // nothing more after the close
+    }
+
+    @Test
+    void withAWriteDelayTheFirstFrameWaitsForTheTimerAndFramesQueuedMeanwhileJoinIt() {
+        HandDrivenTimer timer = new HandDrivenTimer();
+        AtomicLong now = new AtomicLong();
+        WriteDelay delay = new WriteDelay(timer, 5, now::get);
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run, delay);
+        try {
+            session.send(frame(0, 20));
+            session.send(frame(1, 20));
+            assertThat(transport.sends).isEmpty();
+            assertThat(timer.scheduled).hasSize(1); // one timer task for the node, not one per frame
+
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(5));
+            timer.runScheduled();
+            assertThat(transport.sends).containsExactly(List.of(frame(0, 20), frame(1, 20)));
+
+            session.send(frame(2, 20)); // a send is in flight: its completion goes on without delay
+            transport.completeOne();
+            assertThat(transport.sends).hasSize(2);
+            assertThat(transport.sends.get(1)).containsExactly(frame(2, 20));
+            assertThat(timer.scheduled).isEmpty();
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
+    void theWriteDelayServesSessionsInTheOrderTheyWaitedAndOnlyThoseDue() {
+        HandDrivenTimer timer = new HandDrivenTimer();
+        AtomicLong now = new AtomicLong();
+        WriteDelay delay = new WriteDelay(timer, 5, now::get);
+        HandDrivenTransport first = new HandDrivenTransport(true);
+        HandDrivenTransport second = new HandDrivenTransport(true);
+        try {
+            new ClientSession(first, 100, Long.MAX_VALUE, Runnable::run, delay).send(frame(1, 20));
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(3));
+            new ClientSession(second, 100, Long.MAX_VALUE, Runnable::run, delay).send(frame(2, 20));
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(2));
+
+            timer.runScheduled();
+            assertThat(first.sends).hasSize(1);
+            assertThat(second.sends).isEmpty(); // due 3 ms later
+            assertThat(timer.scheduled).hasSize(1);
+
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(3));
+            timer.runScheduled();
+            assertThat(second.sends).hasSize(1);
+            assertThat(timer.scheduled).isEmpty();
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    private static Delivery delivery(long seq) {
+        Topic topic = Topic.channel("news");
+        Offset offset = new Offset("E", seq);
+        EventEnvelope envelope = new EventEnvelope("e", IntNode.valueOf((int) seq), "n");
+        return new Delivery(topic, offset, envelope, OutboundFrame.of(Frames.event("news", "e", envelope.data(), offset)));
+    }
+
+    @Test
+    void aSubscriptionHoldsARunOfDeliveriesUntilTheDispatcherFlushesThenSendsThemAsOneBatch() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
+        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
+        for (long seq = 1; seq <= 3; seq++) {
+            subscription.deliverBeforeFlush(delivery(seq));
+        }
+        assertThat(transport.sends).isEmpty();
+
+        subscription.flush();
+        assertThat(transport.sends).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text(),
+                delivery(3).frame().text()));
+    }
+
+    @Test
+    void aSubscriptionWritesWithoutWaitingForTheFlushOnceHalfTheQueueIsTaken() {
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 4, Long.MAX_VALUE, Runnable::run);
+        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
+        subscription.deliverBeforeFlush(delivery(1));
+        assertThat(transport.sends).isEmpty();
+        subscription.deliverBeforeFlush(delivery(2)); // two of four: half the queue
+
+        assertThat(transport.sends).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text()));
+        assertThat(session.isOpen()).isTrue();
+    }
+}
