@@ -48,9 +48,9 @@ public final class RedisBus extends RedisLogBus {
      */
     public RedisBus(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl) {
         super(redisson, namespace, historySize, historyBytes, historyTtl);
-        this.subscriptions = new RedisSubscriptions(redisson, namespace, scheduler);
+        this.subscriptions = new RedisSubscriptions(redisson, namespace, pubSub, scheduler);
         this.directory = new RedisDirectory(redisson, namespace);
-        this.presence = new RedisPresence(redisson, namespace, historySize, historyBytes, historyTtl, durability);
+        this.presence = new RedisPresence(redisson, namespace, historySize, historyBytes, historyTtl, durability, pubSub);
     }
 
     @Override
