@@ -95,8 +95,8 @@ public final class Bench {
                         java.util.Collections.reverse(systems);
                     }
                     for (String system : systems) {
-                        if (scenario.equals("sse") && !system.equals("switchboard")) {
-                            continue; // the baseline has no SSE transport to compare
+                        if ((scenario.equals("sse") || scenario.equals("cluster")) && !system.equals("switchboard")) {
+                            continue; // the baseline has no SSE transport to compare, nor a cluster run
                         }
                         try {
                             runOne(system, scenario, nodes, setup, phases, redis, token, logs, out, report);
@@ -131,7 +131,7 @@ public final class Bench {
                 ? SwitchboardCluster.start(nodes, options.demoJar(), redis, token, options.jvmOptions(),
                         options.subscriptionsPerConnection(), runLogs)
                 : SocketIoCluster.start(nodes, options.baselineDir(), redis, runLogs)) {
-            Scenarios scenarios = new Scenarios(setup, cluster, phases, result -> {
+            java.util.function.Consumer<Result> progress = result -> {
                 results.add(result);
                 say("   " + line(result));
                 try {
@@ -139,7 +139,8 @@ public final class Bench {
                 } catch (IOException e) {
                     say("cannot write the report: " + e.getMessage());
                 }
-            });
+            };
+            Scenarios scenarios = new Scenarios(setup, cluster, phases, progress);
             boolean profile = options.jfr() && cluster instanceof SwitchboardCluster && !scenario.equals("connections");
             if (profile) {
                 ((SwitchboardCluster) cluster).startRecording();
@@ -151,6 +152,8 @@ public final class Bench {
                 case "rooms" -> scenarios.rooms(options.roomClients(), options.roomRates());
                 case "connections" -> scenarios.connections(options.idleClients());
                 case "hop" -> scenarios.hop(options.hopClients(), options.hopRate());
+                case "cluster" -> footer.addAll(new ClusterScenario(options, setup, phases, progress)
+                        .run(scenarios, nodes, redis, token, runLogs, out));
                 default -> throw new IllegalArgumentException(scenario);
             }
             if (profile) {

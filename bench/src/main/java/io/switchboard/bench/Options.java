@@ -18,6 +18,9 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
 
     static final List<String> ALL_SYSTEMS = List.of("switchboard", "socketio");
     static final List<String> ALL_SCENARIOS = List.of("broadcast", "sse", "wide", "rooms", "connections", "hop");
+    /** Scenarios run only when named: {@code cluster} starts a Redis Cluster of its own (see ClusterScenario). */
+    static final List<String> NAMED_SCENARIOS = java.util.stream.Stream.concat(ALL_SCENARIOS.stream(),
+            java.util.stream.Stream.of("cluster")).toList();
 
     static final String USAGE = """
             Usage: java -jar bench/target/switchboard-bench.jar [options]   (normally through bench/run)
@@ -27,7 +30,9 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
 
               --systems LIST            switchboard,socketio (default: both)
               --scenarios LIST          broadcast,sse,wide,rooms,connections,hop (default: all); sse is broadcast
-                                        with Switchboard's clients on SSE (same --clients and --rates)
+                                        with Switchboard's clients on SSE (same --clients and --rates);
+                                        cluster (only when named, Switchboard only): broadcast and rooms on the
+                                        single Redis, then on a 3-master Redis Cluster, Redis CPU by master
               --nodes LIST              server processes per system, e.g. 2 or 2,3 (default 2)
               --duration S              seconds of publishing per rate step (default 10)
               --warmup S                unreported warm-up before the first step of a scenario (default 5)
@@ -88,7 +93,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
         String stamp = java.time.LocalDateTime.now().withNano(0).toString().replace(":", "").replace("T", "-");
         Options options = new Options(
                 r.list("systems", ALL_SYSTEMS, ALL_SYSTEMS),
-                r.list("scenarios", ALL_SCENARIOS, ALL_SCENARIOS),
+                r.list("scenarios", ALL_SCENARIOS, NAMED_SCENARIOS),
                 r.ints("nodes", "2"),
                 r.integer("duration", 10, 1, 3600),
                 r.integer("warmup", 5, 0, 600),
