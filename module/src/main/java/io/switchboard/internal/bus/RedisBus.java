@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * no codec that builds objects from Redis data is ever used. Redis names are {@link RedisKeys}'.
  *
  * <p>Four parts do the work: {@link RedisEventLog} (set up by {@link RedisLogBus}) publishes (one Lua
- * script call per batch: sequence, history and PUBLISH in one atomic step) and reads history;
+ * script call per batch: sequence, history and PUBLISH, or SPUBLISH in a Redis 7 Cluster ({@link PubSubMode}),
+ * in one atomic step) and reads history;
  * {@link RedisSubscriptions} holds a pub/sub subscription per topic with local interest and probes
  * whether they receive;
  * {@link RedisDirectory} keeps the node figures; {@link RedisPresence} the presence channels'
@@ -55,6 +56,7 @@ public final class RedisBus extends RedisLogBus {
 
     @Override
     public void start(BusListener listener) {
+        pubSub.mode(); // ask now which pub/sub the topics use, rather than at the first subscribe or publish
         subscriptions.start(listener);
         scheduler.scheduleWithFixedDelay(durability::check, 0, RedisDurability.CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
