@@ -85,17 +85,17 @@ public final class Scenarios {
 
     /** C clients, each on its own channel; events to random channels. */
     public List<Result> rooms(int clients, List<Double> rates) throws Exception {
-        return rooms("rooms", clients, rates);
+        return rooms("rooms", clients, rates, true);
     }
 
-    /** {@link #rooms(int, List)}, its rows named {@code scenario}. */
-    public List<Result> rooms(String scenario, int clients, List<Double> rates) throws Exception {
+    /** {@link #rooms(int, List)}, its rows named {@code scenario}; every rate measured unless {@code stepUntilFailure}. */
+    public List<Result> rooms(String scenario, int clients, List<Double> rates, boolean stepUntilFailure) throws Exception {
         List<String> channels = new ArrayList<>(clients);
         for (int i = 0; i < clients; i++) {
             channels.add("bench.room." + i);
         }
-        return stepped(scenario, channels, channels, i -> i % nodes(), Publisher.Pick.RANDOM_CHANNEL, clients, rates, true,
-                false);
+        return stepped(scenario, channels, channels, i -> i % nodes(), Publisher.Pick.RANDOM_CHANNEL, clients, rates,
+                stepUntilFailure, false);
     }
 
     private List<Result> stepped(String scenario, List<String> clientChannels, List<String> publishChannels,
