@@ -56,7 +56,9 @@ public final class RedisBus extends RedisLogBus {
 
     @Override
     public void start(BusListener listener) {
-        pubSub.mode(); // ask now which pub/sub the topics use, rather than at the first subscribe or publish
+        // Ask now which pub/sub the topics use, on the bus's thread: while Redis is unreachable, Redisson's first
+        // call blocks its caller until it gives up connecting.
+        scheduler.execute(pubSub::mode);
         subscriptions.start(listener);
         scheduler.scheduleWithFixedDelay(durability::check, 0, RedisDurability.CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
