@@ -99,8 +99,8 @@ public final class Bench {
                         java.util.Collections.reverse(systems);
                     }
                     for (String system : systems) {
-                        if (scenario.equals("sse") && !system.equals("switchboard")) {
-                            continue; // the baseline has no SSE transport to compare
+                        if ((scenario.equals("sse") || scenario.equals("cluster")) && !system.equals("switchboard")) {
+                            continue; // the baseline has no SSE transport to compare, nor a cluster run
                         }
                         if (system.equals("floor") && !Options.FLOOR_SCENARIOS.contains(scenario)) {
                             continue; // the floor is a reference for the cost per delivery only
@@ -140,7 +140,7 @@ public final class Bench {
             case "floor" -> FloorCluster.start(nodes, List.of("-Xmx1g"), runLogs);
             default -> SocketIoCluster.start(nodes, options.baselineDir(), redis, runLogs);
         }) {
-            Scenarios scenarios = new Scenarios(setup, cluster, phases, result -> {
+            java.util.function.Consumer<Result> progress = result -> {
                 results.add(result);
                 say("   " + line(result));
                 try {
@@ -148,7 +148,8 @@ public final class Bench {
                 } catch (IOException e) {
                     say("cannot write the report: " + e.getMessage());
                 }
-            });
+            };
+            Scenarios scenarios = new Scenarios(setup, cluster, phases, progress);
             boolean profile = options.jfr() && cluster instanceof SwitchboardCluster && !scenario.equals("connections");
             if (profile) {
                 ((SwitchboardCluster) cluster).startRecording();
@@ -160,6 +161,8 @@ public final class Bench {
                 case "rooms" -> scenarios.rooms(options.roomClients(), options.roomRates());
                 case "connections" -> scenarios.connections(options.idleClients());
                 case "hop" -> scenarios.hop(options.hopClients(), options.hopRate());
+                case "cluster" -> footer.addAll(new ClusterScenario(options, setup, phases, progress)
+                        .run(scenarios, nodes, redis, token, runLogs, out));
                 default -> throw new IllegalArgumentException(scenario);
             }
             if (profile) {

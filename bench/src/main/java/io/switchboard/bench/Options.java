@@ -29,6 +29,9 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
     static final int DEFAULT_STEP_SECONDS = 20;
     /** What `bench/run` without options takes on this project's 2-core machine. */
     static final String DEFAULT_DURATION_TEXT = "about 15 to 20 minutes";
+    /** Scenarios run only when named: {@code cluster} starts a Redis Cluster of its own (see ClusterScenario). */
+    static final List<String> NAMED_SCENARIOS = java.util.stream.Stream.concat(ALL_SCENARIOS.stream(),
+            java.util.stream.Stream.of("cluster")).toList();
 
     static final String USAGE = """
             Usage: java -jar bench/target/switchboard-bench.jar [options]   (normally through bench/run)
@@ -41,6 +44,8 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                                         writer (the machine's floor), run for broadcast and rooms only
               --scenarios LIST          broadcast,sse,wide,rooms,connections,hop (default: all but sse); sse is
                                         broadcast with Switchboard's clients on SSE (same --clients and --rates)
+                                        cluster (only when named, Switchboard only): broadcast and rooms on the
+                                        single Redis, then on a 3-master Redis Cluster, Redis CPU by master
               --nodes LIST              server processes per system, e.g. 2 or 2,3 (default 2)
               --duration S              seconds of publishing per rate step (default 20)
               --warmup S                unreported warm-up before the first step of a scenario (default 10)
@@ -104,7 +109,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
         String stamp = java.time.LocalDateTime.now().withNano(0).toString().replace(":", "").replace("T", "-");
         Options options = new Options(
                 r.list("systems", ALL_SYSTEMS, ALL_SYSTEMS),
-                r.list("scenarios", DEFAULT_SCENARIOS, ALL_SCENARIOS),
+                r.list("scenarios", DEFAULT_SCENARIOS, NAMED_SCENARIOS),
                 r.ints("nodes", "2"),
                 r.integer("duration", DEFAULT_STEP_SECONDS, 1, 3600),
                 r.integer("warmup", DEFAULT_WARMUP, 0, 600),

@@ -38,6 +38,8 @@ public final class Result {
 
     public Double serverCpuMicros;
     public Double redisCpuMicros;
+    /** With several Redis processes (a Redis Cluster's masters): each one's share of redisCpuMicros. */
+    public java.util.List<Double> redisCpuMicrosEach;
     public Double generatorCpuMicros;
     public Double serverCpuPerDelivery;
     public Double redisCpuPerDelivery;

@@ -37,12 +37,20 @@ public final class Scenarios {
     private final Cluster cluster;
     private final Consumer<Result> progress;
     private final AtomicInteger phases;
+    private List<Long> redisPids; // whose CPU a step counts as Redis's: the shared Redis unless countingRedis says
+
 
     public Scenarios(Setup setup, Cluster cluster, AtomicInteger phases, Consumer<Result> progress) {
         this.setup = setup;
         this.cluster = cluster;
         this.phases = phases;
         this.progress = progress;
+    }
+
+    /** Counts these Redis processes (a Redis Cluster's masters) as Redis in each step, and each on its own. */
+    public Scenarios countingRedis(List<Long> pids) {
+        this.redisPids = List.copyOf(pids);
+        return this;
     }
 
     /** The floor server speaks Switchboard's protocol and trigger. */
@@ -78,12 +86,17 @@ public final class Scenarios {
 
     /** C clients, each on its own channel; events to random channels. */
     public List<Result> rooms(int clients, List<Double> rates) throws Exception {
+        return rooms("rooms", clients, rates, true);
+    }
+
+    /** {@link #rooms(int, List)}, its rows named {@code scenario}; every rate measured unless {@code stepUntilFailure}. */
+    public List<Result> rooms(String scenario, int clients, List<Double> rates, boolean stepUntilFailure) throws Exception {
         List<String> channels = new ArrayList<>(clients);
         for (int i = 0; i < clients; i++) {
             channels.add("bench.room." + i);
         }
-        return stepped("rooms", channels, channels, i -> i % nodes(), Publisher.Pick.RANDOM_CHANNEL, clients, rates, true,
-                false);
+        return stepped(scenario, channels, channels, i -> i % nodes(), Publisher.Pick.RANDOM_CHANNEL, clients, rates,
+                stepUntilFailure, false);
     }
 
     private List<Result> stepped(String scenario, List<String> clientChannels, List<String> publishChannels,
@@ -206,7 +219,8 @@ public final class Scenarios {
         fleet.install(phase);
         List<Long> pids = cluster.serverPids();
         long serverCpu0 = Proc.cpuMicros(pids);
-        long redisCpu0 = Proc.cpuMicros(setup.redis().pid());
+        List<Long> redis = redisPids != null ? redisPids : List.of(setup.redis().pid());
+        long[] redisCpu0 = redis.stream().mapToLong(Proc::cpuMicros).toArray();
         long selfCpu0 = Proc.cpuMicros(SELF);
         long started = System.nanoTime();
         long count = Math.max(1, Math.round(rate * seconds));
@@ -221,7 +235,11 @@ public final class Scenarios {
         }
         drain(phase, expected);
         long serverCpu = Proc.cpuMicros(pids) - serverCpu0;
-        long redisCpu = Proc.cpuMicros(setup.redis().pid()) - redisCpu0;
+        List<Double> redisCpuEach = new ArrayList<>(redis.size());
+        for (int i = 0; i < redis.size(); i++) {
+            redisCpuEach.add((double) (Proc.cpuMicros(redis.get(i)) - redisCpu0[i]));
+        }
+        long redisCpu = Math.round(redisCpuEach.stream().mapToDouble(Double::doubleValue).sum());
         long selfCpu = Proc.cpuMicros(SELF) - selfCpu0;
         long[] tally = fleet.tally(phase, outcome.acked());
         Histogram[] latency = phase.latencies();
@@ -248,6 +266,7 @@ public final class Scenarios {
         result.httpP99 = millis(outcome.requestMicros().getValueAtPercentile(99));
         result.serverCpuMicros = (double) serverCpu;
         result.redisCpuMicros = (double) redisCpu;
+        result.redisCpuMicrosEach = redis.size() > 1 ? redisCpuEach : null;
         result.generatorCpuMicros = (double) selfCpu;
         if (tally[0] > 0) {
             result.serverCpuPerDelivery = round((double) serverCpu / tally[0], 2);

@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its replica lags behind (paused with SIGSTOP and cut off from the master, so that what the master
  * acknowledges meanwhile never reaches it), then the replica is resumed and promoted
  * ({@code CLUSTER FAILOVER TAKEOVER}). The promoted replica's sequence is behind offsets already handed out:
- * nothing may be lost silently, and no offset handed out twice.
+ * nothing may be lost silently, and no offset handed out twice. With Redis 7 the nodes use sharded pub/sub
+ * (SPUBLISH/SSUBSCRIBE), whose subscriptions must follow the channel's slot to the promoted replica.
  */
 class RedisClusterFailoverIT extends FaultScenario {
 
@@ -62,6 +63,11 @@ class RedisClusterFailoverIT extends FaultScenario {
                     }
                 });
                 redis.awaitHealthy();
+                if (shardedPubSub(replica)) {
+                    // The nodes' sharded subscription (SSUBSCRIBE) follows the slot to the promoted master.
+                    Await.until("the channel's sharded subscribers on " + replica, FAILOVER_TIMEOUT,
+                            () -> shardSubscribers(replica, "switchboard:{ch:" + channel + "}:pubsub") > 0);
+                }
                 return List.of();
             }
         });
@@ -81,6 +87,19 @@ class RedisClusterFailoverIT extends FaultScenario {
         replica.pause();
         master.command("CLIENT", "KILL", "TYPE", "replica");
         return new DurabilityRun.Kept(parse(seq), parse(master.command("HGET", meta, "seq")));
+    }
+
+    private static boolean shardedPubSub(RedisServerProcess node) {
+        String version = node.info("server", "redis_version");
+        return version != null && Integer.parseInt(version.substring(0, version.indexOf('.'))) >= 7;
+    }
+
+    private static long shardSubscribers(RedisServerProcess node, String channel) {
+        try {
+            return (Long) ((List<?>) node.command("PUBSUB", "SHARDNUMSUB", channel)).get(1);
+        } catch (RuntimeException notYet) {
+            return 0;
+        }
     }
 
     private static long parse(Object seq) {

@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One listener registration on a Redis pub/sub channel, retried until it sticks: Redisson gives
@@ -34,7 +35,8 @@ final class PubSubRegistration {
     private static final LogLimiter warnings = new LogLimiter(log, Duration.ofMinutes(1));
 
     private final String channel;
-    private final RTopic topic;
+    private final Supplier<CompletionStage<RTopic>> topicOnceKnown;
+    private volatile RTopic topic; // null until the first registration attempt found it
     private final MessageListener<String> onMessage;
     private final Runnable onLive;
     private final StatusListener onStatus;
@@ -52,8 +54,20 @@ final class PubSubRegistration {
      */
     PubSubRegistration(RedissonClient redisson, String channel, MessageListener<String> onMessage, Runnable onLive,
                        ScheduledExecutorService scheduler, BooleanSupplier busClosed) {
-        this.channel = channel;
-        this.topic = redisson.getTopic(channel, StringCodec.INSTANCE);
+        this(channel, () -> CompletableFuture.completedFuture(redisson.getTopic(channel, StringCodec.INSTANCE)),
+                onMessage, onLive, scheduler, busClosed);
+    }
+
+    /**
+     * @param what           the channel, as log lines name it
+     * @param topicOnceKnown the Redisson topic, once known (a topic's channel and kind follow the
+     *                       {@link PubSubMode}, which may need Redis's answer): failing is retried as a
+     *                       failed subscription is
+     */
+    PubSubRegistration(String what, Supplier<CompletionStage<RTopic>> topicOnceKnown, MessageListener<String> onMessage,
+                       Runnable onLive, ScheduledExecutorService scheduler, BooleanSupplier busClosed) {
+        this.channel = what;
+        this.topicOnceKnown = topicOnceKnown;
         this.onMessage = onMessage;
         this.onLive = onLive;
         this.scheduler = scheduler;
@@ -74,6 +88,7 @@ final class PubSubRegistration {
         return channel;
     }
 
+    /** The Redisson topic, or null before the first registration attempt found it. */
     RTopic topic() {
         return topic;
     }
@@ -86,9 +101,13 @@ final class PubSubRegistration {
         if (cancelled || busClosed.getAsBoolean()) {
             return;
         }
-        topic.addListenerAsync(String.class, onMessage)
-                .thenCompose(messageId -> topic.addListenerAsync(onStatus)
-                        .thenApply(statusId -> List.of(messageId, statusId)))
+        topicOnceKnown.get()
+                .thenCompose(known -> {
+                    topic = known;
+                    return known.addListenerAsync(String.class, onMessage)
+                            .thenCompose(messageId -> known.addListenerAsync(onStatus)
+                                    .thenApply(statusId -> List.of(messageId, statusId)));
+                })
                 .whenComplete((ids, error) -> {
                     if (error == null) {
                         listenerIds = ids;
@@ -131,7 +150,8 @@ final class PubSubRegistration {
     }
 
     private CompletionStage<Void> removeListeners(List<Integer> ids) {
-        if (ids.isEmpty()) {
+        RTopic topic = this.topic;
+        if (ids.isEmpty() || topic == null) {
             return CompletableFuture.completedFuture(null);
         }
         return topic.removeListenerAsync(ids.toArray(Integer[]::new)).handle((ignored, error) -> null);

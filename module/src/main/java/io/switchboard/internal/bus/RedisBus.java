@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * no codec that builds objects from Redis data is ever used. Redis names are {@link RedisKeys}'.
  *
  * <p>Four parts do the work: {@link RedisEventLog} (set up by {@link RedisLogBus}) publishes (one Lua
- * script call per batch: sequence, history and PUBLISH in one atomic step) and reads history;
+ * script call per batch: sequence, history and PUBLISH, or SPUBLISH in a Redis 7 Cluster ({@link PubSubMode}),
+ * in one atomic step) and reads history;
  * {@link RedisSubscriptions} holds a pub/sub subscription per topic with local interest and probes
  * whether they receive;
  * {@link RedisDirectory} keeps the node figures; {@link RedisPresence} the presence channels'
@@ -48,13 +49,16 @@ public final class RedisBus extends RedisLogBus {
      */
     public RedisBus(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl) {
         super(redisson, namespace, historySize, historyBytes, historyTtl);
-        this.subscriptions = new RedisSubscriptions(redisson, namespace, scheduler);
+        this.subscriptions = new RedisSubscriptions(redisson, namespace, pubSub, scheduler);
         this.directory = new RedisDirectory(redisson, namespace);
-        this.presence = new RedisPresence(redisson, namespace, historySize, historyBytes, historyTtl, durability);
+        this.presence = new RedisPresence(redisson, namespace, historySize, historyBytes, historyTtl, durability, pubSub);
     }
 
     @Override
     public void start(BusListener listener) {
+        // Ask now which pub/sub the topics use, on the bus's thread: while Redis is unreachable, Redisson's first
+        // call blocks its caller until it gives up connecting.
+        scheduler.execute(pubSub::mode);
         subscriptions.start(listener);
         scheduler.scheduleWithFixedDelay(durability::check, 0, RedisDurability.CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -21,6 +21,8 @@ import java.util.concurrent.CompletionStage;
  * {@code publish.lua}) and reading history ({@code history.lua}), whose reply becomes a
  * {@link History} by the rule both buses share ({@link History#of}).
  *
+ * <p>Events go out with PUBLISH, or with SPUBLISH on a Redis 7 Cluster ({@link PubSubMode}).
+ *
  * <p>Outside Redis Cluster, concurrent publishes without an idempotency key are merged into fewer
  * script calls ({@link PublishCoalescer}). In Redis Cluster, where a script may only touch keys of
  * one hash slot, a batch is published slot by slot instead, and nothing is coalesced.
@@ -36,7 +38,9 @@ final class RedisEventLog {
             + RedisScripts.load("topic-lineage.lua");
     /** The prelude and {@code append_event}: for the scripts that publish (here and {@link RedisPresence}). */
     static final String APPEND_PRELUDE = PRELUDE + RedisScripts.load("topic-append.lua");
-    private static final String PUBLISH_SCRIPT = APPEND_PRELUDE + RedisScripts.load("publish.lua");
+    /** publish.lua as each {@link PubSubMode} needs it. */
+    private static final Map<PubSubMode, String> PUBLISH_SCRIPTS =
+            PubSubMode.variants(APPEND_PRELUDE + RedisScripts.load("publish.lua"));
     private static final String HISTORY_SCRIPT = PRELUDE + RedisScripts.load("history.lua");
     /** Values before the events in a history reply (see history.lua). */
     private static final int HISTORY_HEADER = 8;
@@ -55,6 +59,7 @@ final class RedisEventLog {
     private final long historyBytes;
     private final long historyTtlSeconds;
     private final RedisDurability durability;
+    private final PubSubDetection pubSub;
     /** Redis Cluster: a script may only touch keys of one hash slot, so a batch is published slot by slot. */
     private final boolean cluster;
     private final PublishCoalescer coalescer; // null in Redis Cluster (see publish)
@@ -62,15 +67,17 @@ final class RedisEventLog {
     /**
      * @param historyBytes bytes a topic's history may hold (at least its newest event is kept)
      * @param durability   whether Redis keeps acknowledged writes, passed with every publish
+     * @param pubSub       whether events go out with PUBLISH or SPUBLISH, and on which channel
      */
     RedisEventLog(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl,
-                  RedisDurability durability) {
+                  RedisDurability durability, PubSubDetection pubSub) {
         this.scripts = redisson.getScript(StringCodec.INSTANCE);
         this.namespace = namespace;
         this.historySize = historySize;
         this.historyBytes = historyBytes;
         this.historyTtlSeconds = historyTtl.toSeconds();
         this.durability = durability;
+        this.pubSub = pubSub;
         this.cluster = redisson.getConfig().isClusterConfig();
         // Coalescing merges independent callers into one call; in Redis Cluster that call would be split
         // by slot again, and a failure in one slot would fail callers whose events were published.
@@ -135,6 +142,11 @@ final class RedisEventLog {
 
     /** One script call publishing {@code events}, all of one hash slot, atomically; with an idempotency key, once. */
     private CompletionStage<List<Offset>> publishScript(List<Bus.Outgoing> events, String idempotencyKey) {
+        return pubSub.mode().thenCompose(mode -> publishScript(mode, events, idempotencyKey));
+    }
+
+    private CompletionStage<List<Offset>> publishScript(PubSubMode mode, List<Bus.Outgoing> events,
+                                                       String idempotencyKey) {
         List<Object> keys = new ArrayList<>(events.size() * 3 + 1);
         List<Object> args = new ArrayList<>(6 + events.size() * 2);
         args.add(Epochs.suffix());
@@ -145,14 +157,14 @@ final class RedisEventLog {
         args.add(durability.durableRunId());
         for (Bus.Outgoing event : events) {
             keys.addAll(RedisKeys.logKeys(namespace, event.topic()));
-            args.add(RedisKeys.pubSubName(namespace, event.topic()));
+            args.add(mode.channel(namespace, event.topic()));
             args.add(event.envelope());
         }
         if (idempotencyKey != null) {
             keys.add(RedisKeys.key(namespace, events.get(0).topic(), "published:" + idempotencyKey));
         }
         RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE,
-                PUBLISH_SCRIPT, RScript.ReturnType.LIST, keys, args.toArray());
+                PUBLISH_SCRIPTS.get(mode), RScript.ReturnType.LIST, keys, args.toArray());
         return result.handle((offsets, error) -> {
             if (error != null) {
                 throw new BusUnavailableException("Redis refused the publish: " + error.getMessage(), error);

@@ -12,7 +12,8 @@ import java.util.List;
  * <p>A topic of kind channel is tagged {@code ch}, a user's stream {@code u}, a presence channel's
  * joins and leaves {@code pr} (with its member state, {@code RedisPresence}); e.g. channel
  * {@code news} in namespace {@code switchboard} is published on {@code switchboard:ch:news} and
- * keeps its sequence in {@code switchboard:{ch:news}:meta}.
+ * keeps its sequence in {@code switchboard:{ch:news}:meta}; in sharded pub/sub ({@link PubSubMode}) it is
+ * published on {@code switchboard:{ch:news}:pubsub}, in the slot of its keys.
  */
 final class RedisKeys {
 
@@ -22,6 +23,14 @@ final class RedisKeys {
     /** The Redis pub/sub channel of {@code topic}, e.g. {@code switchboard:ch:news}. */
     static String pubSubName(String namespace, Topic topic) {
         return namespace + ":" + tag(topic) + ":" + topic.name();
+    }
+
+    /**
+     * The Redis pub/sub channel of {@code topic} in sharded pub/sub ({@link PubSubMode#SHARDED}), e.g.
+     * {@code switchboard:{ch:news}:pubsub}: in the slot of the topic's keys, where the publish script runs.
+     */
+    static String shardedPubSubName(String namespace, Topic topic) {
+        return key(namespace, topic, "pubsub");
     }
 
     /**

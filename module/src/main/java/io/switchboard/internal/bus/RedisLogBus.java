@@ -22,6 +22,8 @@ abstract sealed class RedisLogBus implements Bus permits RedisBus, RedisPublishi
     final RedissonClient redisson;
     final RedisDurability durability;
     final RedisEventLog eventLog;
+    /** Classic or sharded pub/sub: both the publish scripts and the subscriptions follow it. */
+    final PubSubDetection pubSub;
 
     /**
      * @param historySize  events a topic's history keeps: the cluster's in every process, the script trims with it
@@ -31,7 +33,8 @@ abstract sealed class RedisLogBus implements Bus permits RedisBus, RedisPublishi
     RedisLogBus(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl) {
         this.redisson = redisson;
         this.durability = new RedisDurability(redisson);
-        this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability);
+        this.pubSub = new PubSubDetection(redisson);
+        this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability, pubSub);
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.redisson.api.RedissonClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -18,7 +19,9 @@ import java.util.concurrent.CompletionStage;
  * <p>Threading: no thread and no mutable state of its own; replies are read on Redisson's threads.
  */
 final class RedisPresence {
-    private static final String SCRIPT = RedisEventLog.APPEND_PRELUDE + RedisScripts.load("presence.lua");
+    /** presence.lua as each {@link PubSubMode} needs it (its joins and leaves are published). */
+    private static final Map<PubSubMode, String> SCRIPTS =
+            PubSubMode.variants(RedisEventLog.APPEND_PRELUDE + RedisScripts.load("presence.lua"));
     /**
      * How long a channel's member state outlives its last write. Nodes holding members write at least
      * every lease renewal, far more often; this only clears what nodes that all died left behind.
@@ -26,6 +29,8 @@ final class RedisPresence {
     private static final Duration STATE_TTL = Duration.ofSeconds(60);
     /** Values before the members in a read's reply (see presence.lua). */
     private static final int READ_HEADER = 3;
+    /** Where the pub/sub channel goes among the script's arguments (see presence.lua). */
+    private static final int PUBSUB_ARG = 2;
 
     private final RedisScripts scripts;
     private final String namespace;
@@ -33,15 +38,17 @@ final class RedisPresence {
     private final long historyBytes;
     private final long historyTtlSeconds;
     private final RedisDurability durability;
+    private final PubSubDetection pubSub;
 
     RedisPresence(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl,
-                  RedisDurability durability) {
+                  RedisDurability durability, PubSubDetection pubSub) {
         this.scripts = new RedisScripts(redisson);
         this.namespace = namespace;
         this.historySize = historySize;
         this.historyBytes = historyBytes;
         this.historyTtlSeconds = historyTtl.toSeconds();
         this.durability = durability;
+        this.pubSub = pubSub;
     }
 
     /** See {@link Bus#writePresence}. */
@@ -75,7 +82,7 @@ final class RedisPresence {
         List<Object> args = new ArrayList<>();
         args.add(op);
         args.add(RedisKeys.key(namespace, topic, "of:"));
-        args.add(RedisKeys.pubSubName(namespace, topic));
+        args.add(null); // the pub/sub channel, once the mode is known (see call)
         args.add(Epochs.suffix());
         args.add(String.valueOf(historySize));
         args.add(String.valueOf(historyTtlSeconds));
@@ -89,6 +96,9 @@ final class RedisPresence {
         Topic topic = Topic.presence(channel);
         List<Object> keys = new ArrayList<>(RedisKeys.logKeys(namespace, topic));
         keys.add(RedisKeys.key(namespace, topic, "nodes"));
-        return scripts.call("presence call", SCRIPT, keys, args.toArray());
+        return pubSub.mode().thenCompose(mode -> {
+            args.set(PUBSUB_ARG, mode.channel(namespace, topic));
+            return scripts.call("presence call", SCRIPTS.get(mode), keys, args.toArray());
+        });
     }
 }

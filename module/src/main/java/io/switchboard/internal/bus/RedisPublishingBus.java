@@ -87,6 +87,8 @@ public final class RedisPublishingBus extends RedisLogBus {
      */
     @Override
     public void start(BusListener listener) {
+        // Ask now which pub/sub the events go out with, on the bus's thread (see RedisBus#start).
+        scheduler.execute(pubSub::mode);
         scheduler.execute(() -> durability.check().whenComplete((settled, error) -> firstVerdict.complete(null)));
         long interval = RedisDurability.CHECK_INTERVAL.toMillis();
         scheduler.scheduleWithFixedDelay(durability::check, interval, interval, TimeUnit.MILLISECONDS);

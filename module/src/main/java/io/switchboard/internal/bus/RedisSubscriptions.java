@@ -2,6 +2,7 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.logging.LogLimiter;
 import io.switchboard.internal.protocol.Topic;
+import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.MessageListener;
 import org.redisson.client.codec.StringCodec;
@@ -21,7 +22,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The node's Redis pub/sub subscriptions, one per topic with local interest, and the probe that
+ * The node's Redis pub/sub subscriptions, one per topic with local interest (classic or sharded, as the bus's
+ * {@link PubSubMode}), and the probe that
  * tells whether they really receive ({@link #receiving()}): every second a message on a channel of
  * this bus's own, expected back within {@link #PROBE_TIMEOUT}. When probes come back after a
  * silence, every topic is verified end to end with a check message of its own and subscribed anew
@@ -45,6 +47,7 @@ final class RedisSubscriptions {
 
     private final RedissonClient redisson;
     private final String namespace;
+    private final PubSubDetection pubSub;
     private final ScheduledExecutorService scheduler;
     private final Map<Topic, TopicSubscription> subscriptions = new ConcurrentHashMap<>();
     private final PubSubRegistration probeTopic;
@@ -55,9 +58,11 @@ final class RedisSubscriptions {
     private volatile long lastProbeNanos = System.nanoTime();
 
     /** @param scheduler the bus's single thread: probes, retries and check deadlines run on it */
-    RedisSubscriptions(RedissonClient redisson, String namespace, ScheduledExecutorService scheduler) {
+    RedisSubscriptions(RedissonClient redisson, String namespace, PubSubDetection pubSub,
+                       ScheduledExecutorService scheduler) {
         this.redisson = redisson;
         this.namespace = namespace;
+        this.pubSub = pubSub;
         this.scheduler = scheduler;
         this.probeTopic = registration(RedisKeys.probe(namespace, Epochs.next()),
                 (channel, message) -> probeArrived(), () -> { });
@@ -103,7 +108,7 @@ final class RedisSubscriptions {
      * Runs every {@link #PROBE_INTERVAL} on {@code scheduler}.
      */
     private void probe() {
-        if (probeTopic.isRegistered()) {
+        if (probeTopic.isRegistered() && probeTopic.topic() != null) {
             long sent = System.nanoTime();
             probeTopic.topic().publishAsync(String.valueOf(sent));
         }
@@ -178,7 +183,10 @@ final class RedisSubscriptions {
 
         TopicSubscription(Topic topic) {
             this.topic = topic;
-            this.registration = registration(RedisKeys.pubSubName(namespace, topic), this::onWire, this::subscribed);
+            // The channel and its kind (SUBSCRIBE or SSUBSCRIBE) follow the bus's pub/sub mode.
+            this.registration = new PubSubRegistration(topic.toString(),
+                    () -> pubSub.mode().thenApply(mode -> mode.topic(redisson, mode.channel(namespace, topic))),
+                    this::onWire, this::subscribed, scheduler, () -> closed);
         }
 
         private void onWire(CharSequence channel, String wire) {
@@ -216,7 +224,10 @@ final class RedisSubscriptions {
             }
             String token = Epochs.next();
             awaitedCheck = token;
-            registration.topic().publishAsync(CHECK_PREFIX + token);
+            RTopic channel = registration.topic();
+            if (channel != null) {
+                channel.publishAsync(CHECK_PREFIX + token); // unheard if not subscribed yet: then subscribed anew
+            }
             try {
                 scheduler.schedule(() -> checkDue(token), CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException shuttingDown) {

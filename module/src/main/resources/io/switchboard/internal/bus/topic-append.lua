@@ -12,6 +12,9 @@
 --
 -- now and rid come from now_ms() and incarnation(), read once per script call; durable is '1' when
 -- this Redis acknowledges only writes that survive its restart. Returns the offset '<epoch>-<seq>'.
+--
+-- PUBLISH_COMMAND is 'PUBLISH', or 'SPUBLISH' in sharded pub/sub (a Redis 7 Cluster, where pubsub is in the
+-- slot of the topic's keys): one line the bus puts before the script (PubSubMode.variants).
 local function append_event(meta, history, times, pubsub, envelope, now, rid, suffix, durable,
                             history_size, history_ttl, history_bytes)
   local line = lineage(meta, rid, now, suffix)
@@ -46,6 +49,6 @@ local function append_event(meta, history, times, pubsub, envelope, now, rid, su
     redis.call('EXPIRE', times, history_ttl)
   end
   redis.call('EXPIRE', meta, 2 * history_ttl)
-  redis.call('PUBLISH', pubsub, wire)
+  redis.call(PUBLISH_COMMAND, pubsub, wire)
   return offset
 end
