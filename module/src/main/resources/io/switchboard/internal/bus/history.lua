@@ -16,7 +16,7 @@
 -- Returns: { epoch ('' for none), seq, first_retained_seq, links, born, redis_started_ms, now_ms,
 --            from ('' for none), wire_1, wire_2, ... }
 local me = incarnation()
-local now, started = me[3], me[4]
+local now, started = me[3], start_time(me)
 local line = lineage(KEYS[1], me, ARGV[4])
 if not line then
   return { '', '0', '1', '', '0', tostring(started), tostring(now), '' }

@@ -47,20 +47,31 @@ local function new_epoch(now, suffix, previous)
   return string.rep('0', 9 - #digits) .. digits .. suffix
 end
 
--- This Redis as a writer: { run_id, master_replid, now (ms, Redis's clock), started (ms, to the
--- second) }, from one INFO call (two sections in one call needs Redis 7; older ones answer two calls).
+-- One field of INFO's text. A plain find, then a match anchored where the value starts: a pattern
+-- search through the whole text would cost the script more than INFO itself.
+local function info_field(info, name)
+  local at = string.find(info, '\n' .. name .. ':', 1, true)
+  return at and string.match(info, '^[^\r\n]*', at + #name + 2) or nil
+end
+
+-- This Redis as a writer: { run_id, master_replid, now (ms, Redis's clock), INFO's text }, from one
+-- INFO call (two sections in one call needs Redis 7; older ones answer two calls).
 local function incarnation()
   local ok, info = pcall(redis.call, 'INFO', 'server', 'replication')
   if not ok then
     info = redis.call('INFO', 'server') .. redis.call('INFO', 'replication')
   end
-  local usec = string.match(info, 'server_time_usec:(%d+)')
-  local now = usec and math.floor(tonumber(usec) / 1000) or now_ms()
-  local uptime = tonumber(string.match(info, 'uptime_in_seconds:(%d+)')) or 0
+  local usec = tonumber(info_field(info, 'server_time_usec'))
+  return { info_field(info, 'run_id'), info_field(info, 'master_replid') or '',
+           usec and math.floor(usec / 1000) or now_ms(), info }
+end
+
+-- When this Redis started (ms, to the second).
+local function start_time(me)
+  local uptime = tonumber(info_field(me[4], 'uptime_in_seconds')) or 0
   -- uptime is a difference of whole seconds, off by up to one either way: the start is placed as late
   -- as it can be, so that a marker handed out around a restart is not trusted
-  return { string.match(info, 'run_id:(%x+)'), string.match(info, 'master_replid:(%x+)') or '', now,
-           now - (uptime - 1) * 1000 }
+  return me[3] - (uptime - 1) * 1000
 end
 
 local function append_link(links, epoch, seq, durable)
