@@ -71,7 +71,7 @@ for run in $(seq "$runs"); do
     redis-cli -p "$port" info commandstats | tr -d '\r' > "$work/stats"
     stat=$(grep '^cmdstat_evalsha:' "$work/stats")
     # The commands the script ran, per call: the same on every run, whatever the machine's load.
-    inside=$(grep -v '^cmdstat_evalsha:\|^#\|^$\|^cmdstat_config\|^cmdstat_echo:' "$work/stats" \
+    inside=$({ grep -v '^cmdstat_evalsha:\|^#\|^$\|^cmdstat_config\|^cmdstat_echo:' "$work/stats" || true; } \
       | sed 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),.*/\1 \2/' \
       | awk -v n="$(echo "$stat" | sed 's/.*:calls=\([0-9]*\),.*/\1/')" '{ printf "%s %.2f  ", $1, $2 / n }')
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=

@@ -44,11 +44,10 @@ local function align(history, times, held)
   return held
 end
 
--- Drops the oldest event; returns the bytes held and the time the dropped event was published.
 local function drop_first(history, times, held)
-  local time = redis.call('LPOP', times)
+  redis.call('LPOP', times)
   local wire = redis.call('LPOP', history)
-  return held - (wire and #wire or 0), tonumber(time)
+  return held - (wire and #wire or 0)
 end
 
 -- Oldest first: drops the events published before cutoff (ms). Returns the bytes held and the time
@@ -64,13 +63,11 @@ local function drop_older(history, times, cutoff, held)
 end
 
 -- Oldest first: drops events while the list (length entries) holds more than max_events or more
--- than max_bytes, always keeping the newest one. Returns the bytes held and the time of the last
--- event dropped (nil when none was).
+-- than max_bytes, always keeping the newest one. Returns the bytes held.
 local function drop_oldest(history, times, held, length, max_events, max_bytes)
-  local dropped = nil
   while length > 1 and (length > max_events or held > max_bytes) do
-    held, dropped = drop_first(history, times, held)
+    held = drop_first(history, times, held)
     length = length - 1
   end
-  return held, dropped
+  return held
 end

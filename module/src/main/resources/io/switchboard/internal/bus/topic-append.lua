@@ -15,7 +15,8 @@
 -- the other calls:
 --   hb  bytes the event list holds (the byte bound without reading the list);
 --   to  a time at or before that of the oldest event the lists hold (ms): while it is within
---       history_ttl_s, no event is too old and the times list is not read;
+--       history_ttl_s, no event is too old and the times list is not read. Dropping events only
+--       makes the oldest newer, so it is rewritten only when the times list was read;
 --   xp  when the keys' expiries were last pushed out (ms). They are pushed only every 1/8 of
 --       history_ttl_s, each time that much further than the bound (ttl + ttl/8 for the lists,
 --       2 ttl + ttl/8 for the meta), so nothing expires before its time: an event published less
@@ -37,7 +38,7 @@ local function append_event(meta, history, times, pubsub, envelope, me, suffix, 
     redis.call('DEL', history, times)
     epoch = new_epoch(now, suffix, nil)
     seq, held, oldest = 0, 0, now
-    fields = { 'epoch', epoch, 'rid', me[1], 'rr', me[2], 'born', now }
+    fields = { 'epoch', epoch, 'rid', me[1], 'rr', me[2], 'born', now, 'to', now }
   else
     epoch, seq, held, oldest = line[1], line[2], line[6], line[7]
     pushed = line[9] == seq and line[8] or nil
@@ -62,25 +63,25 @@ local function append_event(meta, history, times, pubsub, envelope, me, suffix, 
       push = true -- a list (re)created by this RPUSH has no expiry yet
     end
     held = held and held + #wire or count_bytes(history)
-    local dropped
-    held, dropped = drop_oldest(history, times, held, length, history_size, history_bytes)
-    if dropped and oldest then
-      oldest = math.max(oldest, dropped) -- what is left was published after what was dropped
-    end
+    held = drop_oldest(history, times, held, length, history_size, history_bytes)
     local cutoff = now - history_ttl * 1000
     if not oldest or oldest < cutoff then
       held, oldest = drop_older(history, times, cutoff, held) -- the event just added is never too old
+      fields[#fields + 1] = 'to'
+      fields[#fields + 1] = oldest or now
     end
     fields[#fields + 1] = 'hb'
     fields[#fields + 1] = held
-    fields[#fields + 1] = 'to'
-    fields[#fields + 1] = oldest or now
   end
   if push then
     fields[#fields + 1] = 'xp'
     fields[#fields + 1] = now
   end
-  redis.call('HSET', meta, 'seq', seq, 'ws', seq, 'd', durable, unpack(fields))
+  if not line or line[5] ~= durable then
+    fields[#fields + 1] = 'd'
+    fields[#fields + 1] = durable
+  end
+  redis.call('HSET', meta, 'seq', seq, 'ws', seq, unpack(fields))
   if push then -- after the HSET, which may create the meta
     local slack = math.ceil(history_ttl / 8)
     if history_size > 0 then

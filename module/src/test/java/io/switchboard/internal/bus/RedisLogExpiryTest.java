@@ -2,12 +2,14 @@ package io.switchboard.internal.bus;
 
 import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
+import io.switchboard.testkit.Await;
 import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +84,33 @@ class RedisLogExpiryTest {
         assertLivesAtLeast(meta, 2 * TTL_MS);
     }
 
+    @Test
+    void aPublishAfterTheAgeBoundDropsTheEventsThatOutlivedIt() throws Exception {
+        RedisBus shortLived = new RedisBus(RedisClients.fromUrl(redis.url(), "short"), "s", 5, Duration.ofSeconds(1));
+        try {
+            shortLived.start(message -> { });
+            Topic topic = Topic.channel("aged");
+            String history = RedisKeys.key("s", topic, "history");
+            shortLived.publish(events(topic, 3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            long published = redisTimeMs();
+            Await.until("a second past the publish on Redis's clock", () -> redisTimeMs() > published + 1_000);
+
+            shortLived.publish(events(topic, 1)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(redis.command("LLEN", history)).isEqualTo(1L);
+            assertThat(redis.command("LLEN", RedisKeys.key("s", topic, "history-times"))).isEqualTo(1L);
+            Object newest = redis.command("LINDEX", history, "0");
+            assertThat(redis.command("HGET", RedisKeys.key("s", topic, "meta"), "hb"))
+                    .hasToString(String.valueOf(newest.toString().getBytes(StandardCharsets.UTF_8).length));
+        } finally {
+            shortLived.close();
+        }
+    }
+
+    private long redisTimeMs() {
+        List<?> time = (List<?>) redis.command("TIME");
+        return Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
+    }
+
     /** Allows for the time the test took since the publish (well under a minute). */
     private void assertLivesAtLeast(String key, long ms) {
         assertThat(pttl(key)).as("%s's time to live", key).isGreaterThan(ms - 60_000);
@@ -96,10 +125,14 @@ class RedisLogExpiryTest {
     }
 
     private List<Offset> publish(Topic topic, int count) throws Exception {
+        return bus.publish(events(topic, count)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private static List<Bus.Outgoing> events(Topic topic, int count) {
         List<Bus.Outgoing> events = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":" + i + ",\"node\":\"n\"}"));
         }
-        return bus.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return events;
     }
 }
