@@ -55,10 +55,13 @@ local function info_field(info, name)
 end
 
 -- This Redis as a writer: { run_id, master_replid, now (ms, Redis's clock), INFO's text }, from one
--- INFO call (two sections in one call needs Redis 7; older ones answer two calls).
+-- INFO call (two sections in one call needs Redis 7, which tells its version to scripts; older ones
+-- are asked twice).
 local function incarnation()
-  local ok, info = pcall(redis.call, 'INFO', 'server', 'replication')
-  if not ok then
+  local info
+  if (redis.REDIS_VERSION_NUM or 0) >= 0x070000 then
+    info = redis.call('INFO', 'server', 'replication')
+  else
     info = redis.call('INFO', 'server') .. redis.call('INFO', 'replication')
   end
   local usec = tonumber(info_field(info, 'server_time_usec'))
