@@ -50,21 +50,21 @@ local function drop_first(history, times, held)
   return held - (wire and #wire or 0)
 end
 
--- Oldest first: drops the events published before cutoff (ms).
+-- Oldest first: drops the events published before cutoff (ms). Returns the bytes held and the time
+-- of the oldest event kept (nil when none is).
 local function drop_older(history, times, cutoff, held)
   while true do
-    local oldest = redis.call('LINDEX', times, 0)
-    if not oldest or tonumber(oldest) >= cutoff then
-      return held
+    local oldest = tonumber(redis.call('LINDEX', times, 0))
+    if not oldest or oldest >= cutoff then
+      return held, oldest
     end
     held = drop_first(history, times, held)
   end
 end
 
--- Oldest first: drops events while the list holds more than max_events or more than max_bytes,
--- always keeping the newest one.
-local function drop_oldest(history, times, held, max_events, max_bytes)
-  local length = redis.call('LLEN', history)
+-- Oldest first: drops events while the list (length entries) holds more than max_events or more
+-- than max_bytes, always keeping the newest one. Returns the bytes held.
+local function drop_oldest(history, times, held, length, max_events, max_bytes)
   while length > 1 and (length > max_events or held > max_bytes) do
     held = drop_first(history, times, held)
     length = length - 1

@@ -15,14 +15,14 @@
 --       max_bytes (the page ends once its events hold that many bytes; at least one event)
 -- Returns: { epoch ('' for none), seq, first_retained_seq, links, born, redis_started_ms, now_ms,
 --            from ('' for none), wire_1, wire_2, ... }
-local now = now_ms()
-local rid, started = incarnation(now)
-local line = lineage(KEYS[1], rid, now, ARGV[4])
+local me = incarnation()
+local now, started = me[3], start_time(me)
+local line = lineage(KEYS[1], me, ARGV[4])
 if not line then
   return { '', '0', '1', '', '0', tostring(started), tostring(now), '' }
 end
 local epoch = line[1]
-local seq = tonumber(line[2])
+local seq = line[2]
 local held = line[6] or count_bytes(KEYS[2])
 local aligned = align(KEYS[2], KEYS[3], held)
 local kept = drop_older(KEYS[2], KEYS[3], now - tonumber(ARGV[6]) * 1000, aligned)

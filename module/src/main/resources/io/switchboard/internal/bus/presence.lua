@@ -24,13 +24,13 @@ local history_size = tonumber(ARGV[5])
 local history_ttl = tonumber(ARGV[6])
 local history_bytes = tonumber(ARGV[7])
 local state_ttl = tonumber(ARGV[9])
-local now = now_ms()
-local rid = incarnation(now)
-local durable = (ARGV[8] ~= '' and ARGV[8] == rid) and '1' or '0'
+local me = incarnation()
+local now = me[3]
+local durable = (ARGV[8] ~= '' and ARGV[8] == me[1]) and '1' or '0'
 
 local function announce(event, user, node)
   local envelope = cjson.encode({ event = event, data = user, node = node })
-  append_event(KEYS[1], KEYS[2], KEYS[3], ARGV[3], envelope, now, rid, ARGV[4], durable,
+  append_event(KEYS[1], KEYS[2], KEYS[3], ARGV[3], envelope, me, ARGV[4], durable,
       history_size, history_ttl, history_bytes)
 end
 
@@ -71,7 +71,7 @@ end
 
 if ARGV[1] == 'read' then
   sweep(nil)
-  local line = lineage(KEYS[1], rid, now, ARGV[4])
+  local line = lineage(KEYS[1], me, ARGV[4])
   local result = { line and line[1] or '', line and tostring(line[2]) or '0', tostring(now) }
   local members = {}
   for _, node in ipairs(redis.call('HKEYS', KEYS[4])) do

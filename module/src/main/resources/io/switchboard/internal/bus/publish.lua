@@ -36,13 +36,12 @@ if keyed then
     return earlier
   end
 end
-local now = now_ms()
-local rid = incarnation(now)
-local durable = (ARGV[6] ~= '' and ARGV[6] == rid) and '1' or '0'
+local me = incarnation()
+local durable = (ARGV[6] ~= '' and ARGV[6] == me[1]) and '1' or '0'
 local offsets = {}
 for i = 1, topics / 3 do
   offsets[i] = append_event(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], ARGV[FIRST_EVENT_ARG + 2 * i - 2],
-      ARGV[FIRST_EVENT_ARG + 2 * i - 1], now, rid, suffix, durable, history_size, history_ttl, history_bytes)
+      ARGV[FIRST_EVENT_ARG + 2 * i - 1], me, suffix, durable, history_size, history_ttl, history_bytes)
 end
 if keyed then
   redis.call('SET', idempotency, table.concat(offsets, ' '), 'EX', math.max(1, history_ttl))
