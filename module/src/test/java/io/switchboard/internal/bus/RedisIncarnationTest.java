@@ -35,13 +35,13 @@ class RedisIncarnationTest {
         RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "incarnation"), "i", 1000, Duration.ofHours(1));
         try {
             bus.start(message -> { });
-            List<Offset> before = publish(bus, 20);
+            List<Offset> before = events(bus).publish(20);
             redis.command("SAVE");
-            before.addAll(publish(bus, 10)); // acknowledged, but not in the snapshot
+            before.addAll(events(bus).publish(10)); // acknowledged, but not in the snapshot
             redis.kill();
             redis.startAgain();
 
-            List<Offset> after = publishRetrying(bus, 10);
+            List<Offset> after = events(bus).publishOnceWritable(10, "the restart");
             Offset last = before.get(29);
             assertThat(after.get(0).seq()).as("the sequence continues from what the snapshot kept").isEqualTo(21);
             assertThat(after).extracting(Offset::epoch).containsOnly(after.get(0).epoch());
@@ -81,11 +81,11 @@ class RedisIncarnationTest {
         try {
             bus.start(message -> { });
             Await.until("the bus seeing appendfsync always with no replica as durable", bus::durable);
-            List<Offset> before = publish(bus, 20);
+            List<Offset> before = events(bus).publish(20);
             redis.kill();
             redis.startAgain();
 
-            List<Offset> after = publishRetrying(bus, 5);
+            List<Offset> after = events(bus).publishOnceWritable(5, "the restart");
             assertThat(after.get(0).seq()).isEqualTo(21);
             assertThat(after.get(0).epoch()).as("a new Redis process: a new epoch").isNotEqualTo(before.get(0).epoch());
             History crossing = bus.history(topic, Optional.of(before.get(9)), 100).toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -109,13 +109,13 @@ class RedisIncarnationTest {
         try {
             bus.start(message -> { });
             Await.until("the bus finds Redis durable", bus::durable);
-            publish(bus, 3);
+            events(bus).publish(3);
             assertThat(redis.command("HGET", meta, "d")).hasToString("1");
             // The same data, served by a process that fsyncs once a second: not durable. Whenever the
             // bus checks again, the verdict it holds from the first process must not count here.
             redis.killAndStartWith(RedisServerProcess.appendOnlyFile(dir, "everysec"));
 
-            publishRetrying(bus, 1);
+            events(bus).publishOnceWritable(1, "the restart");
             assertThat(redis.command("HGET", meta, "d")).hasToString("0");
         } finally {
             bus.close();
@@ -131,7 +131,7 @@ class RedisIncarnationTest {
             bus.start(message -> { });
             Offset marker = bus.history(topic, Optional.empty(), 0).toCompletableFuture().get(5, TimeUnit.SECONDS).current();
             assertThat(marker.isMarker()).isTrue();
-            List<Offset> before = publish(bus, 5);
+            List<Offset> before = events(bus).publish(5);
             redis.kill();
             redis.startAgain();
 
@@ -139,7 +139,7 @@ class RedisIncarnationTest {
             assertThat(emptyAgain.isMarker()).isTrue();
             History sinceMarker = bus.history(topic, Optional.of(marker), 10).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertThat(sinceMarker.recovered()).as("Redis restarted after the marker: events may be gone").isFalse();
-            List<Offset> after = publishRetrying(bus, 3);
+            List<Offset> after = events(bus).publishOnceWritable(3, "the restart");
             assertThat(after.get(0).seq()).isEqualTo(1);
             assertThat(after.get(0).isAfter(before.get(4))).isTrue();
             History old = bus.history(topic, Optional.of(before.get(4)), 10).toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -151,25 +151,7 @@ class RedisIncarnationTest {
         }
     }
 
-    private List<Offset> publish(RedisBus bus, int count) throws Exception {
-        List<Bus.Outgoing> events = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":" + i + ",\"node\":\"n\"}"));
-        }
-        return new ArrayList<>(bus.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS));
-    }
-
-    /** Publishes once Redis answers again (the client reconnects by itself): a refused publish is "not yet". */
-    private List<Offset> publishRetrying(RedisBus bus, int count) {
-        return Await.until(count + " events published after the restart", Duration.ofSeconds(20), () -> {
-            try {
-                return publish(bus, count);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            } catch (Exception notYet) {
-                throw new IllegalStateException("not published yet", notYet);
-            }
-        }, published -> true);
+    private NumberedEvents events(RedisBus bus) {
+        return new NumberedEvents(bus, topic);
     }
 }

@@ -45,10 +45,10 @@ class RedisRoleChangeTest {
             bus = new RedisBus(RedisClients.fromUrl(a.url(), "role"), "r", 1000, Duration.ofHours(1));
             bus.start(message -> { });
 
-            List<Offset> before = publish(bus, 8);
+            List<Offset> before = events(bus).publish(8);
             assertThat(a.command("WAIT", "1", "10000")).as("replicas that have 1..8").isEqualTo(1L);
             b.command("REPLICAOF", "NO", "ONE"); // b cut off and promoted
-            before.addAll(publish(bus, 2)); // 9 and 10: acknowledged by a alone
+            before.addAll(events(bus).publish(2)); // 9 and 10: acknowledged by a alone
             a.command("REPLICAOF", "127.0.0.1", Integer.toString(b.port()));
             String meta = RedisKeys.key("r", topic, "meta");
             Await.until("a in sync with b, holding b's data (seq 8)", () ->
@@ -57,7 +57,7 @@ class RedisRoleChangeTest {
             a.command("REPLICAOF", "NO", "ONE");
             assertThat(a.info("server", "run_id")).as("the same process all along").isEqualTo(runId);
 
-            List<Offset> after = publishRetrying(bus, 2);
+            List<Offset> after = events(bus).publishOnceWritable(2, "the promotion");
             Offset cut = before.get(9);
             assertThat(after.get(0).epoch()).as("a new epoch after the role change").isNotEqualTo(cut.epoch());
             assertThat(after.get(0).seq()).as("continuing what a holds now").isEqualTo(9);
@@ -97,25 +97,7 @@ class RedisRoleChangeTest {
         return bus.history(topic, Optional.of(since), 100).toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
-    private List<Offset> publish(RedisBus bus, int count) throws Exception {
-        List<Bus.Outgoing> events = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":" + i + ",\"node\":\"n\"}"));
-        }
-        return new ArrayList<>(bus.publish(events).toCompletableFuture().get(5, TimeUnit.SECONDS));
-    }
-
-    /** Publishes once the promoted Redis takes writes (a refused publish is "not yet"). */
-    private List<Offset> publishRetrying(RedisBus bus, int count) {
-        return Await.until(count + " events published after the promotion", Duration.ofSeconds(20), () -> {
-            try {
-                return publish(bus, count);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            } catch (Exception notYet) {
-                throw new IllegalStateException("not published yet", notYet);
-            }
-        }, published -> true);
+    private NumberedEvents events(RedisBus bus) {
+        return new NumberedEvents(bus, topic);
     }
 }
