@@ -34,6 +34,16 @@ public interface Bus extends AutoCloseable {
     CompletionStage<List<Offset>> publish(List<Outgoing> events);
 
     /**
+     * Whether {@link #publish} now returns at once, whatever the state of the network: it only
+     * queues the call (the outcome comes with the stage). While false, a call may wait (a client
+     * still connecting for the first time, a Redis Cluster being discovered), and a caller that
+     * must not wait calls from a thread of its own.
+     */
+    default boolean publishesWithoutWaiting() {
+        return false;
+    }
+
+    /**
      * Like {@link #publish(List)}, at most once per {@code idempotencyKey}: while the key is
      * remembered (as long as history is kept), a repeat returns the offsets of the first publish
      * and publishes nothing. A caller whose publish failed without an answer (a lost reply) can

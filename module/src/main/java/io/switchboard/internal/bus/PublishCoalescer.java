@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -19,28 +20,42 @@ import java.util.function.Function;
  * <p>Each caller's events stay together in one script call, so a caller's publish is still all
  * or nothing. A failed call fails every caller in it (none of their events was published).
  *
+ * <p>Bounded: while Redis is slow or away, at most {@code maxWaiting} publishes wait for the
+ * call in flight; more fail at once (nothing of theirs published).
+ *
  * <p>Threading: {@link #publish} may be called from any thread; at most one call is in flight,
  * started by whichever thread finds none in flight (a publisher, or the completion of the previous call).
  */
 final class PublishCoalescer {
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean inFlight = new AtomicBoolean();
+    /** Publishes in {@code queue}: counted apart, a concurrent queue's size is a walk of it. */
+    private final AtomicInteger waiting = new AtomicInteger();
     private final int maxEvents;
+    private final int maxWaiting;
     private final Function<List<Bus.Outgoing>, CompletionStage<List<Offset>>> script;
 
     private record Pending(List<Bus.Outgoing> events, CompletableFuture<List<Offset>> result) {
     }
 
     /**
-     * @param maxEvents most events in one script call (a single larger publish still goes alone)
-     * @param script    runs one atomic publish of the given events
+     * @param maxEvents  most events in one script call (a single larger publish still goes alone)
+     * @param maxWaiting most publishes waiting for the next call; more fail at once
+     * @param script     runs one atomic publish of the given events
      */
-    PublishCoalescer(int maxEvents, Function<List<Bus.Outgoing>, CompletionStage<List<Offset>>> script) {
+    PublishCoalescer(int maxEvents, int maxWaiting,
+                     Function<List<Bus.Outgoing>, CompletionStage<List<Offset>>> script) {
         this.maxEvents = maxEvents;
+        this.maxWaiting = maxWaiting;
         this.script = script;
     }
 
     CompletionStage<List<Offset>> publish(List<Bus.Outgoing> events) {
+        if (waiting.incrementAndGet() > maxWaiting) {
+            waiting.decrementAndGet();
+            return CompletableFuture.failedFuture(new BusUnavailableException(
+                    "too many publishes waiting for Redis; nothing published", null));
+        }
         Pending pending = new Pending(events, new CompletableFuture<>());
         queue.add(pending);
         send();
@@ -55,6 +70,7 @@ final class PublishCoalescer {
             while ((next = queue.peek()) != null
                     && (batch.isEmpty() || events.size() + next.events().size() <= maxEvents)) {
                 queue.poll();
+                waiting.decrementAndGet();
                 batch.add(next);
                 events.addAll(next.events());
             }

@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * members and their joins and leaves. This class wires them,
  * owns the threads and closes them in order.
  *
- * <p>Threading: Redisson runs its own threads (network, replies, messages). The bus owns one
+ * <p>Threading: Redisson runs its own threads (network, timer; messages are dispatched on the network
+ * thread that read them, see {@link InlineExecutor}). The bus owns one
  * more, {@code scheduler}, a single daemon thread that runs the subscriptions' probe, retries and
  * check deadlines, and the periodic {@link RedisDurability} check. {@link #close} ends both.
  */

@@ -107,7 +107,11 @@ public final class RedisClients {
         // Listener calls of one pub/sub channel in arrival order (the default, stated because the
         // per-topic dispatcher relies on it to avoid needless history reads).
         config.setKeepPubSubOrder(true);
-        // Small pools: Redisson's listener threads only hand events to send queues.
+        // Pub/sub messages are dispatched on the network thread that read them, unless the caller
+        // chose an executor: a hand-off to a listener thread per message costs more than the dispatch.
+        if (config.getExecutor() == null) {
+            config.setExecutor(new InlineExecutor());
+        }
         config.setThreads(4);
         config.setNettyThreads(4);
         return Redisson.create(config);

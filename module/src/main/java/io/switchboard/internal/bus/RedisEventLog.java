@@ -52,6 +52,8 @@ final class RedisEventLog {
     private static final int LINE_TTL_FACTOR = 2;
     /** Events per coalesced script call: big enough to amortize a round trip, small enough not to stall Redis. */
     private static final int MAX_COALESCED = 256;
+    /** Publishes waiting behind the script call in flight (as many as the node's publish thread may hold). */
+    private static final int MAX_WAITING = 10_000;
 
     private final RScript scripts;
     private final String namespace;
@@ -63,6 +65,8 @@ final class RedisEventLog {
     /** Redis Cluster: a script may only touch keys of one hash slot, so a batch is published slot by slot. */
     private final boolean cluster;
     private final PublishCoalescer coalescer; // null in Redis Cluster (see publish)
+    /** Set once Redis answered a call: Redisson has connected, so its calls no longer wait (see publishesWithoutWaiting). */
+    private volatile boolean answered;
 
     /**
      * @param historyBytes bytes a topic's history may hold (at least its newest event is kept)
@@ -81,7 +85,17 @@ final class RedisEventLog {
         this.cluster = redisson.getConfig().isClusterConfig();
         // Coalescing merges independent callers into one call; in Redis Cluster that call would be split
         // by slot again, and a failure in one slot would fail callers whose events were published.
-        this.coalescer = cluster ? null : new PublishCoalescer(MAX_COALESCED, this::publishNow);
+        this.coalescer = cluster ? null : new PublishCoalescer(MAX_COALESCED, MAX_WAITING, this::publishNow);
+    }
+
+    /**
+     * See {@link Bus#publishesWithoutWaiting()}: outside Redis Cluster, once Redis has answered
+     * once. Redisson connects lazily, and its first call may wait for the connection; after that its
+     * calls only queue (through outages too: they fail or retry on Redisson's timers). A Redis
+     * Cluster call may wait whenever the cluster's layout is being discovered again.
+     */
+    boolean publishesWithoutWaiting() {
+        return !cluster && answered;
     }
 
     /** See {@link Bus#publish(List)}. */
@@ -169,6 +183,7 @@ final class RedisEventLog {
             if (error != null) {
                 throw new BusUnavailableException("Redis refused the publish: " + error.getMessage(), error);
             }
+            answered = true;
             List<Offset> parsed = new ArrayList<>(offsets.size());
             for (Object offset : offsets) {
                 parsed.add(Offset.parse(offset.toString()).orElseThrow(
@@ -220,6 +235,7 @@ final class RedisEventLog {
             if (error != null) {
                 throw new BusUnavailableException("Redis does not answer: " + error.getMessage(), error);
             }
+            answered = true;
             return null;
         });
     }

@@ -48,6 +48,11 @@ abstract sealed class RedisLogBus implements Bus permits RedisBus, RedisPublishi
     }
 
     @Override
+    public boolean publishesWithoutWaiting() {
+        return eventLog.publishesWithoutWaiting();
+    }
+
+    @Override
     public CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
         return eventLog.publish(events, idempotencyKey);
     }

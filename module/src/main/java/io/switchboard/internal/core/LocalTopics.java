@@ -9,6 +9,7 @@ import io.switchboard.internal.registry.Subscriber;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,10 +35,19 @@ public final class LocalTopics {
     private final NodeStats stats;
     private final int pageLimit;
     private final ScheduledExecutorService timer;
+    private final Executor largeFanouts;
 
+    /** Every topic's messages handed out on the thread that brings them, whatever the fan-out. */
     public LocalTopics(Bus bus, String nodeId, int historySize, NodeStats stats, ScheduledExecutorService timer,
                        ExecutorService interestWorker) {
+        this(bus, nodeId, historySize, stats, timer, interestWorker, Runnable::run);
+    }
+
+    /** @param largeFanouts hands out the messages of topics with many local subscribers (see {@link TopicDispatcher}) */
+    public LocalTopics(Bus bus, String nodeId, int historySize, NodeStats stats, ScheduledExecutorService timer,
+                       ExecutorService interestWorker, Executor largeFanouts) {
         this.bus = bus;
+        this.largeFanouts = largeFanouts;
         this.stats = stats;
         this.pageLimit = Math.max(1, historySize);
         this.timer = timer;
@@ -50,7 +60,7 @@ public final class LocalTopics {
     }
 
     private TopicDispatcher newDispatcher(Topic topic) {
-        return new TopicDispatcher(topic, registry, bus, stats, pageLimit, timer);
+        return new TopicDispatcher(topic, registry, bus, stats, pageLimit, timer, largeFanouts);
     }
 
     /** Starts receiving the bus's messages and renewing this node's presence shares. */

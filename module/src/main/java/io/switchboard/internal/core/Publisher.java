@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -33,11 +34,15 @@ import java.util.regex.Pattern;
  *   <li>a stage that completes with the offsets, in the order of the drafts.</li>
  * </ul>
  *
- * <p><b>Threading.</b> {@link #publish} runs on the caller's thread up to the bus call, which it
- * hands to the node's publish thread ({@code handOff}, one thread, FIFO, bounded): a bus call can
- * block for seconds while Redis is unreachable, and the caller may be a container thread. One
- * thread keeps the order of publishes made one after another by one caller. Stages complete on
- * bus threads.
+ * <p><b>Threading.</b> {@link #publish} runs on the caller's thread up to the bus call. While the
+ * bus says its publishes return at once ({@link Bus#publishesWithoutWaiting()}: they only queue a
+ * call to Redis) and no earlier publish waits for the hand-off, the caller makes the bus call
+ * itself: waking another thread for it would cost more than the call. Otherwise the call goes to
+ * the node's publish thread ({@code handOff}, one thread, FIFO, bounded): a bus call can then
+ * block for seconds while Redis is unreachable, and the caller may be a container thread. Either
+ * way the bus gets the publishes of one caller in the order they were made: a publish goes
+ * inline only when every one handed off before it has reached the bus. Stages complete on bus
+ * threads (or the caller's, when the bus answers at once).
  */
 public final class Publisher {
     /** {@code {"event":"","data":,"node":"","ts":1234567890123}}: what an envelope adds around its three values. */
@@ -62,6 +67,8 @@ public final class Publisher {
     private final NodeStats stats;
     private final Executor handOff;
     private final BooleanSupplier stopping;
+    /** Publishes handed off and not yet given to the bus: while any is, later ones are handed off too (order). */
+    private final AtomicInteger handedOff = new AtomicInteger();
 
     /**
      * @param handOff  runs the bus calls in submission order; may reject when full
@@ -158,9 +165,21 @@ public final class Publisher {
         }
         CompletableFuture<List<Offset>> published = new CompletableFuture<>();
         long started = System.nanoTime();
+        if (handedOff.get() == 0 && bus.publishesWithoutWaiting()) {
+            send(prepared.door, prepared.events, prepared.idempotencyKey, started, published);
+            return published;
+        }
+        handedOff.incrementAndGet();
         try {
-            handOff.execute(() -> send(prepared.door, prepared.events, prepared.idempotencyKey, started, published));
+            handOff.execute(() -> {
+                try {
+                    send(prepared.door, prepared.events, prepared.idempotencyKey, started, published);
+                } finally {
+                    handedOff.decrementAndGet();
+                }
+            });
         } catch (RejectedExecutionException full) {
+            handedOff.decrementAndGet();
             stats.publishFailed(prepared.door);
             published.completeExceptionally(new PublishException(stopping.getAsBoolean()
                     ? "Switchboard is shutting down; nothing published"
@@ -169,7 +188,7 @@ public final class Publisher {
         return published;
     }
 
-    /** On the publish thread. */
+    /** On the publish thread, or the caller's (see the class comment). */
     private void send(Door door, List<Bus.Outgoing> events, String idempotencyKey, long started,
                       CompletableFuture<List<Offset>> result) {
         CompletionStage<List<Offset>> call;

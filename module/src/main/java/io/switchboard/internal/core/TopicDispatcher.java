@@ -16,13 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Puts one topic's events in order on this node and hands each, encoded once, to the topic's
@@ -44,6 +42,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * state below needs no lock and no lock is held while subscribers write to their sockets. At most
  * one history read is in flight. Subscribers write once the inbox is drained ({@link Fanout}), so
  * messages that were already waiting go to each connection in one write.
+ *
+ * <p>A message usually arrives on the bus's network thread, and is handed out right there when
+ * the topic is idle: for a few subscribers that costs less than waking another thread. A topic
+ * with more than {@link #INLINE_FANOUT} local subscribers is drained on {@code largeFanouts}
+ * ({@link TopicInbox}).
  */
 final class TopicDispatcher {
     private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
@@ -60,6 +63,8 @@ final class TopicDispatcher {
     private static final long MAX_HELD_BYTES = 4L << 20;
     /** Bytes of one history page this dispatcher reads: repairs never pull a whole large history at once. */
     private static final int PAGE_BYTES = 1 << 20;
+    /** Local subscribers up to which the thread that brought a message also hands it out (see the class comment). */
+    static final int INLINE_FANOUT = 64;
 
     private final Topic topic;
     private final Registry registry;
@@ -67,8 +72,7 @@ final class TopicDispatcher {
     private final NodeStats stats;
     private final int pageLimit;
     private final ScheduledExecutorService timer;
-    private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
+    private final TopicInbox inbox;
     // Touched only by the thread draining the inbox:
     /** Live events of the current epoch that came ahead of {@code last}, by seq. */
     private final TreeMap<Long, BusMessage> waiting = new TreeMap<>();
@@ -85,8 +89,17 @@ final class TopicDispatcher {
     /** Hands deliveries to the subscribers, who write once the inbox is drained (also counts them). */
     private final Fanout fanout;
 
-    /** @param timer runs retries of failed history reads (the node's own timer thread) */
+    /** Drains on the thread that brings the work, whatever the fan-out. */
     TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int pageLimit, ScheduledExecutorService timer) {
+        this(topic, registry, bus, stats, pageLimit, timer, Runnable::run);
+    }
+
+    /**
+     * @param timer        runs retries of failed history reads (the node's own timer thread)
+     * @param largeFanouts drains topics with more than {@link #INLINE_FANOUT} local subscribers; may reject
+     */
+    TopicDispatcher(Topic topic, Registry registry, Bus bus, NodeStats stats, int pageLimit, ScheduledExecutorService timer,
+                    Executor largeFanouts) {
         this.topic = topic;
         this.timer = timer;
         this.registry = registry;
@@ -94,6 +107,9 @@ final class TopicDispatcher {
         this.stats = stats;
         this.pageLimit = pageLimit;
         this.fanout = new Fanout(topic, registry, stats);
+        // what queued up while messages kept coming goes out in one write per connection
+        this.inbox = new TopicInbox(topic, () -> registry.subscribers(topic).length > INLINE_FANOUT, largeFanouts,
+                fanout::flush);
     }
 
     void onMessage(BusMessage message) {
@@ -122,22 +138,7 @@ final class TopicDispatcher {
     }
 
     private void run(Runnable task) {
-        inbox.add(task);
-        while (draining.compareAndSet(false, true)) {
-            Runnable next;
-            while ((next = inbox.poll()) != null) {
-                try {
-                    next.run();
-                } catch (RuntimeException e) {
-                    log.warn("Topic {}: dispatch failed", topic, e);
-                }
-            }
-            fanout.flush(); // what queued up while messages kept coming goes out in one write per connection
-            draining.set(false);
-            if (inbox.isEmpty()) {
-                return;
-            }
-        }
+        inbox.run(task);
     }
 
     /** A live message from the bus. */

@@ -70,6 +70,9 @@ public final class SwitchboardNode {
     private static final int PUBLISHES_WAITING = 10_000;
     /** Calls from other nodes waiting for this node's cluster thread; more are answered as unavailable. */
     private static final int CLUSTER_CALLS_WAITING = 1_000;
+    /** Threads handing out the messages of large topics; at most one drain per topic waits for them. */
+    private static final int FANOUT_THREADS = 4;
+    private static final int FANOUTS_WAITING = 10_000;
     /** Threads running the application's message handlers: a handler may block, so more than one. */
     private static final int HANDLER_THREADS = 8;
     /** Client sends waiting for a handler thread; more are answered unavailable. */
@@ -89,6 +92,9 @@ public final class SwitchboardNode {
     private final ExecutorService interestWorker = Executors.newSingleThreadExecutor(named("switchboard-interest"));
     private final ThreadPoolExecutor publishWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(PUBLISHES_WAITING), named("switchboard-publish"));
+    /** Hands out the messages of topics with many local subscribers, off the bus's network threads (see TopicInbox). */
+    private final ThreadPoolExecutor fanoutWorkers = new ThreadPoolExecutor(FANOUT_THREADS, FANOUT_THREADS,
+            60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(FANOUTS_WAITING), named("switchboard-fanout"));
     /** Runs what other nodes ask of this one (see {@link ClusterCalls}); more waiting are refused. */
     private final ThreadPoolExecutor clusterWorker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(CLUSTER_CALLS_WAITING), named("switchboard-cluster"));
@@ -143,7 +149,7 @@ public final class SwitchboardNode {
         this.clientTokens = config.clientTokenSecret().map(secret -> new ClientTokens(secret, clock));
         LogLimiter warnings = new LogLimiter(log, WARNING_INTERVAL);
         ChannelAccess access = new ChannelAccess(warnings);
-        this.topics = new LocalTopics(bus, config.nodeId(), config.historySize(), stats, timer, interestWorker);
+        this.topics = new LocalTopics(bus, config.nodeId(), config.historySize(), stats, timer, interestWorker, fanoutWorkers);
         this.publisher = new Publisher(bus, config.nodeId(), config.maxDataBytes(), config.maxBatch(), stats,
                 publishWorker, stopping::get);
         this.reader = new Reader(bus, config.nodeId(), config.historySize(), this::figures, new Timeouts(timer), stopping::get);
@@ -151,6 +157,7 @@ public final class SwitchboardNode {
         // Deadlines answered early (most handler deadlines) leave the queue at once, not when they would have run.
         timer.setRemoveOnCancelPolicy(true);
         handlerPool.allowCoreThreadTimeOut(true); // an application without handlers keeps no idle threads
+        fanoutWorkers.allowCoreThreadTimeOut(true); // nor one without large topics
         MessageHandlers messages = new MessageHandlers(handlerPool, this::after, config.handlerTimeout().toMillis(),
                 config.maxDataBytes(), warnings, stopping::get);
         SessionServices services = new SessionServices(config.nodeId(), SessionLimits.of(config), publisher, reader,
@@ -208,11 +215,12 @@ public final class SwitchboardNode {
         interestWorker.shutdownNow();
         publishWorker.shutdownNow();
         clusterWorker.shutdownNow();
+        fanoutWorkers.shutdownNow();
         handlerPool.shutdownNow(); // interrupts running handlers; their callers are closed already
         topics.stop();
         bus.close();
         closer.shutdownNow();
-        awaitTermination(timer, interestWorker, publishWorker, clusterWorker, handlerPool, closer);
+        awaitTermination(timer, interestWorker, publishWorker, clusterWorker, fanoutWorkers, handlerPool, closer);
         metrics.close(); // the application's registries and JMX keep nothing of this node
         OwnedThreads.awaitEnd("switchboard-", SwitchboardNode.class.getClassLoader(), Duration.ofSeconds(5));
         log.info("Switchboard stopped on node {}", config.nodeId());

@@ -13,13 +13,22 @@ final class ApiResponses {
     }
 
     static void json(HttpServletResponse response, int status, JsonNode body) throws IOException {
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        json(response, status, Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    /** {@code json} as encoded already. */
+    static void json(HttpServletResponse response, int status, byte[] json) throws IOException {
+        headers(response, status);
+        response.setContentLength(json.length);
+        response.getOutputStream().write(json);
+    }
+
+    /** Status and headers of a JSON answer, but its length. */
+    static void headers(HttpServletResponse response, int status) {
         response.setStatus(status);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
     }
 
     /** Whether {@code method} is the {@code allowed} one; answers 405 with {@code Allow} if not. */

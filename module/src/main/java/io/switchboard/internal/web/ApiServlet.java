@@ -37,9 +37,9 @@ import java.util.regex.Pattern;
  * ({@link Refusal}) to its status ({@link ErrorCode#httpStatus()}).
  *
  * <p><b>Threads.</b> Requests that wait on the bus run in async mode, so no container thread
- * waits on Redis; the answer is written on a container thread ({@link AsyncContext#start}),
- * never on the bus's thread, which must not block on a slow client's socket. Health is open to
- * load balancers; everything else needs the bearer token.
+ * waits on Redis; the bus's thread, which must not block on a slow client's socket, only puts a
+ * small answer into the response's buffer and lets the container send it ({@link AsyncAnswer}).
+ * Health is open to load balancers; everything else needs the bearer token.
  */
 final class ApiServlet extends HttpServlet {
     private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PublishCoalescerTest {
     private final List<List<Bus.Outgoing>> calls = new ArrayList<>();
     private final List<CompletableFuture<List<Offset>>> replies = new ArrayList<>();
-    private final PublishCoalescer coalescer = new PublishCoalescer(3, events -> {
+    private final PublishCoalescer coalescer = new PublishCoalescer(3, 4, events -> {
         calls.add(events);
         CompletableFuture<List<Offset>> reply = new CompletableFuture<>();
         replies.add(reply);
@@ -75,5 +75,21 @@ class PublishCoalescerTest {
         assertThatThrownBy(() -> b.toCompletableFuture().get()).isInstanceOf(ExecutionException.class);
         coalescer.publish(events(1));
         assertThat(calls).hasSize(3);
+    }
+
+    @Test
+    void publishesOverTheWaitingBoundFailAtOnceAndRoomComesBackWithTheNextCall() {
+        coalescer.publish(events(1)); // in flight, not waiting
+        for (int i = 0; i < 4; i++) {
+            coalescer.publish(events(1));
+        }
+        CompletionStage<List<Offset>> over = coalescer.publish(events(1));
+        assertThatThrownBy(() -> over.toCompletableFuture().get())
+                .hasCauseInstanceOf(BusUnavailableException.class)
+                .hasMessageContaining("too many publishes waiting");
+        answer(0); // the next call takes 3 of the 4 waiting
+        CompletionStage<List<Offset>> next = coalescer.publish(events(1));
+        assertThat(next.toCompletableFuture().isCompletedExceptionally()).isFalse();
+        assertThat(calls).hasSize(2);
     }
 }

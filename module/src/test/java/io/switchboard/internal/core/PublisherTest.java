@@ -34,9 +34,18 @@ class PublisherTest {
     private final CountDownLatch busAnswers = new CountDownLatch(1);
     /** A bus whose publish blocks its caller until the test lets it go, as Redisson does while Redis is down. */
     private final LocalBus log = new LocalBus(100, Duration.ofMinutes(1));
+    /** Whether the bus says its publishes return at once; they then must not block (the test's threads show it). */
+    private final AtomicBoolean atOnce = new AtomicBoolean();
+    private final List<String> callingThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final HistoryOnlyBus bus = new HistoryOnlyBus() {
         @Override
+        public boolean publishesWithoutWaiting() {
+            return atOnce.get();
+        }
+
+        @Override
         public CompletionStage<List<Offset>> publish(List<Outgoing> events) {
+            callingThreads.add(Thread.currentThread().getName());
             try {
                 busAnswers.await();
             } catch (InterruptedException e) {
@@ -99,6 +108,29 @@ class PublisherTest {
         assertThat(published).isEqualTo(3);
         assertThat(log.history(Topic.channel("news"), Optional.empty(), 0).toCompletableFuture()
                 .get(5, TimeUnit.SECONDS).current().seq()).isEqualTo(3);
+    }
+
+    @Test
+    @Timeout(30)
+    void aBusThatPublishesWithoutWaitingIsCalledOnTheCallersThread() throws Exception {
+        busAnswers.countDown();
+        atOnce.set(true);
+        assertThat(publish("news", 1).toCompletableFuture().get(10, TimeUnit.SECONDS).seq()).isEqualTo(1);
+        assertThat(callingThreads).containsExactly(Thread.currentThread().getName());
+        assertThat(handOff.getCompletedTaskCount()).isZero();
+    }
+
+    @Test
+    @Timeout(30)
+    void whileAPublishWaitsForTheHandOffTheNextOnesFollowItThereInOrder() throws Exception {
+        CompletableFuture<Offset> first = publish("news", 1).toCompletableFuture(); // the bus waits: handed off
+        atOnce.set(true);
+        CompletableFuture<Offset> second = publish("news", 2).toCompletableFuture();
+        assertThat(second).isNotDone(); // not overtaking the first on the caller's thread
+        busAnswers.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS).seq()).isEqualTo(1);
+        assertThat(second.get(10, TimeUnit.SECONDS).seq()).isEqualTo(2);
+        assertThat(callingThreads).doesNotContain(Thread.currentThread().getName());
     }
 
     @Test

@@ -21,14 +21,20 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** An API answer is written on a container thread, never on the bus thread that completed the work. */
+/**
+ * An API answer never waits on the socket on the bus thread that completed the work: a small one
+ * goes into the response's buffer there (the container sends it on complete), a larger one is
+ * written on a container thread.
+ */
 class AsyncAnswerTest {
     private final ExecutorService container = Executors.newSingleThreadExecutor(r -> new Thread(r, "container-exec"));
     private final ExecutorService busThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "bus-thread"));
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final AtomicReference<String> writer = new AtomicReference<>();
     private final AtomicInteger status = new AtomicInteger();
+    private final AtomicInteger contentLength = new AtomicInteger(-1);
     private final CountDownLatch completed = new CountDownLatch(1);
+    private volatile int bufferSize = 8192;
 
     @AfterEach
     void stop() {
@@ -37,27 +43,41 @@ class AsyncAnswerTest {
     }
 
     @Test
-    void workCompletedOnABusThreadIsAnsweredOnAContainerThread() throws Exception {
+    void aSmallAnswerGoesIntoTheResponseBufferOnTheBusThreadAndTheContainerSendsItOnComplete() throws Exception {
         CompletableFuture<String> work = new CompletableFuture<>();
         AsyncAnswer.when(work, asyncContext(), 202, offset -> Json.MAPPER.createObjectNode().put("offset", offset), "down");
 
         busThread.submit(() -> work.complete("e-1")).get(5, TimeUnit.SECONDS);
 
         assertThat(completed.await(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(writer.get()).isEqualTo("container-exec");
+        assertThat(writer.get()).isEqualTo("bus-thread");
+        assertThat(contentLength.get()).isEqualTo(-1); // a declared length reached could flush at once, on this thread
         assertThat(status.get()).isEqualTo(202);
         assertThat(body.toString(StandardCharsets.UTF_8)).isEqualTo("{\"offset\":\"e-1\"}");
     }
 
     @Test
-    void failedWorkIsA503OnAContainerThread() throws Exception {
+    void anAnswerLargerThanTheBufferIsWrittenOnAContainerThread() throws Exception {
+        bufferSize = 8;
+        CompletableFuture<String> work = new CompletableFuture<>();
+        AsyncAnswer.when(work, asyncContext(), 200, offset -> Json.MAPPER.createObjectNode().put("offset", offset), "down");
+
+        busThread.submit(() -> work.complete("e-1")).get(5, TimeUnit.SECONDS);
+
+        assertThat(completed.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(writer.get()).isEqualTo("container-exec");
+        assertThat(contentLength.get()).isEqualTo(16);
+        assertThat(body.toString(StandardCharsets.UTF_8)).isEqualTo("{\"offset\":\"e-1\"}");
+    }
+
+    @Test
+    void failedWorkIsA503() throws Exception {
         CompletableFuture<String> work = new CompletableFuture<>();
         AsyncAnswer.when(work, asyncContext(), 200, offset -> Json.MAPPER.createObjectNode(), "the bus is unavailable");
 
         busThread.submit(() -> work.completeExceptionally(new IllegalStateException("Redis is down"))).get(5, TimeUnit.SECONDS);
 
         assertThat(completed.await(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(writer.get()).isEqualTo("container-exec");
         assertThat(status.get()).isEqualTo(503);
         assertThat(body.toString(StandardCharsets.UTF_8)).contains("\"error\":\"unavailable\"").doesNotContain("Redis is down");
     }
@@ -70,6 +90,12 @@ class AsyncAnswerTest {
                         status.set((Integer) args[0]);
                         yield null;
                     }
+                    case "setContentLength" -> {
+                        contentLength.set((Integer) args[0]);
+                        yield null;
+                    }
+                    case "getBufferSize" -> bufferSize;
+                    case "isCommitted" -> false;
                     case "getOutputStream" -> new ServletOutputStream() {
                         @Override
                         public boolean isReady() {
