@@ -4,10 +4,12 @@ import io.switchboard.internal.bus.Bus;
 import io.switchboard.internal.bus.BusListener;
 import io.switchboard.internal.bus.BusMessage;
 import io.switchboard.internal.bus.BusUnavailableException;
+import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.registry.Registry;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -27,8 +29,11 @@ final class BusInterest implements Registry.InterestListener, BusListener {
     private final Map<Topic, Interest> interests = new ConcurrentHashMap<>();
     private final java.util.function.Function<Topic, TopicDispatcher> dispatchers;
 
-    /** One period of interest in a topic: its dispatcher and when its bus subscription is live. */
-    private record Interest(TopicDispatcher dispatcher, CompletableFuture<Void> live) {
+    /**
+     * One period of interest in a topic: its dispatcher, and when its bus subscription is live with
+     * where the topic stood just before (empty if that read failed).
+     */
+    private record Interest(TopicDispatcher dispatcher, CompletableFuture<Optional<Offset>> live) {
     }
 
     BusInterest(Bus bus, ExecutorService worker, java.util.function.Function<Topic, TopicDispatcher> dispatchers) {
@@ -44,23 +49,25 @@ final class BusInterest implements Registry.InterestListener, BusListener {
         // Where the topic stands is read BEFORE subscribing: events published in between then show
         // up as a gap and are fetched from history. Read after, an event still in flight on pub/sub
         // would count as already delivered.
-        worker.execute(() -> bus.history(topic, java.util.Optional.empty(), 0)
+        worker.execute(() -> bus.history(topic, Optional.empty(), 0)
                 .handle((position, failed) -> {
-                    if (failed == null) {
-                        interest.dispatcher().baseline(position.current());
+                    if (failed != null) {
+                        return Optional.<Offset>empty();
                     }
-                    return null;
+                    interest.dispatcher().baseline(position.current());
+                    return Optional.of(position.current());
                 })
                 // Subscribed from the worker, and only while this interest is current: made on the
                 // bus thread that answered the read, the subscribe could follow the unsubscribe of a
                 // later uninterested (or replace the subscription of a newer interest) and so outlive it.
-                .thenComposeAsync(ignored -> interests.get(topic) == interest
-                        ? bus.subscribe(topic)
-                        : CompletableFuture.<Void>failedFuture(new BusUnavailableException("no longer subscribed to " + topic, null)),
+                .thenComposeAsync(position -> interests.get(topic) == interest
+                        ? bus.subscribe(topic).thenApply(live -> position)
+                        : CompletableFuture.<Optional<Offset>>failedFuture(
+                                new BusUnavailableException("no longer subscribed to " + topic, null)),
                         worker)
-                .whenComplete((ignored, error) -> {
+                .whenComplete((position, error) -> {
                     if (error == null) {
-                        interest.live().complete(null);
+                        interest.live().complete(position);
                         // Whatever was published between the position read and the subscription
                         // going live: fetched from history now, not only when a later event shows the gap.
                         interest.dispatcher().resume();
@@ -81,6 +88,16 @@ final class BusInterest implements Registry.InterestListener, BusListener {
 
     /** Completes when the bus subscription of {@code topic} is live. */
     CompletableFuture<Void> live(Topic topic) {
+        return liveAt(topic).thenApply(position -> null);
+    }
+
+    /**
+     * Completes when the bus subscription of {@code topic} is live, with where the topic stood when
+     * the node began to subscribe (empty if that read failed): the topic's dispatcher delivers every
+     * event after it to the subscribers registered since the interest began (events published while
+     * subscribing are read from history once live). A subscriber registered later may have missed some.
+     */
+    CompletableFuture<Optional<Offset>> liveAt(Topic topic) {
         Interest interest = interests.get(topic);
         return interest == null
                 ? CompletableFuture.failedFuture(new BusUnavailableException("not subscribed to " + topic, null))

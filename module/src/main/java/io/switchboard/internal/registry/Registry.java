@@ -32,13 +32,17 @@ public final class Registry {
         this.interest = interest;
     }
 
-    /** Adds {@code subscriber} to {@code topic}; adding the same one twice has no effect. */
-    public void add(Topic topic, Subscriber subscriber) {
+    /**
+     * Adds {@code subscriber} to {@code topic}; adding the same one twice has no effect.
+     *
+     * @return whether this made the topic's first subscriber (and so declared interest in it)
+     */
+    public boolean add(Topic topic, Subscriber subscriber) {
         synchronized (lock) {
             Subscriber[] current = byTopic.getOrDefault(topic, NONE);
             for (Subscriber existing : current) {
                 if (existing == subscriber) {
-                    return;
+                    return false;
                 }
             }
             Subscriber[] next = Arrays.copyOf(current, current.length + 1);
@@ -46,7 +50,9 @@ public final class Registry {
             byTopic.put(topic, next);
             if (current.length == 0) {
                 interest.interested(topic);
+                return true;
             }
+            return false;
         }
     }
 
