@@ -18,9 +18,9 @@ import java.util.concurrent.ExecutorService;
  * Interest-based routing: the node holds a bus subscription for a topic exactly while the
  * topic has a local subscriber.
  *
- * <p>The registry calls {@link #interested}/{@link #uninterested} under its lock, in the order
- * of its decisions. This class records the decision and hands the bus call to {@code worker}, a
- * single thread, so bus calls happen in decision order and never under the registry's lock
+ * <p>The registry calls {@link #interested}/{@link #uninterested} under the topic's lock, in the
+ * order of its decisions on that topic. This class records the decision and hands the bus call to
+ * {@code worker}, a single thread, so a topic's bus calls happen in decision order and never under the registry's lock
  * (Redisson may block a caller for seconds while Redis is down).
  */
 final class BusInterest implements Registry.InterestListener, BusListener {

@@ -217,6 +217,31 @@ class BusInterestTest {
     }
 
     @Test
+    void liveAtTellsThePositionReadBeforeSubscribing() {
+        interest.interested(news);
+        worker.runAll();
+        bus.positionReads.remove().complete(at(5));
+        worker.runAll();
+        CompletableFuture<Optional<Offset>> live = interest.liveAt(news);
+        assertThat(live).isNotDone();
+
+        bus.subscriptions.remove().complete(null);
+
+        assertThat(live).isCompletedWithValue(Optional.of(new Offset(E1, 5)));
+    }
+
+    @Test
+    void liveAtTellsNoPositionWhenItsReadFailed() {
+        interest.interested(news);
+        worker.runAll();
+        bus.positionReads.remove().completeExceptionally(new BusUnavailableException("Redis is down", null));
+        worker.runAll();
+        bus.subscriptions.remove().complete(null);
+
+        assertThat(interest.liveAt(news)).isCompletedWithValue(Optional.empty());
+    }
+
+    @Test
     void whatWasPublishedWhileSubscribingIsReadFromHistoryOnceLive() {
         liveAtFive();
 
