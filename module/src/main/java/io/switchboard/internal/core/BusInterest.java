@@ -46,35 +46,39 @@ final class BusInterest implements Registry.InterestListener, BusListener {
     public void interested(Topic topic) {
         Interest interest = new Interest(dispatchers.apply(topic), new CompletableFuture<>());
         interests.put(topic, interest);
-        // Where the topic stands is read BEFORE subscribing: events published in between then show
-        // up as a gap and are fetched from history. Read after, an event still in flight on pub/sub
-        // would count as already delivered.
-        worker.execute(() -> bus.history(topic, Optional.empty(), 0)
-                .handle((position, failed) -> {
-                    if (failed != null) {
-                        return Optional.<Offset>empty();
-                    }
-                    interest.dispatcher().baseline(position.current());
-                    return Optional.of(position.current());
-                })
-                // Subscribed from the worker, and only while this interest is current: made on the
-                // bus thread that answered the read, the subscribe could follow the unsubscribe of a
-                // later uninterested (or replace the subscription of a newer interest) and so outlive it.
-                .thenComposeAsync(position -> interests.get(topic) == interest
-                        ? bus.subscribe(topic).thenApply(live -> position)
-                        : CompletableFuture.<Optional<Offset>>failedFuture(
-                                new BusUnavailableException("no longer subscribed to " + topic, null)),
-                        worker)
-                .whenComplete((position, error) -> {
-                    if (error == null) {
-                        interest.live().complete(position);
-                        // Whatever was published between the position read and the subscription
-                        // going live: fetched from history now, not only when a later event shows the gap.
-                        interest.dispatcher().resume();
-                    } else {
-                        interest.live().completeExceptionally(error);
-                    }
-                }));
+        // Subscribed first, then where the topic stands is read, so that one read serves both the
+        // dispatcher and the first subscriber: every event after that position is published while the
+        // subscription is live, so it arrives on pub/sub (or, if pub/sub drops it, shows up as a gap and
+        // is fetched from history). An event up to the position that is still in flight on pub/sub then
+        // counts as delivered, which no subscriber misses: the first is answered with this position,
+        // and every later one with a position it reads itself once live, which is not older.
+        // Subscribed from the worker, in decision order, and only while this interest is current: a
+        // subscribe made after the unsubscribe of a later uninterested would outlive the interest.
+        worker.execute(() -> {
+            if (interests.get(topic) != interest) {
+                return; // withdrawn before its turn: its live has failed, its unsubscribe comes next
+            }
+            interest.dispatcher().awaitBaseline();
+            bus.subscribe(topic)
+                    .thenCompose(live -> interests.get(topic) == interest
+                            ? bus.history(topic, Optional.empty(), 0).handle((position, failed) -> {
+                                if (failed != null) {
+                                    interest.dispatcher().baseline(null); // live events are delivered as they come
+                                    return Optional.<Offset>empty();
+                                }
+                                interest.dispatcher().baseline(position.current());
+                                return Optional.of(position.current());
+                            })
+                            : CompletableFuture.<Optional<Offset>>failedFuture(
+                                    new BusUnavailableException("no longer subscribed to " + topic, null)))
+                    .whenComplete((position, error) -> {
+                        if (error == null) {
+                            interest.live().complete(position);
+                        } else {
+                            interest.live().completeExceptionally(error);
+                        }
+                    });
+        });
     }
 
     @Override
