@@ -96,10 +96,9 @@ final class BusInterest implements Registry.InterestListener, BusListener {
     }
 
     /**
-     * Completes when the bus subscription of {@code topic} is live, with where the topic stood when
-     * the node began to subscribe (empty if that read failed): the topic's dispatcher delivers every
-     * event after it to the subscribers registered since the interest began (events published while
-     * subscribing are read from history once live). A subscriber registered later may have missed some.
+     * Completes when the bus subscription of {@code topic} is live, with where the topic stood once it
+     * was (empty if that read failed): the topic's dispatcher delivers every event after it to the
+     * subscribers registered since the interest began. A subscriber registered later may have missed some.
      */
     CompletableFuture<Optional<Offset>> liveAt(Topic topic) {
         Interest interest = interests.get(topic);
