@@ -17,9 +17,13 @@ final class Epochs {
     /** Four capital letters, never {@link Offset#MARKER_SUFFIX}. */
     static String suffix() {
         while (true) {
+            // One draw for the four letters: every history read and publish asks for a suffix, and each
+            // draw from the shared generator takes its lock.
+            int draw = RANDOM.nextInt(26 * 26 * 26 * 26);
             char[] letters = new char[4];
             for (int i = 0; i < letters.length; i++) {
-                letters[i] = (char) ('A' + RANDOM.nextInt(26));
+                letters[i] = (char) ('A' + draw % 26);
+                draw /= 26;
             }
             String suffix = new String(letters);
             if (!suffix.equals(Offset.MARKER_SUFFIX)) {

@@ -4,10 +4,12 @@ import io.switchboard.internal.bus.Bus;
 import io.switchboard.internal.bus.BusListener;
 import io.switchboard.internal.bus.BusMessage;
 import io.switchboard.internal.bus.BusUnavailableException;
+import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.registry.Registry;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -16,9 +18,9 @@ import java.util.concurrent.ExecutorService;
  * Interest-based routing: the node holds a bus subscription for a topic exactly while the
  * topic has a local subscriber.
  *
- * <p>The registry calls {@link #interested}/{@link #uninterested} under its lock, in the order
- * of its decisions. This class records the decision and hands the bus call to {@code worker}, a
- * single thread, so bus calls happen in decision order and never under the registry's lock
+ * <p>The registry calls {@link #interested}/{@link #uninterested} under the topic's lock, in the
+ * order of its decisions on that topic. This class records the decision and hands the bus call to
+ * {@code worker}, a single thread, so a topic's bus calls happen in decision order and never under the registry's lock
  * (Redisson may block a caller for seconds while Redis is down).
  */
 final class BusInterest implements Registry.InterestListener, BusListener {
@@ -27,8 +29,11 @@ final class BusInterest implements Registry.InterestListener, BusListener {
     private final Map<Topic, Interest> interests = new ConcurrentHashMap<>();
     private final java.util.function.Function<Topic, TopicDispatcher> dispatchers;
 
-    /** One period of interest in a topic: its dispatcher and when its bus subscription is live. */
-    private record Interest(TopicDispatcher dispatcher, CompletableFuture<Void> live) {
+    /**
+     * One period of interest in a topic: its dispatcher, and when its bus subscription is live with
+     * where the topic stood just before (empty if that read failed).
+     */
+    private record Interest(TopicDispatcher dispatcher, CompletableFuture<Optional<Offset>> live) {
     }
 
     BusInterest(Bus bus, ExecutorService worker, java.util.function.Function<Topic, TopicDispatcher> dispatchers) {
@@ -41,33 +46,39 @@ final class BusInterest implements Registry.InterestListener, BusListener {
     public void interested(Topic topic) {
         Interest interest = new Interest(dispatchers.apply(topic), new CompletableFuture<>());
         interests.put(topic, interest);
-        // Where the topic stands is read BEFORE subscribing: events published in between then show
-        // up as a gap and are fetched from history. Read after, an event still in flight on pub/sub
-        // would count as already delivered.
-        worker.execute(() -> bus.history(topic, java.util.Optional.empty(), 0)
-                .handle((position, failed) -> {
-                    if (failed == null) {
-                        interest.dispatcher().baseline(position.current());
-                    }
-                    return null;
-                })
-                // Subscribed from the worker, and only while this interest is current: made on the
-                // bus thread that answered the read, the subscribe could follow the unsubscribe of a
-                // later uninterested (or replace the subscription of a newer interest) and so outlive it.
-                .thenComposeAsync(ignored -> interests.get(topic) == interest
-                        ? bus.subscribe(topic)
-                        : CompletableFuture.<Void>failedFuture(new BusUnavailableException("no longer subscribed to " + topic, null)),
-                        worker)
-                .whenComplete((ignored, error) -> {
-                    if (error == null) {
-                        interest.live().complete(null);
-                        // Whatever was published between the position read and the subscription
-                        // going live: fetched from history now, not only when a later event shows the gap.
-                        interest.dispatcher().resume();
-                    } else {
-                        interest.live().completeExceptionally(error);
-                    }
-                }));
+        // Subscribed first, then where the topic stands is read, so that one read serves both the
+        // dispatcher and the first subscriber: every event after that position is published while the
+        // subscription is live, so it arrives on pub/sub (or, if pub/sub drops it, shows up as a gap and
+        // is fetched from history). An event up to the position that is still in flight on pub/sub then
+        // counts as delivered, which no subscriber misses: the first is answered with this position,
+        // and every later one with a position it reads itself once live, which is not older.
+        // Subscribed from the worker, in decision order, and only while this interest is current: a
+        // subscribe made after the unsubscribe of a later uninterested would outlive the interest.
+        worker.execute(() -> {
+            if (interests.get(topic) != interest) {
+                return; // withdrawn before its turn: its live has failed, its unsubscribe comes next
+            }
+            interest.dispatcher().awaitBaseline();
+            bus.subscribe(topic)
+                    .thenCompose(live -> interests.get(topic) == interest
+                            ? bus.history(topic, Optional.empty(), 0).handle((position, failed) -> {
+                                if (failed != null) {
+                                    interest.dispatcher().baseline(null); // live events are delivered as they come
+                                    return Optional.<Offset>empty();
+                                }
+                                interest.dispatcher().baseline(position.current());
+                                return Optional.of(position.current());
+                            })
+                            : CompletableFuture.<Optional<Offset>>failedFuture(
+                                    new BusUnavailableException("no longer subscribed to " + topic, null)))
+                    .whenComplete((position, error) -> {
+                        if (error == null) {
+                            interest.live().complete(position);
+                        } else {
+                            interest.live().completeExceptionally(error);
+                        }
+                    });
+        });
     }
 
     @Override
@@ -81,6 +92,15 @@ final class BusInterest implements Registry.InterestListener, BusListener {
 
     /** Completes when the bus subscription of {@code topic} is live. */
     CompletableFuture<Void> live(Topic topic) {
+        return liveAt(topic).thenApply(position -> null);
+    }
+
+    /**
+     * Completes when the bus subscription of {@code topic} is live, with where the topic stood once it
+     * was (empty if that read failed): the topic's dispatcher delivers every event after it to the
+     * subscribers registered since the interest began. A subscriber registered later may have missed some.
+     */
+    CompletableFuture<Optional<Offset>> liveAt(Topic topic) {
         Interest interest = interests.get(topic);
         return interest == null
                 ? CompletableFuture.failedFuture(new BusUnavailableException("not subscribed to " + topic, null))

@@ -2,11 +2,13 @@ package io.switchboard.internal.core;
 
 import io.switchboard.internal.bus.Bus;
 import io.switchboard.internal.bus.PresenceSnapshot;
+import io.switchboard.internal.protocol.Offset;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.registry.Registry;
 import io.switchboard.internal.registry.Subscriber;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -79,9 +81,14 @@ public final class LocalTopics {
         presence.withdrawAll(WITHDRAW_TIMEOUT);
     }
 
-    /** Registers a subscriber; the first of a topic starts the node's bus subscription. */
-    public void add(Topic topic, Subscriber subscriber) {
-        registry.add(topic, subscriber);
+    /**
+     * Registers a subscriber; the first of a topic starts the node's bus subscription.
+     *
+     * @return whether {@code subscriber} is that first one: then {@link #liveAt} tells a position
+     *         from which it receives every event
+     */
+    public boolean add(Topic topic, Subscriber subscriber) {
+        return registry.add(topic, subscriber);
     }
 
     /** Unregisters a subscriber; the last of a topic ends the node's bus subscription. Idempotent. */
@@ -96,6 +103,15 @@ public final class LocalTopics {
      */
     public CompletableFuture<Void> live(Topic topic) {
         return interest.live(topic);
+    }
+
+    /**
+     * Like {@link #live(Topic, long)}, with where the topic stood when the node began to subscribe
+     * (empty if that read failed). Only the subscriber whose {@link #add} began the subscription
+     * is sure to receive every event after that position (a later one may have come after some).
+     */
+    public CompletableFuture<Optional<Offset>> liveAt(Topic topic, long millis) {
+        return timeouts.within(interest.liveAt(topic), millis);
     }
 
     /** Like {@link #live(Topic)}, failing after {@code millis}. */

@@ -81,7 +81,10 @@ final class TopicDispatcher {
     /** The newest epoch of the line delivered here, and the seq of the last event delivered. */
     private Offset last;
     private boolean fetching;
-    /** Envelope bytes in {@code waiting} and {@code newer}. */
+    /** Subscribed, the position not read yet: live events wait in {@code early} (see {@link #awaitBaseline}). */
+    private boolean awaitingBaseline;
+    private List<BusMessage> early = new ArrayList<>();
+    /** Envelope bytes in {@code waiting}, {@code newer} and {@code early}. */
     private long heldBytes;
     /** Live events were let go for want of room: read history again once caught up. */
     private boolean shed;
@@ -116,12 +119,22 @@ final class TopicDispatcher {
         run(() -> accept(message));
     }
 
-    /** Where the topic stood when the node subscribed, unless an event already told us more. */
+    /** Subscribing: live events wait for {@link #baseline}, to be placed after it like later ones (gaps seen). */
+    void awaitBaseline() {
+        run(() -> awaitingBaseline = true);
+    }
+
+    /** Where the topic stood when the node subscribed (null: unknown), unless an event already told us more. */
     void baseline(Offset current) {
         run(() -> {
             if (last == null) {
                 last = current;
             }
+            awaitingBaseline = false;
+            List<BusMessage> held = early;
+            early = new ArrayList<>();
+            held.forEach(message -> heldBytes -= message.envelope().length());
+            held.forEach(this::accept);
         });
     }
 
@@ -145,7 +158,11 @@ final class TopicDispatcher {
     private void accept(BusMessage message) {
         Offset offset = message.offset();
         if (last == null) {
-            deliver(message);
+            if (!awaitingBaseline) {
+                deliver(message);
+            } else if (hold(message)) {
+                early.add(message);
+            }
             return;
         }
         if (last.isMarker() && offset.isAfter(last)) {

@@ -9,10 +9,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which local subscribers hold which topic.
  *
- * <p><b>Concurrency.</b> Changes take one lock, so "first subscriber" and "last subscriber"
- * decisions are never interleaved; the {@link InterestListener} is called under that lock, in the
- * order of the changes, and must only record the decision (no I/O). Readers ({@link #subscribers})
- * take no lock: each topic's subscribers are an array replaced on every change, never mutated.
+ * <p><b>Concurrency.</b> Changes of a topic take its lock (one of {@link #LOCKS}, by the topic's
+ * hash), so a topic's "first subscriber" and "last subscriber" decisions are never interleaved; the
+ * {@link InterestListener} is called under that lock, in the order of the topic's changes, and must
+ * only record the decision (no I/O). Changes of topics under different locks do not wait for each
+ * other: a burst of connections subscribing to channels of their own does not queue on one lock.
+ * Readers ({@link #subscribers}) take no lock: each topic's subscribers are an array replaced on
+ * every change, never mutated.
  */
 public final class Registry {
     private static final Subscriber[] NONE = new Subscriber[0];
@@ -24,21 +27,35 @@ public final class Registry {
         void uninterested(Topic topic);
     }
 
-    private final Object lock = new Object();
-    private final Map<Topic, Subscriber[]> byTopic = new ConcurrentHashMap<>(); // written under lock
+    /** Locks a topic's changes may take: a power of two. */
+    private static final int LOCKS = 64;
+    private final Object[] locks = new Object[LOCKS];
+    private final Map<Topic, Subscriber[]> byTopic = new ConcurrentHashMap<>(); // a topic's entry written under its lock
     private final InterestListener interest;
 
     public Registry(InterestListener interest) {
         this.interest = interest;
+        for (int i = 0; i < LOCKS; i++) {
+            locks[i] = new Object();
+        }
     }
 
-    /** Adds {@code subscriber} to {@code topic}; adding the same one twice has no effect. */
-    public void add(Topic topic, Subscriber subscriber) {
-        synchronized (lock) {
+    private Object lockOf(Topic topic) {
+        int hash = topic.hashCode();
+        return locks[(hash ^ (hash >>> 16)) & (LOCKS - 1)];
+    }
+
+    /**
+     * Adds {@code subscriber} to {@code topic}; adding the same one twice has no effect.
+     *
+     * @return whether this made the topic's first subscriber (and so declared interest in it)
+     */
+    public boolean add(Topic topic, Subscriber subscriber) {
+        synchronized (lockOf(topic)) {
             Subscriber[] current = byTopic.getOrDefault(topic, NONE);
             for (Subscriber existing : current) {
                 if (existing == subscriber) {
-                    return;
+                    return false;
                 }
             }
             Subscriber[] next = Arrays.copyOf(current, current.length + 1);
@@ -46,13 +63,15 @@ public final class Registry {
             byTopic.put(topic, next);
             if (current.length == 0) {
                 interest.interested(topic);
+                return true;
             }
+            return false;
         }
     }
 
     /** Removes {@code subscriber} from {@code topic}; removing an absent one has no effect. */
     public void remove(Topic topic, Subscriber subscriber) {
-        synchronized (lock) {
+        synchronized (lockOf(topic)) {
             Subscriber[] current = byTopic.get(topic);
             if (current == null) {
                 return;

@@ -3,6 +3,7 @@ package io.switchboard.internal.security;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Which browser Origins may open a WebSocket: the configured list, or by default only pages
@@ -20,6 +21,8 @@ import java.util.Locale;
  * Host they like, so checking theirs would protect nothing.
  */
 public final class OriginPolicy {
+    /** Compiled once: every handshake is checked (twice: before the upgrade and when the socket opens). */
+    private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.\\d{1,3}){3}");
     private final List<String> allowed;
     private final List<String> publicHosts;
 
@@ -92,7 +95,7 @@ public final class OriginPolicy {
 
     /** Literal loopback names only: a DNS name that resolves to loopback is exactly what rebinding forges. */
     private static boolean isLoopback(String name) {
-        return name.equals("localhost") || name.equals("[::1]") || name.matches("127(\\.\\d{1,3}){3}");
+        return name.equals("localhost") || name.equals("[::1]") || LOOPBACK_V4.matcher(name).matches();
     }
 
     private static int defaultPort(String scheme) {

@@ -240,6 +240,7 @@ public final class Connection {
     private void subscribe(String channel, Optional<Offset> since, JsonNode id, boolean byClient) {
         Topic topic = Topic.channel(channel);
         ChannelSubscription subscription = new ChannelSubscription(topic, session, limits.sendQueueFrames());
+        boolean first; // this subscription began the node's bus subscription of the topic
         synchronized (subscribing) {
             if (ended) {
                 throw new Refusal(ErrorCode.NOT_FOUND, "the session has closed");
@@ -253,7 +254,7 @@ public final class Connection {
             if (previous != null) {
                 drop(previous); // a re-subscribe once live (e.g. with a new 'since') replaces the old one
             }
-            node.topics().add(topic, subscription);
+            first = node.topics().add(topic, subscription);
             if (joined != null) {
                 presenceFeeds.open(channel, subscription, joined); // the members follow 'subscribed'
             }
@@ -262,11 +263,13 @@ public final class Connection {
                 limits.historySize(), since,
                 (current, recovered) -> Frames.subscribed(channel, current, recovered, id),
                 error -> subscribeFailed(channel, subscription, error, id));
-        node.topics().live(topic, limits.heartbeatMillis()).whenComplete((ignored, error) -> {
+        // The first subscriber of a topic on this node receives every event after the position the
+        // node's bus subscription began at: a new channel is answered with it, without a read of its own.
+        node.topics().liveAt(topic, limits.heartbeatMillis()).whenComplete((position, error) -> {
             if (error != null) {
                 subscribeFailed(channel, subscription, error, id);
             } else {
-                replay.start();
+                replay.start(first ? position : Optional.empty());
             }
         });
     }

@@ -85,7 +85,20 @@ final class Replay {
 
     /** Reads the first page (or, without {@code since}, only the current offset). */
     void start() {
+        start(Optional.empty());
+    }
+
+    /**
+     * Like {@link #start()}; without {@code since}, a {@code known} position is answered as is, with
+     * no read. It must be one this subscription receives every later event of (the position the
+     * node's bus subscription began at, for the subscriber that began it).
+     */
+    void start(Optional<Offset> known) {
         subscription.whenCancelled(this::end);
+        if (since.isEmpty() && known.isPresent()) {
+            finish(known.get(), true);
+            return;
+        }
         if (since.isEmpty()) {
             read(Optional.empty(), 0, 0).whenComplete((history, error) -> {
                 if (error != null) {

@@ -180,60 +180,88 @@ class BusInterestTest {
     private CompletableFuture<Void> liveAtFive() {
         interest.interested(news);
         worker.runAll();
-        bus.positionReads.remove().complete(at(5));
-        worker.runAll();
         bus.subscriptions.remove().complete(null);
-        worker.runAll();
+        bus.positionReads.remove().complete(at(5));
         return interest.live(news);
     }
 
     @Test
-    void thePositionIsReadBeforeSubscribing() {
+    void thePositionIsReadOnceSubscribed() {
         interest.interested(news);
         assertThat(bus.calls).as("no bus call on the deciding thread").isEmpty();
 
         worker.runAll();
-        assertThat(bus.calls).containsExactly("position news");
+        assertThat(bus.calls).containsExactly("subscribe news");
 
-        bus.positionReads.remove().complete(at(5));
-        worker.runAll();
-        assertThat(bus.calls).containsExactly("position news", "subscribe news");
+        bus.subscriptions.remove().complete(null);
+        assertThat(bus.calls).containsExactly("subscribe news", "position news");
         assertThat(dispatchersMade).containsExactly(news);
     }
 
     @Test
-    void liveCompletesWhenTheBusSubscriptionIsLive() {
+    void liveCompletesWhenTheBusSubscriptionIsLiveAndThePositionKnown() {
         interest.interested(news);
         worker.runAll();
-        bus.positionReads.remove().complete(at(5));
-        worker.runAll();
         CompletableFuture<Void> live = interest.live(news);
+        bus.subscriptions.remove().complete(null);
         assertThat(live).isNotDone();
 
-        bus.subscriptions.remove().complete(null);
+        bus.positionReads.remove().complete(at(5));
 
         assertThat(live).isCompleted();
         assertThat(interest.topics()).isEqualTo(1);
     }
 
     @Test
-    void whatWasPublishedWhileSubscribingIsReadFromHistoryOnceLive() {
-        liveAtFive();
+    void liveAtTellsThePositionReadOnceSubscribed() {
+        CompletableFuture<Void> live = liveAtFive();
 
-        assertThat(bus.calls).containsExactly("position news", "subscribe news", "history news after 5");
+        assertThat(live).isCompleted();
+        assertThat(interest.liveAt(news)).isCompletedWithValue(Optional.of(new Offset(E1, 5)));
+        assertThat(bus.calls).as("no history read: nothing was published before the subscription went live")
+                .containsExactly("subscribe news", "position news");
     }
 
     @Test
-    void aFailedPositionReadStillSubscribes() {
+    void aFailedPositionReadStillCompletesLiveWithoutAPosition() {
         interest.interested(news);
         worker.runAll();
-        bus.positionReads.remove().completeExceptionally(new BusUnavailableException("Redis is down", null));
-        worker.runAll();
         bus.subscriptions.remove().complete(null);
+        bus.positionReads.remove().completeExceptionally(new BusUnavailableException("Redis is down", null));
 
         assertThat(interest.live(news)).isCompleted();
-        assertThat(bus.calls).as("no position: nothing to repair from")
-                .containsExactly("position news", "subscribe news");
+        assertThat(interest.liveAt(news)).isCompletedWithValue(Optional.empty());
+    }
+
+    @Test
+    void eventsArrivingBeforeThePositionWaitForItAndAGapBeforeThemIsRepaired() {
+        interest.interested(news);
+        worker.runAll();
+        bus.subscriptions.remove().complete(null);
+        interest.onMessage(message(news, 5)); // published before the position was read
+        interest.onMessage(message(news, 7)); // 6 was dropped by pub/sub
+        assertThat(delivered).as("nothing before the position is known").isEmpty();
+
+        bus.positionReads.remove().complete(at(4));
+
+        assertThat(delivered).containsExactly("news 5");
+        assertThat(bus.calls).endsWith("history news after 5");
+        bus.repairReads.remove().complete(new History(new Offset(E1, 7), true,
+                List.of(message(news, 6), message(news, 7)), new Lineage.Placement(5, true, true)));
+        assertThat(delivered).containsExactly("news 5", "news 6", "news 7");
+    }
+
+    @Test
+    void eventsUpToThePositionThatArriveBeforeItAreDroppedLikeLaterDuplicates() {
+        interest.interested(news);
+        worker.runAll();
+        bus.subscriptions.remove().complete(null);
+        interest.onMessage(message(news, 5));
+
+        bus.positionReads.remove().complete(at(5));
+        interest.onMessage(message(news, 6));
+
+        assertThat(delivered).containsExactly("news 6");
     }
 
     @Test
@@ -246,12 +274,11 @@ class BusInterestTest {
     void liveFailsWhenTheBusCannotSubscribe() {
         interest.interested(news);
         worker.runAll();
-        bus.positionReads.remove().complete(at(5));
-        worker.runAll();
 
         bus.subscriptions.remove().completeExceptionally(new BusUnavailableException("Redis is down", null));
 
         assertThat(interest.live(news)).isCompletedExceptionally();
+        assertThat(bus.calls).containsExactly("subscribe news");
     }
 
     @Test
@@ -310,7 +337,6 @@ class BusInterestTest {
     @Test
     void onResumedReachesTheDispatcher() {
         liveAtFive();
-        bus.repairReads.remove().complete(at(5)); // nothing was published while subscribing
         bus.calls.clear();
 
         interest.onResumed(news);
@@ -321,49 +347,29 @@ class BusInterestTest {
     }
 
     @Test
-    void aSubscribeWhosePositionReadOutlivedTheInterestIsNotMade() {
+    void anInterestWithdrawnBeforeItsTurnIsNotSubscribed() {
         interest.interested(news);
-        worker.runAll();
         interest.uninterested(news);
         worker.runAll();
 
-        bus.positionReads.remove().complete(at(5)); // the read answers after the unsubscribe was made
-        worker.runAll();
-
-        assertThat(bus.calls).as("no bus subscription outlives the interest")
-                .containsExactly("position news", "unsubscribe news");
+        assertThat(bus.calls).as("no bus subscription outlives the interest").containsExactly("unsubscribe news");
     }
 
     @Test
-    void aLateAnswerOfAnEarlierInterestDoesNotSubscribeOverTheCurrentOne() {
+    void aLateAnswerOfAnEarlierInterestDoesNotReadOrCompleteForTheCurrentOne() {
         interest.interested(news);
         worker.runAll();
-        CompletableFuture<History> firstRead = bus.positionReads.remove();
+        CompletableFuture<Void> firstSubscription = bus.subscriptions.remove();
         interest.uninterested(news);
         interest.interested(news);
-        worker.runAll();
-        bus.positionReads.remove().complete(at(7));
         worker.runAll();
         bus.subscriptions.remove().complete(null);
-        worker.runAll();
-        assertThat(interest.live(news)).isCompleted();
+        bus.positionReads.remove().complete(at(7));
+        assertThat(interest.liveAt(news)).isCompletedWithValue(Optional.of(new Offset(E1, 7)));
 
-        firstRead.complete(at(5));
-        worker.runAll();
+        firstSubscription.complete(null);
 
-        assertThat(bus.calls).containsExactly("position news", "unsubscribe news", "position news",
-                "subscribe news", "history news after 7");
-    }
-
-    @Test
-    void interestAfterTheWorkerStoppedFailsItsLive() {
-        interest.interested(news);
-        worker.runAll();
-        worker.shutdownNow(); // the node stops while the position read is out
-
-        bus.positionReads.remove().complete(at(5));
-
-        assertThat(interest.live(news)).isCompletedExceptionally();
-        assertThat(bus.calls).containsExactly("position news");
+        assertThat(bus.calls).containsExactly("subscribe news", "unsubscribe news", "subscribe news", "position news");
+        assertThat(interest.liveAt(news)).isCompletedWithValue(Optional.of(new Offset(E1, 7)));
     }
 }

@@ -81,6 +81,32 @@ class SubscribeRulesTest {
     }
 
     @Test
+    void aNewChannelsFirstSubscriberIsAnsweredAtItsPositionAndGetsWhatFollows() throws Exception {
+        try (NodeHarness harness = new NodeHarness(Map.of())) {
+            String epoch = harness.publishLarge("news", 3, 10);
+            ScriptedContainer first = new ScriptedContainer("first");
+            first.readEverything();
+            Connection connection = harness.node.open(first.transport(), Identity.anonymous());
+            connection.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":1}");
+            Await.until("subscribed", () -> has(first.written(), "subscribed", 1));
+            ScriptedContainer second = new ScriptedContainer("second");
+            second.readEverything();
+            Connection later = harness.node.open(second.transport(), Identity.anonymous());
+            later.onText("{\"op\":\"subscribe\",\"channel\":\"news\",\"id\":2}");
+            Await.until("subscribed", () -> has(second.written(), "subscribed", 2));
+
+            harness.node.api().publish("news", "e", Map.of("i", 4)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            for (ScriptedContainer client : List.of(first, second)) {
+                Await.until("the new event", () -> ofOp(client.written(), "event").size() == 1);
+                JsonNode subscribed = ofOp(client.written(), "subscribed").get(0);
+                assertThat(subscribed.path("offset").asText()).isEqualTo(epoch + "-3");
+                assertThat(ofOp(client.written(), "event").get(0).path("offset").asText()).isEqualTo(epoch + "-4");
+            }
+        }
+    }
+
+    @Test
     void subscribingALiveChannelAgainReplacesTheSubscription() throws Exception {
         try (NodeHarness harness = new NodeHarness(Map.of())) {
             ScriptedContainer client = new ScriptedContainer("c");

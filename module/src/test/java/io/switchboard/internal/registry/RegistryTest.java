@@ -21,11 +21,11 @@ class RegistryTest {
     private final Registry registry = new Registry(interest);
 
     /**
-     * Records the registry's decisions, in order. Written under the registry's lock; read by the
-     * test thread after the changes (on the same thread, or after joining the threads that made them).
+     * Records the registry's decisions, in order. Written under each topic's lock (topics of different
+     * locks concurrently, hence the synchronized list); read by the test thread after the changes.
      */
     private static final class Interest implements Registry.InterestListener {
-        private final List<String> calls = new ArrayList<>();
+        private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
 
         @Override
         public void interested(Topic topic) {
@@ -63,6 +63,19 @@ class RegistryTest {
         assertThat(registry.subscribers(news)).containsExactly(first, second);
         assertThat(registry.topicCount()).isEqualTo(1);
         assertThat(registry.subscriptionCount()).isEqualTo(2);
+    }
+
+    @Test
+    void addTellsWhetherItMadeTheTopicsFirstSubscriber() {
+        Subscriber first = subscriber();
+        Subscriber second = subscriber();
+
+        assertThat(registry.add(news, first)).isTrue();
+        assertThat(registry.add(news, second)).isFalse();
+        assertThat(registry.add(news, first)).as("already there").isFalse();
+        registry.remove(news, first);
+        registry.remove(news, second);
+        assertThat(registry.add(news, second)).as("a new period of interest").isTrue();
     }
 
     @Test
