@@ -59,7 +59,7 @@ public final class Connection {
     private final Object subscribing = new Object();
     /** Set (holding {@code subscribing}) once the connection closed: a later server-side subscribe is refused. */
     private boolean ended;
-    private final long connectedAtMillis = System.currentTimeMillis();
+    private final Instant connectedAt = Instant.now();
     private final ChannelSubscription userSubscription;
     private ClientMessages messages; // made at the first 'send', on the connection's thread
     private ClientPublishes publishes; // made at the first 'publish', on the connection's thread
@@ -100,7 +100,7 @@ public final class Connection {
 
     /** When the connection opened. */
     public Instant connectedAt() {
-        return Instant.ofEpochMilli(connectedAtMillis);
+        return connectedAt;
     }
 
     /** How frames reach this client. */
