@@ -19,9 +19,9 @@ import java.util.Map;
  * so concurrent handshakes do not see each other's values.
  *
  * <p><b>No extensions.</b> Every browser offers {@code permessage-deflate}, which Tomcat accepts by
- * default: each connection then keeps its own zlib deflater and inflater (about 170 KiB of native
- * memory and 35 KiB of heap per idle connection, measured with 4,000 connections) and compresses every
- * frame again for every subscriber, undoing the node's encode-once. The frames here are small JSON
+ * default: each connection then keeps its own zlib deflater and inflater (measured with 4,000 idle
+ * connections: 56 KiB of heap and 215 KiB of RSS per connection with them, 18 and 28 without) and
+ * compresses every frame again for every subscriber, undoing the node's encode-once. The frames here are small JSON
  * texts, so none is negotiated: an extension costs this endpoint far more than it saves.
  */
 final class HandshakeCapture extends ServerEndpointConfig.Configurator {
