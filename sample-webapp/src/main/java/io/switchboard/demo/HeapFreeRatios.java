@@ -17,7 +17,8 @@ import java.util.logging.Logger;
  * manageable, so the worker sets them itself when its command line does not: whoever starts it (the
  * launcher, bench/run, a shell) gets them, and {@code -XX:MaxHeapFreeRatio=...} on the command line wins.
  * G1 reads them only when it considers shrinking (after a full collection and at the end of a concurrent
- * cycle), not when it sizes the young generation under load, so throughput is not traded for them.
+ * cycle); under load it grows the heap by its collection-time goal, as before, so a busy node may pay for
+ * growing back after such a shrink, not for a smaller heap while busy.
  */
 final class HeapFreeRatios {
     private static final Logger LOG = Logger.getLogger(HeapFreeRatios.class.getName());
