@@ -63,6 +63,7 @@ public final class Worker {
         if (System.getProperty(TOMCAT_WEBSOCKET_BUFFER) == null) {
             System.setProperty(TOMCAT_WEBSOCKET_BUFFER, "1024");
         }
+        HeapFreeRatios.applyUnlessSet();
         WorkerOptions options;
         try {
             options = WorkerOptions.parse(args);

@@ -220,6 +220,14 @@ final class ChannelSubscription implements Subscriber {
     }
 
     /**
+     * Drops the hook {@link #whenCancelled} registered: the replay holds nothing more and will hold
+     * nothing again, and a live subscription (which may last as long as its connection) need not keep it.
+     */
+    synchronized void forgetCancelHook() {
+        cancelHook = null;
+    }
+
+    /**
      * An unsubscribe that arrives before this subscription is live waits for it, so the client
      * gets {@code subscribed} before {@code unsubscribed} (every request answered, in order) and
      * the bus subscription is never cancelled halfway through being made.

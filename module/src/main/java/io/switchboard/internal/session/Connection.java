@@ -30,6 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * connection, never concurrently (JSR-356). Replies to asynchronous work (history reads,
  * publishes) are sent from bus threads through the session's queue. {@link #closed} may race with
  * those completions; subscriptions are therefore kept in a concurrent map and are idempotent to cancel.
+ *
+ * <p><b>Memory.</b> A node holds many of these, mostly idle: what only some connections use
+ * ({@code publish} and {@code send} with their rate limits, the map of channels being left) is
+ * made at its first use.
  */
 public final class Connection {
     private final SessionServices node;
@@ -37,7 +41,6 @@ public final class Connection {
     private final ClientSession session;
     private final String user;
     private final boolean admin;
-    private final RateLimiter publishRate;
     private final RateLimiter subscribeRate;
     private final LogLimiter warnings;
     private final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
@@ -45,8 +48,9 @@ public final class Connection {
      * Unsubscribed while replaying: answered (and dropped) once the replay has stopped, at its next
      * page. Bounded by the subscribe rate and by how long a replay may wait for a page to drain
      * (a client that does not read is closed as stalled), and their pages by the replay budget.
+     * Made (holding {@code subscribing}) at the first unsubscribe, then kept.
      */
-    private final Map<String, ChannelSubscription> leaving = new ConcurrentHashMap<>();
+    private volatile Map<String, ChannelSubscription> leaving;
     /**
      * Held while a subscribe or an unsubscribe decides (never during I/O or a replay): the client's
      * thread and the node's cluster thread (server-side control) both make these decisions, and a
@@ -57,7 +61,8 @@ public final class Connection {
     private boolean ended;
     private final Instant connectedAt = Instant.now();
     private final ChannelSubscription userSubscription;
-    private final ClientMessages messages;
+    private ClientMessages messages; // made at the first 'send', on the connection's thread
+    private ClientPublishes publishes; // made at the first 'publish', on the connection's thread
     private final PresenceFeeds presenceFeeds;
     /**
      * Expiry (epoch seconds, inclusive) of the client token the identity rests on, moved on by
@@ -76,13 +81,11 @@ public final class Connection {
         this.user = identity.user();
         this.admin = identity.admin();
         this.tokenExpiry = identity.tokenExpiry();
-        this.publishRate = new RateLimiter(limits.publishRatePerSecond());
         // A reconnecting client re-subscribes all its channels at once: the burst allows that.
         this.subscribeRate = new RateLimiter(limits.subscribeRatePerSecond(),
                 Math.max(limits.subscribeRatePerSecond(), limits.maxSubscriptions()));
         this.warnings = node.warnings();
         this.userSubscription = user == null ? null : ChannelSubscription.live(Topic.user(user), session);
-        this.messages = new ClientMessages(node, session, user);
         this.presenceFeeds = new PresenceFeeds(session, node.topics(), limits.sendQueueFrames());
     }
 
@@ -131,11 +134,11 @@ public final class Connection {
             switch (request.op()) {
                 case "subscribe" -> subscribe(request);
                 case "unsubscribe" -> unsubscribe(request);
-                case "publish" -> publish(request);
+                case "publish" -> publishes().publish(request);
                 case "ping" -> session.send(Frames.pong(request.id()));
                 case "pong" -> { } // the answer to our heartbeat; touch() above was the point
                 case "refresh" -> refresh(request);
-                case "send" -> messages.send(request);
+                case "send" -> messages().send(request);
                 default -> throw new Refusal(ErrorCode.UNKNOWN_OP,
                         "unknown op " + ChannelNames.quote(request.op()));
             }
@@ -164,8 +167,11 @@ public final class Connection {
         session.closed();
         subscriptions.values().forEach(this::drop);
         subscriptions.clear();
-        leaving.values().forEach(this::drop);
-        leaving.clear();
+        Map<String, ChannelSubscription> left = leaving;
+        if (left != null) {
+            left.values().forEach(this::drop);
+            left.clear();
+        }
         if (userSubscription != null) {
             node.topics().remove(userSubscription.topic(), userSubscription);
         }
@@ -276,7 +282,8 @@ public final class Connection {
 
     /** The subscribe rules; passes, or throws the refusal. Called holding {@code subscribing}. */
     private void admit(String channel, boolean byClient) {
-        if (leaving.containsKey(channel)) {
+        Map<String, ChannelSubscription> left = leaving;
+        if (left != null && left.containsKey(channel)) {
             // Its replay stops at the next page; a new one meanwhile would interleave with it.
             throw new Refusal(ErrorCode.UNAVAILABLE,
                     "still ending the previous subscription to " + channel + "; retry shortly");
@@ -332,41 +339,34 @@ public final class Connection {
             ChannelSubscription subscription = subscriptions.remove(channel);
             if (subscription != null) {
                 // In 'leaving' before the deferral is registered: the deferred step may run at once.
-                leaving.put(channel, subscription);
+                Map<String, ChannelSubscription> left = leaving != null ? leaving : (leaving = new ConcurrentHashMap<>());
+                left.put(channel, subscription);
                 if (subscription.deferUnsubscribe(() -> {
                     drop(subscription);
-                    leaving.remove(channel, subscription);
+                    left.remove(channel, subscription);
                     session.send(Frames.unsubscribed(channel, id));
                 })) {
                     return; // answered once the pending subscribe is (its replay stops at the next page)
                 }
-                leaving.remove(channel, subscription);
+                left.remove(channel, subscription);
                 drop(subscription);
             }
         }
         session.send(Frames.unsubscribed(channel, id));
     }
 
-    private void publish(ClientRequest request) {
-        String channel = Publisher.channel(request.requiredString("channel")).name(); // only nodes publish on @admin
-        Publisher.Prepared event = node.publisher().prepare(Publisher.Door.BROWSER, List.of(
-                new Publisher.Draft(Topic.channel(channel), request.requiredString("event"), request.data())), null);
-        if (!limits.clientPublish().matches(channel)) {
-            throw new Refusal(ErrorCode.FORBIDDEN, "browsers may not publish on " + channel);
+    private ClientPublishes publishes() {
+        if (publishes == null) {
+            publishes = new ClientPublishes(node, session, user);
         }
-        node.access().check(user, channel);
-        if (!publishRate.tryAcquire()) {
-            throw new Refusal(ErrorCode.RATE_LIMITED,
-                    "at most " + limits.publishRatePerSecond() + " publishes per second per connection");
+        return publishes;
+    }
+
+    private ClientMessages messages() {
+        if (messages == null) {
+            messages = new ClientMessages(node, session, user);
         }
-        JsonNode id = request.id();
-        node.publisher().publish(event).whenComplete((offsets, error) -> {
-            if (error == null) {
-                session.send(Frames.published(channel, offsets.get(0).toString(), id));
-            } else {
-                session.send(Frames.error(ErrorCode.UNAVAILABLE, "not published: the bus is unavailable", id));
-            }
-        });
+        return messages;
     }
 
     /** The channel a request names: any valid one that is not reserved, and the admin channel for the admin page. */

@@ -13,13 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * a fresh snapshot.
  *
  * <p>Thread-safe: opened on the connection's thread, closed from whichever thread drops the
- * subscription.
+ * subscription. The map is made at the first presence subscription: most connections have none.
  */
 final class PresenceFeeds {
     private final ClientSession session;
     private final LocalTopics topics;
     private final int maxHeldBack;
-    private final Map<ChannelSubscription, PresenceSubscription> feeds = new ConcurrentHashMap<>(); // by identity
+    private volatile Map<ChannelSubscription, PresenceSubscription> feeds; // by identity; null until the first open
 
     PresenceFeeds(ClientSession session, LocalTopics topics, int maxHeldBack) {
         this.session = session;
@@ -35,13 +35,23 @@ final class PresenceFeeds {
      */
     void open(String channel, ChannelSubscription subscription, CompletionStage<Void> ownJoin) {
         PresenceSubscription feed = new PresenceSubscription(channel, session, topics, ownJoin, maxHeldBack);
-        feeds.put(subscription, feed);
+        Map<ChannelSubscription, PresenceSubscription> open = feeds;
+        if (open == null) {
+            synchronized (this) {
+                if (feeds == null) {
+                    feeds = new ConcurrentHashMap<>();
+                }
+                open = feeds;
+            }
+        }
+        open.put(subscription, feed);
         subscription.afterLive(feed::start);
     }
 
     /** Ends the member view of {@code subscription}, if it has one. */
     void close(ChannelSubscription subscription) {
-        PresenceSubscription feed = feeds.remove(subscription);
+        Map<ChannelSubscription, PresenceSubscription> open = feeds;
+        PresenceSubscription feed = open == null ? null : open.remove(subscription);
         if (feed != null) {
             feed.cancel();
         }

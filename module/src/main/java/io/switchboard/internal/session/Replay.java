@@ -105,6 +105,7 @@ final class Replay {
                     fail(error);
                 } else {
                     finish(history.current(), true);
+                    subscription.forgetCancelHook(); // nothing was held: the replay is over
                 }
             });
             return;
@@ -189,6 +190,7 @@ final class Replay {
         finish(target, verdict && !gap && at >= target.seq());
         session.awaitReplayTurn(() -> {
             giveBack(); // the last page has drained
+            subscription.forgetCancelHook(); // the replay is over
             session.endReplayTurn();
         });
     }

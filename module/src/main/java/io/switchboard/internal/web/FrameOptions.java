@@ -16,6 +16,9 @@ record FrameOptions(boolean batch, boolean binary) {
     static final String BATCH = "batch";
     static final String BINARY = "binary";
     static final FrameOptions PLAIN = new FrameOptions(false, false);
+    private static final FrameOptions BATCHED = new FrameOptions(true, false);
+    private static final FrameOptions BINARY_ONLY = new FrameOptions(false, true);
+    private static final FrameOptions BATCHED_BINARY = new FrameOptions(true, true);
 
     /**
      * The options in a handshake's query parameters ({@code parameters}: a name's values, or null).
@@ -23,7 +26,12 @@ record FrameOptions(boolean batch, boolean binary) {
      * @throws IllegalArgumentException for a value other than {@code 1}, saying which
      */
     static FrameOptions of(Function<String, List<String>> parameters) {
-        return new FrameOptions(flag(parameters, BATCH), flag(parameters, BINARY));
+        return of(flag(parameters, BATCH), flag(parameters, BINARY));
+    }
+
+    /** One of four shared values: every connection keeps its options. */
+    static FrameOptions of(boolean batch, boolean binary) {
+        return batch ? (binary ? BATCHED_BINARY : BATCHED) : (binary ? BINARY_ONLY : PLAIN);
     }
 
     /** Like {@link #of}, with a refused value read as absent (the handshake was refused before, by the guard). */

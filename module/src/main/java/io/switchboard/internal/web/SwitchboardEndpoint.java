@@ -26,7 +26,7 @@ final class SwitchboardEndpoint extends Endpoint {
     private static final String TOMCAT_ABNORMAL_CLOSE_TIMEOUT = "org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT";
     private static final Long ABNORMAL_CLOSE_TIMEOUT_MILLIS = 5000L;
     /** Per-session message buffer, in characters (text) or bytes (binary); see onOpen. */
-    private static final int MESSAGE_BUFFER_SIZE = 512;
+    private static final int MESSAGE_BUFFER_SIZE = 256;
 
     private final SwitchboardNode node;
     private final Identities identities;
@@ -46,7 +46,10 @@ final class SwitchboardEndpoint extends Endpoint {
         // with a code other than 1000, so a slow consumer would never see its 1013 (nor a client
         // its 1007/1009). Other containers ignore the key.
         session.getUserProperties().put(TOMCAT_ABNORMAL_CLOSE_TIMEOUT, ABNORMAL_CLOSE_TIMEOUT_MILLIS);
-        HandshakeInfo handshake = (HandshakeInfo) config.getUserProperties().get(HandshakeInfo.KEY);
+        // Removed, not read: the session keeps its configuration (a copy per connection) while it is
+        // open, and Tomcat copies the configuration's properties into the session's own.
+        HandshakeInfo handshake = (HandshakeInfo) config.getUserProperties().remove(HandshakeInfo.KEY);
+        session.getUserProperties().remove(HandshakeInfo.KEY);
         Identities.Verdict verdict = handshake == null
                 ? new Identities.Verdict.Refused(403, "handshake not seen")
                 : handshake.admin()
