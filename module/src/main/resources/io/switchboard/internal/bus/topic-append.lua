@@ -65,7 +65,11 @@ local function append_event(meta, history, times, pubsub, envelope, me, suffix, 
     if length == 1 or times_length == 1 then
       push = true -- a list (re)created by this RPUSH has no expiry yet
     end
-    held = held and held + #wire or count_bytes(history)
+    if length == 1 then
+      held = #wire -- the list was (re)created: a count in the meta (lists expired before it) is of events gone
+    else
+      held = held and held + #wire or count_bytes(history)
+    end
     held = drop_oldest(history, times, held, length, history_size, history_bytes)
     local cutoff = now - history_ttl * 1000
     if not oldest or oldest < cutoff then

@@ -106,6 +106,29 @@ class RedisLogExpiryTest {
         }
     }
 
+    @Test
+    void historyListsThatExpiredTogetherCountTheirBytesAnewSoTheByteBoundStillKeepsWhatFits() throws Exception {
+        // Five events of about 45 bytes fit a bound of 300 bytes; the meta outlives the lists (twice the age bound).
+        RedisBus bounded = new RedisBus(RedisClients.fromUrl(redis.url(), "bytes"), "b", 5, 300, Duration.ofMillis(TTL_MS));
+        try {
+            bounded.start(message -> { });
+            Topic topic = Topic.channel("expired-lists");
+            String history = RedisKeys.key("b", topic, "history");
+            bounded.publish(events(topic, 5)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            redis.command("DEL", history, RedisKeys.key("b", topic, "history-times")); // as when both expire
+
+            bounded.publish(events(topic, 3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(redis.command("LLEN", history)).as("the events published since the lists expired").isEqualTo(3L);
+            long bytes = 0;
+            for (Object wire : (List<?>) redis.command("LRANGE", history, "0", "-1")) {
+                bytes += wire.toString().getBytes(StandardCharsets.UTF_8).length;
+            }
+            assertThat(redis.command("HGET", RedisKeys.key("b", topic, "meta"), "hb")).hasToString(String.valueOf(bytes));
+        } finally {
+            bounded.close();
+        }
+    }
+
     private long redisTimeMs() {
         List<?> time = (List<?>) redis.command("TIME");
         return Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
