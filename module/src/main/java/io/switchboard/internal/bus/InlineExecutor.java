@@ -1,5 +1,8 @@
 package io.switchboard.internal.bus;
 
+import io.switchboard.internal.logging.LogLimiter;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -19,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: any thread; a task runs on the caller's.
  */
 final class InlineExecutor extends AbstractExecutorService {
+    private static final LogLimiter failures =
+            new LogLimiter(LoggerFactory.getLogger(InlineExecutor.class), java.time.Duration.ofMinutes(1));
     private volatile boolean shutdown;
 
     @Override
@@ -26,7 +31,14 @@ final class InlineExecutor extends AbstractExecutorService {
         if (shutdown) {
             throw new RejectedExecutionException("shut down");
         }
-        task.run();
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            // A barrier: thrown into Redisson's decoder, it would fail the command waiting on this
+            // connection (a subscribe, say) and reach Netty. Our listeners catch their own failures;
+            // this keeps one that does not from taking the connection's other work with it.
+            failures.warn("listener", "A pub/sub listener failed: {}", e.toString());
+        }
     }
 
     @Override

@@ -75,6 +75,11 @@ public record SwitchboardConfig(
     public static final String METRICS = "switchboard.metrics";
     public static final String METRICS_TOKEN = "switchboard.metrics-token";
     public static final String WRITE_DELAY = "switchboard.write-delay";
+    /**
+     * The longest write delay (ms): the welcome frame waits for it too, and a client gives up on a
+     * connection whose welcome does not come within seconds.
+     */
+    static final int MAX_WRITE_DELAY_MS = 1000;
 
     /** The shortest API token or token secret accepted, in UTF-8 bytes (a guessable secret is no secret). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -110,7 +115,7 @@ public record SwitchboardConfig(
                 integer(source, SEND_RATE, 20, 1),
                 source.get(METRICS).map(SwitchboardConfig::jmx).orElse(false),
                 source.get(METRICS_TOKEN).map(v -> secret(METRICS_TOKEN, v)),
-                Duration.ofMillis(integer(source, WRITE_DELAY, 0, 0)));
+                Duration.ofMillis(integer(source, WRITE_DELAY, 0, 0, MAX_WRITE_DELAY_MS)));
     }
 
     /** {@code prometheus} (the default: {@code /api/metrics} only) or {@code jmx} (also exported through JMX). */
@@ -168,6 +173,14 @@ public record SwitchboardConfig(
 
     private static int integer(ConfigSource source, String key, int defaultValue, int min) {
         return source.get(key).map(parse(key, min)).orElse(defaultValue);
+    }
+
+    private static int integer(ConfigSource source, String key, int defaultValue, int min, int max) {
+        int value = integer(source, key, defaultValue, min);
+        if (value > max) {
+            throw new ConfigException(key + " must be at most " + max + ", was " + value);
+        }
+        return value;
     }
 
     private static Function<String, Integer> parse(String key, int min) {

@@ -66,15 +66,18 @@ final class TopicInbox {
     private void drain() {
         while (draining.compareAndSet(false, true)) {
             Runnable next;
-            while ((next = inbox.poll()) != null) {
-                try {
-                    next.run();
-                } catch (RuntimeException e) {
-                    log.warn("Topic {}: dispatch failed", topic, e);
+            try {
+                while ((next = inbox.poll()) != null) {
+                    try {
+                        next.run();
+                    } catch (RuntimeException e) {
+                        log.warn("Topic {}: dispatch failed", topic, e);
+                    }
                 }
+                afterDrain.run();
+            } finally {
+                draining.set(false); // also after an Error: a stuck flag would never let the topic be drained again
             }
-            afterDrain.run();
-            draining.set(false);
             if (inbox.isEmpty()) {
                 return;
             }

@@ -33,7 +33,11 @@ public final class OutboundFrame {
         return text;
     }
 
-    /** Its size as the queues count it: characters, which are bytes for the ASCII JSON the node writes. */
+    /**
+     * Its size as the queues count it: characters. That is its size on the wire for ASCII text; event
+     * data with other characters takes up to three bytes each in UTF-8, so byte bounds counted in
+     * characters hold within that factor.
+     */
     public int length() {
         return text.length();
     }

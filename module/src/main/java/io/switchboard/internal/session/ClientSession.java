@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * without bound or slowing down the bus. The byte bound is what makes the queue's memory bounded
  * whatever the frame sizes (large events, long echoed {@code id}s); a single frame larger than it
  * is still accepted into an empty queue, so no frame is undeliverable. Frames are measured in
- * characters, which is their size on the wire and on the heap for the ASCII JSON the node writes.
+ * characters: their size on the heap, and on the wire for ASCII text (up to three bytes each in UTF-8 otherwise).
  * A client that reconnects with {@code since} gets what it missed from history. A send
  * that the transport has not completed after a while means the same ({@link #sendStalledFor}); the
  * node checks that for all sessions on one timer instead of giving each send its own timeout,

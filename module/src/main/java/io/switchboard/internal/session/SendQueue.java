@@ -28,7 +28,10 @@ import java.util.List;
  * that is busy is written to as fast as it drains.
  */
 final class SendQueue {
-    /** The most a batched send carries, in characters (bytes for the ASCII JSON the node writes), separators included. */
+    /**
+     * The most a batched send carries, in characters, separators included: 64 KiB on the wire for
+     * ASCII text, up to three times that for text of other characters (see {@link OutboundFrame#length}).
+     */
     static final int MAX_BATCH_CHARS = 64 * 1024;
 
     /** What the queue needs of its session. */

@@ -65,12 +65,18 @@ public final class WriteDelay {
         try {
             timer.schedule(this::serve, nanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopping) {
-            // The node stops: write now rather than never.
-            Due next;
-            while ((next = due.poll()) != null) {
-                run(next);
-            }
-            armed.set(false);
+            // The node stops: write now rather than never, also what is added meanwhile (the same
+            // second look as in serve).
+            do {
+                try {
+                    Due next;
+                    while ((next = due.poll()) != null) {
+                        run(next);
+                    }
+                } finally {
+                    armed.set(false);
+                }
+            } while (!due.isEmpty() && armed.compareAndSet(false, true));
         }
     }
 
@@ -86,11 +92,14 @@ public final class WriteDelay {
     private void serve() {
         long now = nanoTime.getAsLong();
         Due next;
-        while ((next = due.peek()) != null && next.atNanos() - now <= 0) {
-            due.poll();
-            run(next);
+        try {
+            while ((next = due.peek()) != null && next.atNanos() - now <= 0) {
+                due.poll();
+                run(next);
+            }
+        } finally {
+            armed.set(false); // also after an Error: a stuck flag would stop every later delayed write
         }
-        armed.set(false);
         // A write added after the loop looked found armed still set: look again, so none waits forever.
         if ((next = due.peek()) != null && armed.compareAndSet(false, true)) {
             schedule(Math.max(0, next.atNanos() - nanoTime.getAsLong()));

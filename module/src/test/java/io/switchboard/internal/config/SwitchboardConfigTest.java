@@ -127,11 +127,16 @@ class SwitchboardConfigTest {
     }
 
     @Test
-    void theWriteDelayIsZeroUnlessSetAndNeverNegative() {
+    void theWriteDelayIsZeroUnlessSetNeverNegativeAndAtMostASecond() {
         assertThat(load(Map.of(), Map.of(), Map.of()).writeDelay()).isZero();
         assertThat(load(Map.of(), Map.of(), Map.of("SWITCHBOARD_WRITE_DELAY", "5")).writeDelay())
                 .isEqualTo(java.time.Duration.ofMillis(5));
         assertThatThrownBy(() -> load(Map.of("switchboard.write-delay", "-1"), Map.of(), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("switchboard.write-delay");
+        assertThat(load(Map.of("switchboard.write-delay", "1000"), Map.of(), Map.of()).writeDelay())
+                .isEqualTo(java.time.Duration.ofSeconds(1));
+        // The welcome frame waits for the delay too: a longer one would make clients give up on connecting.
+        assertThatThrownBy(() -> load(Map.of("switchboard.write-delay", "1001"), Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("at most 1000");
     }
 }
