@@ -26,11 +26,13 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 v=0
 for rev in "$@"; do
   v=$((v + 1))
+  # PubSubMode puts this line before the script (classic pub/sub: a single Redis)
+  { echo "local PUBLISH_COMMAND = 'PUBLISH'"
   for part in history-lists.lua topic-lineage.lua topic-append.lua publish.lua; do
     if [ "$rev" = . ]; then cat "$root/$dir/$part"
     elif [ -d "$rev" ]; then cat "$rev/$part"   # a directory of variants to try
     else git -C "$root" show "$rev:$dir/$part"; fi
-  done > "$work/publish.$v.lua"
+  done; } > "$work/publish.$v.lua"
   # The calls, as RESP for redis-cli --pipe: realistic keys (namespace, hash tag), ~120-byte envelopes.
   python3 - "$work" "$v" "$topics" "$events" "$batch" "$size" "$ttl" "$bytes" <<'EOF'
 import hashlib, sys
