@@ -1,8 +1,6 @@
 package io.switchboard.internal.protocol;
 
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A position in a channel's event stream: {@code <epoch>-<seq>}. {@code seq} grows by exactly one
@@ -16,7 +14,8 @@ import java.util.regex.Pattern;
  * {@value #MARKER_SUFFIX} and its seq 0. Epochs of any other form (letters and digits) sort first.
  */
 public record Offset(String epoch, long seq) {
-    private static final Pattern FORMAT = Pattern.compile("([A-Za-z0-9]{1,32})-(\\d{1,18})");
+    private static final int MAX_EPOCH = 32;
+    private static final int MAX_SEQ_DIGITS = 18;
 
     public Offset {
         if (!isEpoch(epoch) || seq < 0) {
@@ -26,7 +25,7 @@ public record Offset(String epoch, long seq) {
 
     /** 1 to 32 ASCII letters and digits; a loop, as offsets are made for every event. */
     private static boolean isEpoch(String epoch) {
-        if (epoch == null || epoch.isEmpty() || epoch.length() > 32) {
+        if (epoch == null || epoch.isEmpty() || epoch.length() > MAX_EPOCH) {
             return false;
         }
         for (int i = 0; i < epoch.length(); i++) {
@@ -38,14 +37,29 @@ public record Offset(String epoch, long seq) {
         return true;
     }
 
+    /**
+     * {@code <epoch>-<seq>}: 1 to 32 letters and digits, a dash, 1 to 18 decimal digits. A scan, not
+     * a pattern: every event that arrives from Redis is parsed.
+     */
     public static Optional<Offset> parse(String text) {
         if (text == null) {
             return Optional.empty();
         }
-        Matcher matcher = FORMAT.matcher(text);
-        return matcher.matches()
-                ? Optional.of(new Offset(matcher.group(1), Long.parseLong(matcher.group(2))))
-                : Optional.empty();
+        int dash = text.indexOf('-');
+        int digits = text.length() - dash - 1;
+        if (dash < 1 || dash > MAX_EPOCH || digits < 1 || digits > MAX_SEQ_DIGITS) {
+            return Optional.empty();
+        }
+        long seq = 0;
+        for (int i = dash + 1; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return Optional.empty();
+            }
+            seq = seq * 10 + (c - '0'); // 18 digits never overflow a long
+        }
+        String epoch = text.substring(0, dash);
+        return isEpoch(epoch) ? Optional.of(new Offset(epoch, seq)) : Optional.empty();
     }
 
     /** The suffix of a marker's epoch; never one of a real epoch ({@code bus.Epochs}). */
