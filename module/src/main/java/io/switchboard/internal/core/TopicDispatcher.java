@@ -38,15 +38,13 @@ import java.util.concurrent.TimeUnit;
  * message of an older epoch than the one delivered is stale and dropped.
  *
  * <p><b>Concurrency.</b> Work arrives from the bus thread (messages) and from history reads; it is
- * queued in {@code inbox} and run by one thread at a time, whichever finds the inbox idle, so the
- * state below needs no lock and no lock is held while subscribers write to their sockets. At most
- * one history read is in flight. Subscribers write once the inbox is drained ({@link Fanout}), so
- * messages that were already waiting go to each connection in one write.
- *
- * <p>A message usually arrives on the bus's network thread, and is handed out right there when
- * the topic is idle: for a few subscribers that costs less than waking another thread. A topic
- * with more than {@link #INLINE_FANOUT} local subscribers is drained on {@code largeFanouts}
- * ({@link TopicInbox}).
+ * queued in a {@link TopicInbox} and run by one thread at a time: the one that brought it when the
+ * topic is idle (for a few subscribers that costs less than waking another), or {@code largeFanouts}
+ * for a topic with more than {@link #INLINE_FANOUT} local subscribers. So the state below needs no
+ * lock, and none is held while subscribers write to their sockets. At most one history read is in
+ * flight. The inbox is bounded: a live message it refuses is read from history, as a gap is.
+ * Subscribers write once the inbox is drained ({@link Fanout}): messages already waiting go to each
+ * connection in one write.
  */
 final class TopicDispatcher {
     private static final Logger log = LoggerFactory.getLogger(TopicDispatcher.class);
@@ -86,7 +84,7 @@ final class TopicDispatcher {
     private List<BusMessage> early = new ArrayList<>();
     /** Envelope bytes in {@code waiting}, {@code newer} and {@code early}. */
     private long heldBytes;
-    /** Live events were let go for want of room: read history again once caught up. */
+    /** Live events were let go for want of room (here or in the inbox): read history again once caught up. */
     private boolean shed;
     private int failedReads;
     /** Hands deliveries to the subscribers, who write once the inbox is drained (also counts them). */
@@ -112,11 +110,12 @@ final class TopicDispatcher {
         this.fanout = new Fanout(topic, registry, stats);
         // what queued up while messages kept coming goes out in one write per connection
         this.inbox = new TopicInbox(topic, () -> registry.subscribers(topic).length > INLINE_FANOUT, largeFanouts,
-                fanout::flush);
+                fanout::flush, this::repairRefused);
     }
 
+    /** A live message: refused when the inbox is full, and then read from history ({@link #repairRefused}). */
     void onMessage(BusMessage message) {
-        run(() -> accept(message));
+        inbox.offer(() -> accept(message), message.envelope().length());
     }
 
     /** Subscribing: live events wait for {@link #baseline}, to be placed after it like later ones (gaps seen). */
@@ -135,6 +134,7 @@ final class TopicDispatcher {
             early = new ArrayList<>();
             held.forEach(message -> heldBytes -= message.envelope().length());
             held.forEach(this::accept);
+            repairShed();
         });
     }
 
@@ -302,9 +302,21 @@ final class TopicDispatcher {
         } else if (last.seq() < current.seq() && progressed && !fetching) {
             fetch(); // the page ended before the current offset
         }
-        if (shed && !fetching && waiting.isEmpty() && newer.isEmpty()) {
+        repairShed();
+    }
+
+    /** The inbox refused live messages (it was full): as for any let go, history after {@code last} has them. */
+    private void repairRefused() {
+        shed = true;
+        stats.gapRepair();
+        repairShed();
+    }
+
+    /** Live events were let go: read them from history once nothing is read or held back (now, or after the read out). */
+    private void repairShed() {
+        if (shed && last != null && !fetching && waiting.isEmpty() && newer.isEmpty()) {
             shed = false;
-            fetch(); // live events were let go while this read was out: they are in history after last
+            fetch();
         }
     }
 
@@ -387,6 +399,11 @@ final class TopicDispatcher {
         Offset offset = message.offset();
         last = last == null || offset.isAfter(last) || offset.sameEpoch(last) ? offset : new Offset(last.epoch(), offset.seq());
         Deliveries.of(message).ifPresent(fanout::deliver);
+    }
+
+    /** Live messages waiting in the inbox now. */
+    int queuedMessages() {
+        return inbox.queuedMessages();
     }
 
     /** Deliveries of this topic's events to local subscribers since this dispatcher was made. */

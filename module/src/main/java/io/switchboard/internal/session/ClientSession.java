@@ -149,10 +149,13 @@ public final class ClientSession {
      * more before it flushes, without risking an overflow a flush now would have avoided.
      */
     public boolean roomToDefer() {
-        return queue.queuedFrames() < maxQueued / 2 && queue.queuedBytes() < maxQueuedBytes / 2;
+        return !queue.halfFull();
     }
 
-    /** Starts writing queued frames if no write is in flight. Never blocks. */
+    /**
+     * Starts writing queued frames if no write is in flight (after the node's write delay, if any,
+     * unless the queue is half full). Never blocks.
+     */
     public void flush() {
         queue.flush();
         runIfDrained();

@@ -25,7 +25,10 @@ import java.util.List;
  * <p><b>Write delay.</b> With a {@link WriteDelay}, a flush that finds no send in flight does
  * not write at once but asks the node's one delay timer to write later; frames queued meanwhile
  * go out in the same batch. Sends that follow a completed send are not delayed: a connection
- * that is busy is written to as fast as it drains.
+ * that is busy is written to as fast as it drains. Nor is a flush that finds the queue half full
+ * ({@link #halfFull}): a burst within the delay must not fill the queue and close a client that
+ * reads fast enough, which no delay would have closed. The delayed write still due then writes
+ * what is queued by its time, if no send is in flight (else the send's completion does).
  */
 final class SendQueue {
     /**
@@ -63,7 +66,7 @@ final class SendQueue {
     private volatile int queued; // queue.size(), written under lock, read anywhere
     private volatile long queuedBytes; // the characters of the frames in queue, written under lock, read anywhere
     private boolean sending; // guarded by lock: a send is in flight
-    private boolean delayed; // guarded by lock: a delayed write is due (never while sending)
+    private boolean delayed; // guarded by lock: a delayed write is due (at most one per session)
     private int inFlightFrames; // guarded by lock: the frames of the send in flight
     private long sendNumber; // guarded by lock: counts sends, so a caller knows whether "its" send is still the current one
     private Thread sendingThread; // guarded by lock: the thread that called send for the send in flight
@@ -103,19 +106,39 @@ final class SendQueue {
         }
     }
 
-    /** Starts writing queued frames if no send is in flight (after the write delay, if any). Never blocks. */
+    /**
+     * Starts writing queued frames if no send is in flight: after the write delay, if any, unless
+     * the queue is half full. Never blocks.
+     */
     void flush() {
         if (delay != null) {
+            boolean later;
             synchronized (lock) {
-                if (sending || delayed || queue.isEmpty() || !owner.isOpen()) {
+                if (sending || queue.isEmpty() || !owner.isOpen()) {
                     return;
                 }
-                delayed = true;
+                later = !halfFull();
+                if (later) {
+                    if (delayed) {
+                        return; // the write due takes these frames too
+                    }
+                    delayed = true;
+                }
             }
-            delay.later(delayedWrite);
-            return;
+            if (later) {
+                delay.later(delayedWrite);
+                return;
+            }
         }
         startSends(false);
+    }
+
+    /**
+     * Whether at least half the queue is taken, by frames or by bytes: a caller writes now rather
+     * than queue more first (see {@code ClientSession.roomToDefer}).
+     */
+    boolean halfFull() {
+        return queued >= maxQueued / 2 || queuedBytes >= maxQueuedBytes / 2;
     }
 
     /** Drops what waits (the session is closing). */
@@ -173,10 +196,12 @@ final class SendQueue {
             long mine;
             synchronized (lock) {
                 if (delayedTurn) {
-                    delayed = false; // decided under the same lock as the send below: no second delayed write slips in
+                    delayed = false; // under the same lock as the flush that would ask for the next one
                     delayedTurn = false;
                 }
-                if (sending || delayed || !owner.isOpen() || queue.isEmpty()) {
+                // A delayed write still due does not hold this send back (a completion goes on, a half-full
+                // queue writes now); when its turn comes it finds a send in flight or writes what is new.
+                if (sending || !owner.isOpen() || queue.isEmpty()) {
                     return;
                 }
                 frames = take();

@@ -59,11 +59,15 @@ class TopicDispatcherTest {
 
     /** Publishes {@code count} events into the history, returning them as the bus would carry them. */
     private List<BusMessage> publish(int count) {
+        return publish(history, count);
+    }
+
+    private List<BusMessage> publish(LocalBus bus, int count) {
         List<Bus.Outgoing> events = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             events.add(new Bus.Outgoing(topic, "{\"event\":\"e\",\"data\":" + i + ",\"node\":\"n\"}"));
         }
-        List<Offset> offsets = history.publish(events).toCompletableFuture().join();
+        List<Offset> offsets = bus.publish(events).toCompletableFuture().join();
         List<BusMessage> messages = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             messages.add(new BusMessage(topic, offsets.get(i), events.get(i).envelope()));
@@ -199,6 +203,80 @@ class TopicDispatcherTest {
         assertThat(delivered).hasSize(300);
         assertThat(delivered).isSorted().doesNotHaveDuplicates();
         assertThat(told).isEmpty();
+    }
+
+    /** Makes the topic large (the test's subscriber and 64 more): it is drained on the large topics' pool. */
+    private List<List<Long>> largeTopic() {
+        List<List<Long>> seen = new ArrayList<>(List.of(delivered));
+        while (seen.size() <= TopicDispatcher.INLINE_FANOUT) {
+            List<Long> mine = new ArrayList<>();
+            seen.add(mine);
+            registry.add(topic, (io.switchboard.internal.registry.Subscriber) delivery -> mine.add(delivery.offset().seq()));
+        }
+        return seen;
+    }
+
+    /** Runs what the stalled pool was given, and what that gives it, until it has nothing left. */
+    private static void catchUp(List<Runnable> pool) {
+        while (!pool.isEmpty()) {
+            pool.remove(0).run();
+        }
+    }
+
+    private static List<Long> seqs(long from, long to) {
+        return java.util.stream.LongStream.rangeClosed(from, to).boxed().toList();
+    }
+
+    @Test
+    void aFloodOfALargeTopicWhoseFanOutsStallIsHeldUpToTheBoundAndTheRestReadFromHistory() {
+        List<List<Long>> seen = largeTopic();
+        List<Runnable> pool = new ArrayList<>(); // the large topics' pool: runs only when the test says
+        LocalBus bus = new LocalBus(10_000, java.time.Duration.ofHours(1));
+        NodeStats stats = new NodeStats();
+        TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, bus, stats, 1000, TIMER, pool::add);
+        int flood = TopicInbox.MAX_MESSAGES * 2;
+        List<BusMessage> messages = publish(bus, flood);
+
+        for (BusMessage message : messages.subList(0, flood - 100)) {
+            dispatcher.onMessage(message);
+            assertThat(dispatcher.queuedMessages()).isLessThanOrEqualTo(TopicInbox.MAX_MESSAGES);
+        }
+        assertThat(dispatcher.queuedMessages()).isEqualTo(TopicInbox.MAX_MESSAGES);
+        assertThat(delivered).isEmpty();
+        catchUp(pool); // history reads answer at once
+        assertThat(delivered).as("what the inbox refused came from history, with nothing more arriving live")
+                .containsExactlyElementsOf(seqs(1, flood));
+        messages.subList(flood - 100, flood).forEach(dispatcher::onMessage); // late on pub/sub: already read from history
+        List<BusMessage> more = publish(bus, 10);
+        more.forEach(dispatcher::onMessage);
+        catchUp(pool);
+
+        for (List<Long> subscriber : seen) {
+            assertThat(subscriber).containsExactlyElementsOf(seqs(1, flood + 10));
+        }
+        assertThat(told).isEmpty();
+        assertThat(stats.snapshot().get("gapRepairs")).isEqualTo(1L);
+        assertThat(dispatcher.queuedMessages()).isZero();
+    }
+
+    @Test
+    void whatTheInboxRefusedAndHistoryNoLongerHoldsIsToldThenDeliveryGoesOn() {
+        List<List<Long>> seen = largeTopic();
+        List<Runnable> pool = new ArrayList<>();
+        LocalBus shortHistory = new LocalBus(1000, java.time.Duration.ofHours(1));
+        TopicDispatcher dispatcher = new TopicDispatcher(topic, registry, shortHistory, new NodeStats(), 1000, TIMER, pool::add);
+        int flood = TopicInbox.MAX_MESSAGES * 2;
+        List<BusMessage> messages = publish(shortHistory, flood);
+
+        messages.forEach(dispatcher::onMessage);
+        catchUp(pool);
+
+        List<Long> expected = new ArrayList<>(seqs(1, TopicInbox.MAX_MESSAGES));
+        expected.addAll(seqs(flood - 999, flood)); // what history still holds
+        for (List<Long> subscriber : seen) {
+            assertThat(subscriber).containsExactlyElementsOf(expected);
+        }
+        assertThat(told).containsExactly(new Offset(messages.get(0).offset().epoch(), flood - 1000));
     }
 
     /** A bus whose history reads complete only when the test says so: what arrives meanwhile is held back. */

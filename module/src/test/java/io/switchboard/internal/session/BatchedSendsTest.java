@@ -271,4 +271,80 @@ class BatchedSendsTest {
         assertThat(transport.sends).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text()));
         assertThat(session.isOpen()).isTrue();
     }
+
+    private static List<String> frames(long from, long to) {
+        return java.util.stream.LongStream.rangeClosed(from, to).mapToObj(seq -> delivery(seq).frame().text()).toList();
+    }
+
+    @Test
+    void withAWriteDelayABurstThatTakesHalfTheQueueIsWrittenWithoutWaitingAndTheClientStaysOpen() {
+        HandDrivenTimer timer = new HandDrivenTimer();
+        AtomicLong now = new AtomicLong();
+        WriteDelay delay = new WriteDelay(timer, 5, now::get);
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run, delay);
+        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
+        try {
+            // Three times the queue within the delay, in the fan-out's runs of deliveries, to a client
+            // that reads each send as soon as it is made.
+            for (long seq = 1; seq <= 300; seq++) {
+                subscription.deliverBeforeFlush(delivery(seq));
+                if (seq % 32 == 0) {
+                    subscription.flush();
+                }
+                assertThat(transport.pending).as("at most one send in flight").hasSizeLessThanOrEqualTo(1);
+                while (!transport.pending.isEmpty()) {
+                    transport.completeOne();
+                }
+            }
+            subscription.flush();
+            assertThat(session.isOpen()).isTrue();
+            assertThat(session.overflowed()).isFalse();
+            assertThat(transport.sends).as("written before the delay was up").hasSizeGreaterThanOrEqualTo(5);
+            assertThat(transport.written()).isEqualTo(frames(1, transport.written().size()));
+
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(5));
+            timer.runScheduled(); // the delayed write asked for by the first run writes what is left
+            while (!transport.pending.isEmpty()) {
+                transport.completeOne();
+            }
+            assertThat(transport.written()).containsExactlyElementsOf(frames(1, 300));
+            assertThat(timer.scheduled).isEmpty();
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDelayedWriteDueWhileAHalfFullQueueIsBeingWrittenLeavesItToTheSendsCompletion() {
+        HandDrivenTimer timer = new HandDrivenTimer();
+        AtomicLong now = new AtomicLong();
+        WriteDelay delay = new WriteDelay(timer, 5, now::get);
+        HandDrivenTransport transport = new HandDrivenTransport(true);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run, delay);
+        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
+        try {
+            subscription.deliver(delivery(1)); // asks for the delayed write
+            for (long seq = 2; seq <= 50; seq++) {
+                subscription.deliverBeforeFlush(delivery(seq));
+            }
+            assertThat(transport.sends).containsExactly(frames(1, 50)); // half the queue: written now
+            for (long seq = 51; seq <= 60; seq++) {
+                subscription.deliver(delivery(seq)); // behind the send in flight
+            }
+
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(5));
+            timer.runScheduled();
+            assertThat(transport.sends).as("no second send while one is in flight").hasSize(1);
+
+            transport.completeOne();
+            assertThat(transport.sends).containsExactly(frames(1, 50), frames(51, 60));
+            transport.completeOne();
+            assertThat(session.sentFrames()).isEqualTo(60);
+            assertThat(session.isOpen()).isTrue();
+            assertThat(timer.scheduled).isEmpty();
+        } finally {
+            timer.shutdownNow();
+        }
+    }
 }
