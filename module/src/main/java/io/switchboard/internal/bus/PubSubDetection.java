@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,16 +26,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * deployment must decide alike, so a cluster being upgraded from Redis 6 is classic until the processes restart
  * after the last master runs Redis 7.
  *
- * <p>Threading: {@link #mode()} may be called from any thread; the answer arrives on Redisson's threads.
+ * <p>Threading: {@link #mode()} may be called from any thread and never blocks it: the masters are listed on
+ * {@code asker}, because Redisson connects a lazily started client on the thread that first lists them, and waits
+ * there until it gives up while Redis is unreachable. The answer arrives on Redisson's threads.
  */
 final class PubSubDetection {
     private static final int SHARDED_SINCE_MAJOR = 7;
 
     private final RedissonClient redisson;
+    private final Executor asker;
     private final AtomicReference<CompletableFuture<PubSubMode>> asked = new AtomicReference<>();
 
-    PubSubDetection(RedissonClient redisson) {
+    /** @param asker lists the cluster's masters (may block while Redis is unreachable: not a caller's thread) */
+    PubSubDetection(RedissonClient redisson, Executor asker) {
         this.redisson = redisson;
+        this.asker = asker;
         if (!redisson.getConfig().isClusterConfig()) {
             asked.set(CompletableFuture.completedFuture(PubSubMode.CLASSIC));
         }
@@ -61,23 +68,36 @@ final class PubSubDetection {
     }
 
     private CompletionStage<PubSubMode> ask() {
-        List<CompletableFuture<Map<String, String>>> infos = new ArrayList<>();
+        CompletableFuture<List<CompletableFuture<Map<String, String>>>> asked = new CompletableFuture<>();
         try {
-            for (RedisClusterMaster master : redisson.getRedisNodes(RedisNodes.CLUSTER).getMasters()) {
-                RFuture<Map<String, String>> info = master.infoAsync(RedisNode.InfoSection.SERVER);
-                infos.add(info.toCompletableFuture());
-            }
-        } catch (RuntimeException unreachable) {
-            return CompletableFuture.failedFuture(unreachable);
+            asker.execute(() -> {
+                try {
+                    asked.complete(askMasters());
+                } catch (RuntimeException unreachable) {
+                    asked.completeExceptionally(unreachable);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            asked.completeExceptionally(closing);
         }
-        if (infos.isEmpty()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("no master known yet"));
-        }
-        return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new)).thenApply(done -> {
+        return asked.thenCompose(infos -> CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new)).thenApply(done -> {
             boolean allSharded = infos.stream().map(CompletableFuture::join)
                     .allMatch(info -> supportsSharded(info.get("redis_version")));
             return allSharded ? PubSubMode.SHARDED : PubSubMode.CLASSIC;
-        });
+        }));
+    }
+
+    /** Asks every master for its {@code INFO server}; on {@code asker}. */
+    private List<CompletableFuture<Map<String, String>>> askMasters() {
+        List<CompletableFuture<Map<String, String>>> infos = new ArrayList<>();
+        for (RedisClusterMaster master : redisson.getRedisNodes(RedisNodes.CLUSTER).getMasters()) {
+            RFuture<Map<String, String>> info = master.infoAsync(RedisNode.InfoSection.SERVER);
+            infos.add(info.toCompletableFuture());
+        }
+        if (infos.isEmpty()) {
+            throw new IllegalStateException("no master known yet");
+        }
+        return infos;
     }
 
     /** Whether a {@code redis_version} (e.g. {@code 7.0.15}) has sharded pub/sub. */

@@ -56,6 +56,11 @@ public final class RedisBus extends RedisLogBus {
     }
 
     @Override
+    ScheduledExecutorService ownThread() {
+        return scheduler;
+    }
+
+    @Override
     public void start(BusListener listener) {
         // Ask now which pub/sub the topics use, on the bus's thread: while Redis is unreachable, Redisson's first
         // call blocks its caller until it gives up connecting.

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * What a node's bus ({@link RedisBus}) and a publishing process's bus ({@link RedisPublishingBus}) share, so
@@ -33,9 +34,15 @@ abstract sealed class RedisLogBus implements Bus permits RedisBus, RedisPublishi
     RedisLogBus(RedissonClient redisson, String namespace, int historySize, long historyBytes, Duration historyTtl) {
         this.redisson = redisson;
         this.durability = new RedisDurability(redisson);
-        this.pubSub = new PubSubDetection(redisson);
+        this.pubSub = new PubSubDetection(redisson, task -> ownThread().execute(task));
         this.eventLog = new RedisEventLog(redisson, namespace, historySize, historyBytes, historyTtl, durability, pubSub);
     }
+
+    /**
+     * The bus's own thread, which may wait on Redis (the cluster is asked there which pub/sub it
+     * supports: {@link PubSubDetection}); asked for only once the bus is made.
+     */
+    abstract ScheduledExecutorService ownThread();
 
     @Override
     public String kind() {

@@ -63,6 +63,11 @@ public final class RedisPublishingBus extends RedisLogBus {
         this.redisThreads = redisThreads;
     }
 
+    @Override
+    ScheduledExecutorService ownThread() {
+        return scheduler;
+    }
+
     /** The threads Redisson runs on, made and recorded by this bus. */
     private static final class RedissonThreads {
         private final RecordedThreads recorded = new RecordedThreads("switchboard-redis", false);
