@@ -26,17 +26,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
@@ -61,6 +56,11 @@ class DoorFloodIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** Short, so that the sample's {@code slow} handler holds a handler thread for two seconds, not ten. */
     private static final int HANDLER_TIMEOUT_MILLIS = 2000;
+    /**
+     * Short, so that the node writes to quiet SSE streams soon and so learns within seconds that their clients
+     * left (a response being streamed hears nothing from its client until a write fails).
+     */
+    private static final int HEARTBEAT_MILLIS = 5000;
     /** Small, so that a client that stops reading stalls the node's writes soon. */
     private static final int TINY_RECEIVE_BUFFER = 4096;
     /** What the node may still hold, after a full collection, once a flood's connections are gone. */
@@ -76,7 +76,8 @@ class DoorFloodIT {
     void startWorker() {
         redis = RedisServerProcess.start("DoorFloodIT-redis");
         cluster = Cluster.start("DoorFloodIT", 1, redis, Map.of(
-                "switchboard.handler-timeout", Integer.toString(HANDLER_TIMEOUT_MILLIS)));
+                "switchboard.handler-timeout", Integer.toString(HANDLER_TIMEOUT_MILLIS),
+                "switchboard.heartbeat", Integer.toString(HEARTBEAT_MILLIS)));
         memory = JvmMemory.attach(node().handle().pid());
     }
 
@@ -185,7 +186,7 @@ class DoorFloodIT {
         assertThat(readerAnswers).as("answers to the reading connections' sends: %s", readerFleet.counts())
                 .isEqualTo(reading.sent());
         assertThat(readerFleet.counts().keySet()).as("answers of a send flood: %s", readerFleet.counts())
-                .allMatch(answer -> Set.of("reply", "pong", "welcomed", "error:rate_limited", "error:unavailable",
+                .allMatch(answer -> Set.of("reply", "pong", "ping", "welcomed", "error:rate_limited", "error:unavailable",
                         "error:not_found").contains(answer));
         assertThat(readerFleet.count("error:not_found")).as("sends to no handler: %s", readerFleet.counts())
                 .isEqualTo((long) readers * sendsEach / 10);
@@ -219,6 +220,8 @@ class DoorFloodIT {
         int forgers = 20;
         int forgedEach = 40;
         int window = 16;
+        int ghosts = 15;
+        int ghostPostsEach = 20;
         long heapBefore = retainedHeap();
         AttackMeasurement measurement = measure("g2");
 
@@ -263,7 +266,20 @@ class DoorFloodIT {
             public void received(SseFleet.Stream stream, JsonNode frame) {
             }
         }));
-        List<CompletableFuture<Integer>> forwarded = forwardToAGhostNode(300);
+        SseFleet ghostFleet = perTest.keep(SseFleet.open(node(), ghosts, 0, new SseFleet.Script() {
+            @Override
+            public void welcomed(SseFleet.Stream stream) {
+                for (int i = 0; i < ghostPostsEach; i++) {
+                    stream.postAlone("{\"op\":\"ping\",\"id\":" + i + "}",
+                            "ghost-" + run + "." + String.format("%022d", stream.index() * ghostPostsEach + i), "any");
+                }
+            }
+
+            @Override
+            public void received(SseFleet.Stream stream, JsonNode frame) {
+            }
+        }));
+        long forwarded = (long) ghosts * ghostPostsEach;
 
         fleet.awaitWelcomed(TIMEOUT);
         hoarderFleet.awaitWelcomed(TIMEOUT);
@@ -275,7 +291,11 @@ class DoorFloodIT {
         forgerFleet.await("every forged POST answered", TIMEOUT,
                 () -> forgerFleet.count("post:403") + forgerFleet.count("post:404") + forgerFleet.count("post:lost")
                         >= (long) forgers * forgedEach);
-        Map<Integer, Long> forwardStatuses = statuses(forwarded);
+        ghostFleet.awaitWelcomed(TIMEOUT);
+        ghostFleet.await("every POST for a node that does not exist answered", TIMEOUT, () -> ghostFleet.unanswered() == 0);
+        Map<String, Long> forwardStatuses = ghostFleet.counts().entrySet().stream()
+                .filter(entry -> entry.getKey().startsWith("post:"))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, Long::sum, TreeMap::new));
         long accepted = fleet.count("post:202");
         // Answers that need Redis (publish, subscribe) may still be on their way after the POST's 202.
         fleet.await("an answer on its stream to every accepted request, or the stream closed", TIMEOUT,
@@ -284,25 +304,27 @@ class DoorFloodIT {
 
         AttackMeasurement.Outcome outcome = measurement.finish("SSE POST flood: " + streams + " streams POST " + postsEach
                         + " requests each, pipelined; " + hoarders + " that do not read POST " + hoardedEach
-                        + " echoes of 1 KB; " + forgers * forgedEach + " forged POSTs; " + forwarded.size()
+                        + " echoes of 1 KB; " + forgers * forgedEach + " forged POSTs; " + forwarded
                         + " POSTs to a node that does not exist",
-                posting.posted() + hoarding.posted() + (long) forgers * forgedEach + forwarded.size(),
+                posting.posted() + hoarding.posted() + (long) forgers * forgedEach + forwarded,
                 answers + hoarderFleet.count("post:202") + hoarderFleet.count("post:404")
                         + forgerFleet.count("post:403") + forgerFleet.count("post:404")
-                        + forwardStatuses.getOrDefault(404, 0L) + forwardStatuses.getOrDefault(503, 0L), null, 2);
+                        + forwardStatuses.getOrDefault("post:404", 0L) + forwardStatuses.getOrDefault("post:503", 0L),
+                null, 2);
         Map<String, Long> counts = fleet.counts();
         long closed = fleet.ended();
         List<String> unanswered = posting.unanswered(20);
         fleet.close();
         hoarderFleet.close();
         forgerFleet.close();
+        ghostFleet.close();
 
         assertThat(closed).as("reading streams closed by the node: %s", counts).isZero();
         assertThat(accepted).as("POSTs of the reading streams accepted: %s", counts).isEqualTo(posting.posted());
         assertThat(answers).as("answers on the streams to the accepted requests: %s; some unanswered: %s", counts,
                 unanswered).isEqualTo(accepted);
         assertThat(counts.keySet()).as("what the reading streams received: %s", counts)
-                .allMatch(answer -> Set.of("subscribed", "unsubscribed", "published", "reply", "pong", "welcomed",
+                .allMatch(answer -> Set.of("subscribed", "unsubscribed", "published", "reply", "pong", "ping", "welcomed",
                         "post:202", "error:rate_limited", "error:unavailable", "error:bad_request").contains(answer));
         assertThat(hoarderFleet.count("post:202") + hoarderFleet.count("post:404"))
                 .as("POSTs of the streams that do not read: accepted, or 404 once the node closed the stream: %s",
@@ -313,9 +335,9 @@ class DoorFloodIT {
         assertThat(forgerFleet.count("post:404")).as("POSTs to a session this node does not hold: %s",
                 forgerFleet.counts()).isEqualTo((long) forgers * forgedEach / 2);
         assertThat(forwardStatuses.keySet()).as("answers to POSTs for a node that does not exist: %s", forwardStatuses)
-                .isSubsetOf(404, 503);
+                .isSubsetOf("post:404", "post:503");
         assertThat(forwardStatuses.values().stream().mapToLong(Long::longValue).sum())
-                .as("POSTs for a node that does not exist answered: %s", forwardStatuses).isEqualTo(forwarded.size());
+                .as("POSTs for a node that does not exist answered: %s", forwardStatuses).isEqualTo(forwarded);
         FaultReport.note("g2-forwarded", "g2: POSTs for sessions of a node that does not exist, by status: "
                 + forwardStatuses);
         outcome.assertBounded();
@@ -387,7 +409,7 @@ class DoorFloodIT {
         assertThat(memberFleet.ended()).as("churning connections closed by the node: %s", counts).isZero();
         assertThat(answers).as("answers to the churning connections: %s", counts).isEqualTo(members.sent());
         assertThat(counts.keySet()).as("what the churning connections received: %s", counts)
-                .allMatch(answer -> Set.of("subscribed", "unsubscribed", "presence", "join", "leave", "pong", "welcomed",
+                .allMatch(answer -> Set.of("subscribed", "unsubscribed", "presence", "join", "leave", "pong", "ping", "welcomed",
                         "error:rate_limited", "error:unavailable", "error:bad_request").contains(answer));
         assertThat(counts.get("presence")).as("member lists sent after subscribed: %s", counts).isPositive();
         assertThat(strangerFleet.count("error:forbidden")).as("anonymous presence subscribes: %s", strangerFleet.counts())
@@ -415,8 +437,14 @@ class DoorFloodIT {
         return memory.sample().heapAfterGc();
     }
 
-    /** Once a flood's connections are gone, a full collection brings the heap back to where it was before. */
+    /**
+     * Once the scenario's clients are gone (the node has let go of every connection), a full collection brings the
+     * heap back to where it was before the flood.
+     */
     private void assertNothingRetained(String key, long before) {
+        perTest.close();
+        Await.until("the node let go of every connection of the scenario", TIMEOUT, this::nodeConnections,
+                connections -> connections == 0);
         long after = retainedHeap();
         FaultReport.note(key + "-retained", key + ": heap after a full GC " + (before >> 20) + " MiB before the flood, "
                 + (after >> 20) + " MiB after it");
@@ -424,6 +452,11 @@ class DoorFloodIT {
             throw new AssertionError("heap after a full GC once the flood is over: " + (after >> 20) + " MiB, before it "
                     + (before >> 20) + " MiB; the largest classes:\n" + JvmHeap.histogram(node().handle().pid(), 40));
         }
+    }
+
+    /** The connections the node holds, by its own count ({@code /api/stats}). */
+    private long nodeConnections() {
+        return node().api().get("/switchboard/api/stats").json().path("node").path("connections").asLong(-1);
     }
 
     /** Waits until none of {@code channels} has members (cluster-wide, the API's view); returns what each has. */
@@ -448,29 +481,5 @@ class DoorFloodIT {
         return ((List<?>) keys).stream().map(String::valueOf)
                 .filter(name -> name.endsWith(":nodes") || name.contains("}:of:"))
                 .collect(Collectors.toList());
-    }
-
-    /** POSTs {@code count} requests at once naming sessions of a node that does not exist; their statuses to come. */
-    private List<CompletableFuture<Integer>> forwardToAGhostNode(int count) {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        List<CompletableFuture<Integer>> statuses = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String session = "ghost-" + run + "." + String.format("%022d", i);
-            HttpRequest request = HttpRequest.newBuilder(URI.create(node().baseUri() + "/switchboard/sse/" + session))
-                    .timeout(TIMEOUT)
-                    .header("X-Switchboard-Secret", "any").header("Origin", node().baseUri().toString())
-                    .header("Content-Type", "text/plain;charset=UTF-8")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"op\":\"ping\",\"id\":" + i + "}")).build();
-            statuses.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                    .thenApply(HttpResponse::statusCode).exceptionally(error -> -1));
-        }
-        return statuses;
-    }
-
-    private static Map<Integer, Long> statuses(List<CompletableFuture<Integer>> answers) {
-        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).join();
-        return answers.stream().map(CompletableFuture::join)
-                .collect(Collectors.groupingBy(status -> status, TreeMap::new, Collectors.counting()));
     }
 }

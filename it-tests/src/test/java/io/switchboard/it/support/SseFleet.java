@@ -205,7 +205,7 @@ public final class SseFleet implements AutoCloseable {
             opening++;
             String request = "GET /switchboard/sse HTTP/1.1\r\nHost: 127.0.0.1:" + address.getPort()
                     + "\r\nAccept: text/event-stream\r\nOrigin: " + origin + "\r\n\r\n";
-            this.get = new Socket(receiveBuffer, new HttpResponses.Listener() {
+            this.get = new Socket(receiveBuffer, false, new HttpResponses.Listener() {
                 @Override
                 public void head(int status) {
                     if (status != 200) {
@@ -244,18 +244,33 @@ public final class SseFleet implements AutoCloseable {
         /** POSTs {@code frame} naming any session and secret (forged ones included), on this stream's connection. */
         public void post(String frame, String sessionId, String secretHeader) {
             if (post == null || post.ended) {
-                post = openPost();
+                post = openPost(true);
             }
+            send(post, frame, sessionId, secretHeader, "");
+        }
+
+        /**
+         * POSTs {@code frame} naming any session and secret on a connection of its own, closed after the answer:
+         * for requests the node answers late, which would hold up those behind them on a shared connection.
+         * Its answer is counted, not handed to the script.
+         */
+        public void postAlone(String frame, String sessionId, String secretHeader) {
+            send(openPost(true), frame, sessionId, secretHeader, "Connection: close\r\n");
+        }
+
+        private void send(Socket socket, String frame, String sessionId, String secretHeader, String headers) {
             byte[] body = frame.getBytes(StandardCharsets.UTF_8);
             String head = "POST /switchboard/sse/" + sessionId + " HTTP/1.1\r\nHost: 127.0.0.1:" + address.getPort()
-                    + "\r\nOrigin: " + origin + "\r\nX-Switchboard-Secret: " + secretHeader
-                    + "\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: " + body.length + "\r\n\r\n";
+                    + "\r\nOrigin: " + origin + "\r\nX-Switchboard-Secret: " + secretHeader + "\r\n" + headers
+                    + "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: " + body.length + "\r\n\r\n";
             byte[] request = new byte[head.length() + body.length];
             System.arraycopy(head.getBytes(StandardCharsets.US_ASCII), 0, request, 0, head.length());
             System.arraycopy(body, 0, request, head.length(), body.length);
-            post.waiting++;
-            unanswered.incrementAndGet();
-            post.write(request);
+            socket.waiting++;
+            if (socket.counted) {
+                unanswered.incrementAndGet();
+            }
+            socket.write(request);
         }
 
         /** This stream's session id (known once welcomed). */
@@ -274,14 +289,17 @@ public final class SseFleet implements AutoCloseable {
             get.interest();
         }
 
-        private Socket openPost() {
+        /** A connection for POSTs; {@code counted}: their answers and losses are counted and unanswered. */
+        private Socket openPost(boolean counted) {
             Socket[] socket = new Socket[1];
             int[] status = new int[1];
-            socket[0] = new Socket(0, new HttpResponses.Listener() {
+            socket[0] = new Socket(0, counted, new HttpResponses.Listener() {
                 @Override
                 public void head(int answered) {
                     status[0] = answered;
-                    increment("post:" + answered);
+                    if (counted) {
+                        increment("post:" + answered);
+                    }
                 }
 
                 @Override
@@ -291,18 +309,24 @@ public final class SseFleet implements AutoCloseable {
                 @Override
                 public void complete() {
                     socket[0].waiting--;
-                    unanswered.decrementAndGet();
-                    script.posted(Stream.this, status[0]);
+                    if (counted) {
+                        unanswered.decrementAndGet();
+                    }
+                    if (socket[0] == post) {
+                        script.posted(Stream.this, status[0]);
+                    }
                 }
             }, () -> {
-                if (socket[0].waiting == 0) {
+                if (socket[0].waiting == 0 || !counted) {
                     return;
                 }
                 for (; socket[0].waiting > 0; socket[0].waiting--) {
                     increment("post:lost");
                     unanswered.decrementAndGet();
                 }
-                script.posted(Stream.this, -1); // the script may go on, on a new connection
+                if (socket[0] == post) {
+                    script.posted(Stream.this, -1); // the script may go on, on a new connection
+                }
             });
             return socket[0];
         }
@@ -335,13 +359,17 @@ public final class SseFleet implements AutoCloseable {
                 opening--;
                 session = frame.path("session").asText();
                 secret = frame.path("secret").asText();
+                script.welcomed(this); // first: once counted as welcomed, what it does on its welcome is done
                 welcomed.incrementAndGet();
-                script.welcomed(this);
                 return;
             }
             if ("close".equals(op)) {
                 end(frame.path("code").asInt(-1));
                 return;
+            }
+            if ("ping".equals(op) && !frame.has("id")) {
+                // The node's heartbeat: answered at once, beside the script's requests, and not counted with them.
+                send(openPost(false), "{\"op\":\"pong\"}", session, secret, "Connection: close\r\n");
             }
             increment("error".equals(op) ? "error:" + frame.path("code").asText() : op);
             script.received(this, frame);
@@ -372,8 +400,10 @@ public final class SseFleet implements AutoCloseable {
         private boolean connected;
         private boolean ended;
         private int waiting; // POSTs sent, not answered
+        private final boolean counted;
 
-        Socket(int receiveBuffer, HttpResponses.Listener listener, Runnable onEnd) {
+        Socket(int receiveBuffer, boolean counted, HttpResponses.Listener listener, Runnable onEnd) {
+            this.counted = counted;
             this.responses = new HttpResponses(listener);
             this.onEnd = onEnd;
             try {
