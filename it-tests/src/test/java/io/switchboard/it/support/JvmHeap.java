@@ -37,6 +37,11 @@ public final class JvmHeap {
         return usedKiB * 1024;
     }
 
+    /** The first {@code lines} lines of the JVM {@code pid}'s class histogram (live objects, biggest first). */
+    public static String histogram(long pid, int lines) {
+        return jcmd(pid, "GC.class_histogram").lines().limit(lines).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
     private static String jcmd(long pid, String command) {
         String jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString();
         try {

@@ -306,6 +306,12 @@ public final class SocketFleet implements AutoCloseable {
             interest();
         }
 
+        /** Reads again after {@link #stopReading()}: what the node queued meanwhile arrives, or how it closed. */
+        public void resumeReading() {
+            reading = true;
+            interest();
+        }
+
         /** Runs {@code task} on the fleet's thread after {@code delay}. */
         public void after(Duration delay, Runnable task) {
             timers.add(new Timer(System.nanoTime() + delay.toNanos(), timerSequence++, task));

@@ -1,0 +1,485 @@
+package io.switchboard.it.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.ClientToken;
+import io.switchboard.it.support.FaultReport;
+import io.switchboard.it.support.FrameFlood;
+import io.switchboard.it.support.JvmHeap;
+import io.switchboard.it.support.JvmMemory;
+import io.switchboard.it.support.PresenceView;
+import io.switchboard.it.support.PostFlood;
+import io.switchboard.it.support.Resources;
+import io.switchboard.it.support.ServerNode;
+import io.switchboard.it.support.SocketFleet;
+import io.switchboard.it.support.SseFleet;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Json;
+import io.switchboard.testkit.redis.RedisServerProcess;
+import io.switchboard.testkit.ws.WsClient;
+import io.switchboard.testkit.ws.WsClients;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Floods through the doors added after the first protocol, from a few hundred anonymous (or self-identified)
+ * clients at once, on one demo worker ({@code -Xmx256m}) with a real Redis: client messages ({@code send}) from
+ * clients that read and from clients that do not, requests POSTed to SSE sessions as fast as the node takes them,
+ * and presence subscriptions churned over many channels. Each request must be answered, done or refused with a
+ * documented code ({@code error} frame, HTTP status, close code), never dropped without a word; the node's bounds
+ * must hold ({@link AttackMeasurement}: a well-behaved client gets the steady stream whole and in order, health
+ * stays 200, the heap stays under the -Xmx, Redis gains only the keys publishing makes, the log stays short), and
+ * once the flood's connections are gone the heap after a full collection is back where it was before the flood.
+ *
+ * <p>One worker and one Redis for the class; a scenario that broke the worker leaves a fresh one to the next.
+ * Every flood is bounded in count, and every wait in time.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DoorFloodIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** Short, so that the sample's {@code slow} handler holds a handler thread for two seconds, not ten. */
+    private static final int HANDLER_TIMEOUT_MILLIS = 2000;
+    /**
+     * Short, so that the node writes to quiet SSE streams soon and so learns within seconds that their clients
+     * left (a response being streamed hears nothing from its client until a write fails).
+     */
+    private static final int HEARTBEAT_MILLIS = 5000;
+    /** Small, so that a client that stops reading stalls the node's writes soon. */
+    private static final int TINY_RECEIVE_BUFFER = 4096;
+    /** What the node may still hold, after a full collection, once a flood's connections are gone. */
+    private static final long RETAINED_SLACK = 24L << 20;
+
+    private final String run = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
+    private final Resources perTest = new Resources();
+    private RedisServerProcess redis;
+    private Cluster cluster;
+    private JvmMemory memory;
+
+    @BeforeAll
+    void startWorker() {
+        redis = RedisServerProcess.start("DoorFloodIT-redis");
+        cluster = Cluster.start("DoorFloodIT", 1, redis, Map.of(
+                "switchboard.handler-timeout", Integer.toString(HANDLER_TIMEOUT_MILLIS),
+                "switchboard.heartbeat", Integer.toString(HEARTBEAT_MILLIS)));
+        memory = JvmMemory.attach(node().handle().pid());
+    }
+
+    @BeforeEach
+    void wholeWorker() {
+        if (!node().isAlive() || Faults.health(node()) != 200) {
+            memory.close();
+            cluster.replace(1);
+            memory = JvmMemory.attach(node().handle().pid());
+        }
+    }
+
+    @AfterEach
+    void closeClients() {
+        perTest.close();
+    }
+
+    @AfterAll
+    void stopWorker() {
+        perTest.close();
+        if (memory != null) {
+            memory.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        FaultReport.print();
+    }
+
+    // ---- scenarios -----------------------------------------------------------------------------------
+
+    /**
+     * 200 connections send 100 client messages each without waiting: mostly {@code echo}, one in ten to the
+     * sample's {@code slow} handler (which holds a handler thread until the handler timeout), one in ten to an event
+     * no handler answers. Meanwhile 40 connections that never read send 400 {@code echo}s of 1 KB each. Every
+     * {@code send} with an id gets its {@code reply} or a refusal ({@code rate_limited}, {@code unavailable} when
+     * the handler threads and their queue are full or the reply came too late, {@code not_found}); a client that
+     * did not read gets, once it reads again, all its answers or the close with 1013 that ended it.
+     */
+    @Test
+    void sendFloodsAreEachAnsweredOrRefused() {
+        int readers = 200;
+        int sendsEach = 100;
+        int hoarders = 40;
+        int hoardedEach = 400;
+        long heapBefore = retainedHeap();
+        AttackMeasurement measurement = measure("g1");
+
+        String pad = "p".repeat(1000);
+        List<byte[]> readerFrames = new ArrayList<>();
+        for (int i = 0; i < sendsEach; i++) {
+            String event = i % 10 == 3 ? "slow" : i % 10 == 7 ? "no-such-handler" : "echo";
+            JsonNode data = "slow".equals(event) ? Json.object().put("millis", 60_000) : Json.object().put("n", i);
+            readerFrames.add(FrameFlood.frame(Json.write(Json.object().put("op", "send").put("event", event)
+                    .put("id", i).set("data", data))));
+        }
+        List<byte[]> hoardedFrames = new ArrayList<>();
+        for (int i = 0; i < hoardedEach; i++) {
+            hoardedFrames.add(FrameFlood.frame(Json.write(Json.object().put("op", "send").put("event", "echo")
+                    .put("id", i).set("data", Json.object().put("pad", pad)))));
+        }
+        FrameFlood reading = new FrameFlood(readers, i -> readerFrames, false);
+        FrameFlood hoarding = new FrameFlood(hoarders, i -> hoardedFrames, true);
+        SocketFleet readerFleet = perTest.keep(SocketFleet.open(node(), readers, reading));
+        SocketFleet hoarderFleet = perTest.keep(SocketFleet.open(node(), hoarders, i -> "/switchboard/ws",
+                TINY_RECEIVE_BUFFER, hoarding));
+        readerFleet.awaitWelcomed(TIMEOUT);
+        hoarderFleet.awaitWelcomed(TIMEOUT);
+
+        readerFleet.await("the last ping of every reading connection answered", TIMEOUT,
+                () -> reading.finished() == readers);
+        hoarderFleet.await("every frame of the connections that do not read handed to the node, or the connection "
+                + "closed", TIMEOUT, () -> hoarderFleet.unsent() == 0);
+        hoarding.resumeReading(hoarderFleet);
+        hoarderFleet.await("every connection that did not read has its last ping answered or is closed", TIMEOUT,
+                () -> hoarding.finished() == hoarders);
+        // Replies of handlers still running (or timing out) after the last ping may be on their way.
+        readerFleet.await("every send of the reading connections answered", TIMEOUT,
+                () -> reading.answered() == readers);
+        hoarderFleet.await("every send of the connections that did not read answered, or the connection closed",
+                TIMEOUT, () -> hoarding.answered() == hoarders);
+        long readerAnswers = reading.answers();
+        long hoarderAnswers = hoarding.answers();
+
+        WsClient wellBehaved = perTest.keep(new WsClients()).connect(node().ws());
+        JsonNode echo = wellBehaved.request(Json.object().put("op", "send").put("event", "echo")
+                .set("data", Json.object().put("after", "the flood")));
+
+        long unansweredHoarders = 0;
+        for (int i = 0; i < hoarders; i++) {
+            if (hoarding.answers(i) != hoardedEach) {
+                unansweredHoarders++;
+            }
+        }
+        AttackMeasurement.Outcome outcome = measurement.finish("send flood: " + readers + " connections send "
+                        + sendsEach + " messages each without waiting (echo, slow, unknown), " + hoarders
+                        + " that do not read send " + hoardedEach + " echoes of 1 KB",
+                reading.sent() + hoarding.sent(), readerAnswers + hoarderAnswers, null, 1);
+        readerFleet.close();
+        hoarderFleet.close();
+
+        assertThat(readerFleet.ended()).as("reading connections closed by the node: %s", readerFleet.counts()).isZero();
+        assertThat(readerAnswers).as("answers to the reading connections' sends: %s", readerFleet.counts())
+                .isEqualTo(reading.sent());
+        assertThat(readerFleet.counts().keySet()).as("answers of a send flood: %s", readerFleet.counts())
+                .allMatch(answer -> Set.of("reply", "pong", "ping", "welcomed", "error:rate_limited", "error:unavailable",
+                        "error:not_found").contains(answer));
+        assertThat(readerFleet.count("error:not_found")).as("sends to no handler: %s", readerFleet.counts())
+                .isEqualTo((long) readers * sendsEach / 10);
+        assertThat(readerFleet.count("error:rate_limited")).as("a flood is refused in part: %s", readerFleet.counts())
+                .isPositive();
+        assertThat(readerFleet.count("error:unavailable")).as("slow handlers answered unavailable at the timeout: %s",
+                readerFleet.counts()).isPositive();
+        assertThat(unansweredHoarders).as("connections that did not read and got neither all their answers nor a "
+                + "close: %s", hoarderFleet.counts()).isEqualTo(hoarderFleet.count("close:1013"));
+        assertThat(hoarderFleet.ended()).as("connections that did not read, closed, all with 1013: %s",
+                hoarderFleet.counts()).isEqualTo(hoarderFleet.count("close:1013"));
+        assertThat(echo.path("op").asText()).as("a well-behaved send after the flood: %s", echo).isEqualTo("reply");
+        outcome.assertBounded();
+        assertNothingRetained("g1", heapBefore);
+    }
+
+    /**
+     * 150 SSE streams POST 120 requests each, pipelined: subscribes and unsubscribes, publishes to a
+     * client-publishable channel, {@code send}s and pings; 30 streams that never read POST 300 {@code echo}s of
+     * 1 KB; 20 more POST requests naming a session this node does not hold or with a wrong secret; and 300
+     * requests at once name sessions of a node that does not exist, which this node forwards within its bound.
+     * Every POST is answered with a status the SPEC gives (202, 403, 404, 503), and each request accepted on a
+     * stream that reads is answered on that stream.
+     */
+    @Test
+    void ssePostFloodsAreEachAnswered() {
+        int streams = 150;
+        int postsEach = 120;
+        int hoarders = 30;
+        int hoardedEach = 300;
+        int forgers = 20;
+        int forgedEach = 40;
+        int window = 16;
+        int ghosts = 15;
+        int ghostPostsEach = 20;
+        long heapBefore = retainedHeap();
+        AttackMeasurement measurement = measure("g2");
+
+        String published = "chat.sse-flood-" + run;
+        List<String> plan = new ArrayList<>();
+        for (int i = 0; i < postsEach; i++) {
+            String channel = "sse-flood." + run + "." + (i / 5) % 4;
+            ObjectNode request = switch (i % 5) {
+                case 0 -> Json.object().put("op", "subscribe").put("channel", channel);
+                case 1 -> Json.object().put("op", "publish").put("channel", published).put("event", "flood")
+                        .set("data", Json.object().put("n", i));
+                case 2 -> Json.object().put("op", "send").put("event", "echo").set("data", Json.object().put("n", i));
+                case 3 -> Json.object().put("op", "unsubscribe").put("channel", channel);
+                default -> Json.object().put("op", "ping");
+            };
+            plan.add(Json.write(request.put("id", i)));
+        }
+        String pad = "p".repeat(1000);
+        List<String> hoarded = new ArrayList<>();
+        for (int i = 0; i < hoardedEach; i++) {
+            hoarded.add(Json.write(Json.object().put("op", "send").put("event", "echo").put("id", i)
+                    .set("data", Json.object().put("pad", pad))));
+        }
+        PostFlood posting = new PostFlood(streams, i -> plan, window, false);
+        PostFlood hoarding = new PostFlood(hoarders, i -> hoarded, window, true);
+        SseFleet fleet = perTest.keep(SseFleet.open(node(), streams, 0, posting));
+        SseFleet hoarderFleet = perTest.keep(SseFleet.open(node(), hoarders, TINY_RECEIVE_BUFFER, hoarding));
+        SseFleet forgerFleet = perTest.keep(SseFleet.open(node(), forgers, 0, new SseFleet.Script() {
+            @Override
+            public void welcomed(SseFleet.Stream stream) {
+                for (int i = 0; i < forgedEach; i++) {
+                    String ping = "{\"op\":\"ping\",\"id\":" + i + "}";
+                    if (i % 2 == 0) {
+                        stream.post(ping, stream.session(), "not-the-secret");
+                    } else {
+                        stream.post(ping, node().id() + "." + "A".repeat(22), "any");
+                    }
+                }
+            }
+
+            @Override
+            public void received(SseFleet.Stream stream, JsonNode frame) {
+            }
+        }));
+        SseFleet ghostFleet = perTest.keep(SseFleet.open(node(), ghosts, 0, new SseFleet.Script() {
+            @Override
+            public void welcomed(SseFleet.Stream stream) {
+                for (int i = 0; i < ghostPostsEach; i++) {
+                    stream.postAlone("{\"op\":\"ping\",\"id\":" + i + "}",
+                            "ghost-" + run + "." + String.format("%022d", stream.index() * ghostPostsEach + i), "any");
+                }
+            }
+
+            @Override
+            public void received(SseFleet.Stream stream, JsonNode frame) {
+            }
+        }));
+        long forwarded = (long) ghosts * ghostPostsEach;
+
+        fleet.awaitWelcomed(TIMEOUT);
+        hoarderFleet.awaitWelcomed(TIMEOUT);
+        forgerFleet.awaitWelcomed(TIMEOUT);
+        fleet.await("every stream POSTed all its requests and got every answer", TIMEOUT,
+                () -> posting.done() + fleet.ended() >= streams);
+        hoarderFleet.await("every stream that does not read POSTed all its requests and got every answer", TIMEOUT,
+                () -> hoarding.done() == hoarders);
+        forgerFleet.await("every forged POST answered", TIMEOUT,
+                () -> forgerFleet.count("post:403") + forgerFleet.count("post:404") + forgerFleet.count("post:lost")
+                        >= (long) forgers * forgedEach);
+        ghostFleet.awaitWelcomed(TIMEOUT);
+        ghostFleet.await("every POST for a node that does not exist answered", TIMEOUT, () -> ghostFleet.unanswered() == 0);
+        Map<String, Long> forwardStatuses = ghostFleet.counts().entrySet().stream()
+                .filter(entry -> entry.getKey().startsWith("post:"))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, Long::sum, TreeMap::new));
+        long accepted = fleet.count("post:202");
+        // Answers that need Redis (publish, subscribe) may still be on their way after the POST's 202.
+        fleet.await("an answer on its stream to every accepted request, or the stream closed", TIMEOUT,
+                () -> posting.answers() >= accepted || fleet.ended() > 0);
+        long answers = posting.answers();
+
+        AttackMeasurement.Outcome outcome = measurement.finish("SSE POST flood: " + streams + " streams POST " + postsEach
+                        + " requests each, pipelined; " + hoarders + " that do not read POST " + hoardedEach
+                        + " echoes of 1 KB; " + forgers * forgedEach + " forged POSTs; " + forwarded
+                        + " POSTs to a node that does not exist",
+                posting.posted() + hoarding.posted() + (long) forgers * forgedEach + forwarded,
+                answers + hoarderFleet.count("post:202") + hoarderFleet.count("post:404")
+                        + forgerFleet.count("post:403") + forgerFleet.count("post:404")
+                        + forwardStatuses.getOrDefault("post:404", 0L) + forwardStatuses.getOrDefault("post:503", 0L),
+                null, 2);
+        Map<String, Long> counts = fleet.counts();
+        long closed = fleet.ended();
+        List<String> unanswered = posting.unanswered(20);
+        fleet.close();
+        hoarderFleet.close();
+        forgerFleet.close();
+        ghostFleet.close();
+
+        assertThat(closed).as("reading streams closed by the node: %s", counts).isZero();
+        assertThat(accepted).as("POSTs of the reading streams accepted: %s", counts).isEqualTo(posting.posted());
+        assertThat(answers).as("answers on the streams to the accepted requests: %s; some unanswered: %s", counts,
+                unanswered).isEqualTo(accepted);
+        assertThat(counts.keySet()).as("what the reading streams received: %s", counts)
+                .allMatch(answer -> Set.of("subscribed", "unsubscribed", "published", "reply", "pong", "ping", "welcomed",
+                        "post:202", "error:rate_limited", "error:unavailable", "error:bad_request").contains(answer));
+        assertThat(hoarderFleet.count("post:202") + hoarderFleet.count("post:404"))
+                .as("POSTs of the streams that do not read: accepted, or 404 once the node closed the stream: %s",
+                        hoarderFleet.counts()).isEqualTo(hoarding.posted());
+        assertThat(hoarderFleet.count("post:lost")).as("POSTs without an answer: %s", hoarderFleet.counts()).isZero();
+        assertThat(forgerFleet.count("post:403")).as("POSTs with a wrong secret: %s", forgerFleet.counts())
+                .isEqualTo((long) forgers * forgedEach / 2);
+        assertThat(forgerFleet.count("post:404")).as("POSTs to a session this node does not hold: %s",
+                forgerFleet.counts()).isEqualTo((long) forgers * forgedEach / 2);
+        assertThat(forwardStatuses.keySet()).as("answers to POSTs for a node that does not exist: %s", forwardStatuses)
+                .isSubsetOf("post:404", "post:503");
+        assertThat(forwardStatuses.values().stream().mapToLong(Long::longValue).sum())
+                .as("POSTs for a node that does not exist answered: %s", forwardStatuses).isEqualTo(forwarded);
+        FaultReport.note("g2-forwarded", "g2: POSTs for sessions of a node that does not exist, by status: "
+                + forwardStatuses);
+        outcome.assertBounded();
+        assertNothingRetained("g2", heapBefore);
+    }
+
+    /**
+     * 200 identified connections (two per user) subscribe to and unsubscribe from ten presence channels, four
+     * rounds, without waiting; 50 anonymous connections try the same channels. Each request is answered
+     * ({@code forbidden} for the anonymous ones); a well-behaved member watching one channel throughout ends with
+     * the cluster's list, itself alone; once the flood's connections are gone the channels have no members and
+     * Redis holds none of their member state, only the joins' and leaves' history.
+     */
+    @Test
+    void presenceChurnIsAnsweredAndLeavesNoMembers() {
+        int connections = 200;
+        int anonymous = 50;
+        int channels = 10;
+        int rounds = 4;
+        long heapBefore = retainedHeap();
+        AttackMeasurement measurement = measure("g3");
+
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < channels; k++) {
+            names.add("presence-churn." + run + "." + k);
+        }
+        WsClient watcher = perTest.keep(new WsClients())
+                .connect(node().ws().token(ClientToken.mint(cluster.tokenSecret(), "watcher-" + run)));
+        PresenceView view = PresenceView.watch(watcher, names.get(0));
+
+        List<byte[]> churn = new ArrayList<>();
+        int id = 0;
+        for (int round = 0; round < rounds; round++) {
+            for (String op : List.of("subscribe", "unsubscribe")) {
+                for (String name : names) {
+                    churn.add(FrameFlood.frame(Json.write(Json.object().put("op", op).put("channel", name).put("id", id++))));
+                }
+            }
+        }
+        List<byte[]> tries = names.stream().map(name -> FrameFlood.frame(Json.write(Json.object()
+                .put("op", "subscribe").put("channel", name).put("id", name)))).collect(Collectors.toList());
+        FrameFlood members = new FrameFlood(connections, i -> churn, false);
+        FrameFlood strangers = new FrameFlood(anonymous, i -> tries, false);
+        SocketFleet memberFleet = perTest.keep(SocketFleet.open(node(), connections,
+                i -> "/switchboard/ws?token=" + ClientToken.mint(cluster.tokenSecret(), "churner-" + i / 2), 0, members));
+        SocketFleet strangerFleet = perTest.keep(SocketFleet.open(node(), anonymous, strangers));
+        memberFleet.awaitWelcomed(TIMEOUT);
+        strangerFleet.awaitWelcomed(TIMEOUT);
+        memberFleet.await("the last ping of every churning connection answered", TIMEOUT,
+                () -> members.finished() == connections);
+        strangerFleet.await("the last ping of every anonymous connection answered", TIMEOUT,
+                () -> strangers.finished() == anonymous);
+        memberFleet.await("every churning request answered", TIMEOUT, () -> members.answered() == connections);
+        long answers = members.answers();
+        Map<String, Long> counts = memberFleet.counts();
+        memberFleet.close();
+        strangerFleet.close();
+        // Leaves of the closed connections reach the watcher; it ends alone.
+        view.awaitMembers(Set.of("watcher-" + run), TIMEOUT);
+        List<String> violations = view.violations();
+        watcher.close();
+        Map<String, List<String>> left = awaitNoMembers(names);
+
+        AttackMeasurement.Outcome outcome = measurement.finish("presence churn: " + connections + " identified "
+                        + "connections subscribe and unsubscribe " + channels + " presence channels " + rounds
+                        + " times without waiting; " + anonymous + " anonymous ones try",
+                members.sent() + strangers.sent(), answers + strangerFleet.count("error:forbidden"), null, 1 + channels);
+
+        assertThat(memberFleet.ended()).as("churning connections closed by the node: %s", counts).isZero();
+        assertThat(answers).as("answers to the churning connections: %s", counts).isEqualTo(members.sent());
+        assertThat(counts.keySet()).as("what the churning connections received: %s", counts)
+                .allMatch(answer -> Set.of("subscribed", "unsubscribed", "presence", "join", "leave", "pong", "ping", "welcomed",
+                        "error:rate_limited", "error:unavailable", "error:bad_request").contains(answer));
+        assertThat(counts.get("presence")).as("member lists sent after subscribed: %s", counts).isPositive();
+        assertThat(strangerFleet.count("error:forbidden")).as("anonymous presence subscribes: %s", strangerFleet.counts())
+                .isEqualTo(strangers.sent());
+        assertThat(violations).as("the watcher's presence frames, in order").isEmpty();
+        assertThat(left).as("members left on the churned channels").allSatisfy((name, list) -> assertThat(list).isEmpty());
+        assertThat(memberStateKeys()).as("member state left in Redis by the churned channels").isEmpty();
+        outcome.assertBounded();
+        assertNothingRetained("g3", heapBefore);
+    }
+
+    // ---- measuring -----------------------------------------------------------------------------------
+
+    private ServerNode node() {
+        return cluster.node(1);
+    }
+
+    private AttackMeasurement measure(String key) {
+        return AttackMeasurement.start(key, "steady." + run + "." + key, node(), redis, memory, perTest);
+    }
+
+    /** The heap the worker still uses after a full collection. */
+    private long retainedHeap() {
+        memory.collect();
+        return memory.sample().heapAfterGc();
+    }
+
+    /**
+     * Once the scenario's clients are gone (the node has let go of every connection), a full collection brings the
+     * heap back to where it was before the flood.
+     */
+    private void assertNothingRetained(String key, long before) {
+        perTest.close();
+        Await.until("the node let go of every connection of the scenario", TIMEOUT, this::nodeConnections,
+                connections -> connections == 0);
+        long after = retainedHeap();
+        FaultReport.note(key + "-retained", key + ": heap after a full GC " + (before >> 20) + " MiB before the flood, "
+                + (after >> 20) + " MiB after it");
+        if (after >= before + RETAINED_SLACK) {
+            throw new AssertionError("heap after a full GC once the flood is over: " + (after >> 20) + " MiB, before it "
+                    + (before >> 20) + " MiB; the largest classes:\n" + JvmHeap.histogram(node().handle().pid(), 40));
+        }
+    }
+
+    /** The connections the node holds, by its own count ({@code /api/stats}). */
+    private long nodeConnections() {
+        return node().api().get("/switchboard/api/stats").json().path("node").path("connections").asLong(-1);
+    }
+
+    /** Waits until none of {@code channels} has members (cluster-wide, the API's view); returns what each has. */
+    private Map<String, List<String>> awaitNoMembers(List<String> channels) {
+        Map<String, List<String>> members = new TreeMap<>();
+        Await.until("no members on the churned presence channels", TIMEOUT, () -> {
+            members.clear();
+            for (String channel : channels) {
+                JsonNode answer = node().api().get("/switchboard/api/channels/" + channel + "/presence").json();
+                List<String> users = new ArrayList<>();
+                answer.path("members").forEach(member -> users.add(member.asText()));
+                members.put(channel, users);
+            }
+            return members;
+        }, all -> all.values().stream().allMatch(List::isEmpty));
+        return members;
+    }
+
+    /** Redis keys of the churned channels' member state (their node list and each node's members). */
+    private List<String> memberStateKeys() {
+        Object keys = redis.command("KEYS", "*{pr:presence-churn." + run + ".*");
+        return ((List<?>) keys).stream().map(String::valueOf)
+                .filter(name -> name.endsWith(":nodes") || name.contains("}:of:"))
+                .collect(Collectors.toList());
+    }
+}
