@@ -14,6 +14,7 @@ import io.switchboard.it.support.Resources;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.SocketFleet;
 import io.switchboard.it.support.SseFleet;
+import io.switchboard.it.support.SseStream;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Json;
 import io.switchboard.testkit.redis.RedisServerProcess;
@@ -251,7 +252,7 @@ class DoorFloodIT {
         SseFleet hoarderFleet = perTest.keep(SseFleet.open(node(), hoarders, TINY_RECEIVE_BUFFER, hoarding));
         SseFleet forgerFleet = perTest.keep(SseFleet.open(node(), forgers, 0, new SseFleet.Script() {
             @Override
-            public void welcomed(SseFleet.Stream stream) {
+            public void welcomed(SseStream stream) {
                 for (int i = 0; i < forgedEach; i++) {
                     String ping = "{\"op\":\"ping\",\"id\":" + i + "}";
                     if (i % 2 == 0) {
@@ -263,12 +264,12 @@ class DoorFloodIT {
             }
 
             @Override
-            public void received(SseFleet.Stream stream, JsonNode frame) {
+            public void received(SseStream stream, JsonNode frame) {
             }
         }));
         SseFleet ghostFleet = perTest.keep(SseFleet.open(node(), ghosts, 0, new SseFleet.Script() {
             @Override
-            public void welcomed(SseFleet.Stream stream) {
+            public void welcomed(SseStream stream) {
                 for (int i = 0; i < ghostPostsEach; i++) {
                     stream.postAlone("{\"op\":\"ping\",\"id\":" + i + "}",
                             "ghost-" + run + "." + String.format("%022d", stream.index() * ghostPostsEach + i), "any");
@@ -276,7 +277,7 @@ class DoorFloodIT {
             }
 
             @Override
-            public void received(SseFleet.Stream stream, JsonNode frame) {
+            public void received(SseStream stream, JsonNode frame) {
             }
         }));
         long forwarded = (long) ghosts * ghostPostsEach;
