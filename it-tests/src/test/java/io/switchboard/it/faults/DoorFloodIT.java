@@ -1,12 +1,10 @@
 package io.switchboard.it.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.FaultReport;
 import io.switchboard.it.support.FrameFlood;
-import io.switchboard.it.support.JvmHeap;
 import io.switchboard.it.support.JvmMemory;
 import io.switchboard.it.support.PresenceView;
 import io.switchboard.it.support.PostFlood;
@@ -14,7 +12,6 @@ import io.switchboard.it.support.Resources;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.SocketFleet;
 import io.switchboard.it.support.SseFleet;
-import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Json;
 import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
@@ -63,8 +60,6 @@ class DoorFloodIT {
     private static final int HEARTBEAT_MILLIS = 5000;
     /** Small, so that a client that stops reading stalls the node's writes soon. */
     private static final int TINY_RECEIVE_BUFFER = 4096;
-    /** What the node may still hold, after a full collection, once a flood's connections are gone. */
-    private static final long RETAINED_SLACK = 24L << 20;
 
     private final String run = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     private final Resources perTest = new Resources();
@@ -126,22 +121,11 @@ class DoorFloodIT {
         int sendsEach = 100;
         int hoarders = 40;
         int hoardedEach = 400;
-        long heapBefore = retainedHeap();
+        long heapBefore = aftermath().retainedHeap();
         AttackMeasurement measurement = measure("g1");
 
-        String pad = "p".repeat(1000);
-        List<byte[]> readerFrames = new ArrayList<>();
-        for (int i = 0; i < sendsEach; i++) {
-            String event = i % 10 == 3 ? "slow" : i % 10 == 7 ? "no-such-handler" : "echo";
-            JsonNode data = "slow".equals(event) ? Json.object().put("millis", 60_000) : Json.object().put("n", i);
-            readerFrames.add(FrameFlood.frame(Json.write(Json.object().put("op", "send").put("event", event)
-                    .put("id", i).set("data", data))));
-        }
-        List<byte[]> hoardedFrames = new ArrayList<>();
-        for (int i = 0; i < hoardedEach; i++) {
-            hoardedFrames.add(FrameFlood.frame(Json.write(Json.object().put("op", "send").put("event", "echo")
-                    .put("id", i).set("data", Json.object().put("pad", pad)))));
-        }
+        List<byte[]> readerFrames = DoorFloodRequests.sends(sendsEach);
+        List<byte[]> hoardedFrames = DoorFloodRequests.echoFrames(hoardedEach);
         FrameFlood reading = new FrameFlood(readers, i -> readerFrames, false);
         FrameFlood hoarding = new FrameFlood(hoarders, i -> hoardedFrames, true);
         SocketFleet readerFleet = perTest.keep(SocketFleet.open(node(), readers, reading));
@@ -200,7 +184,7 @@ class DoorFloodIT {
                 hoarderFleet.counts()).isEqualTo(hoarderFleet.count("close:1013"));
         assertThat(echo.path("op").asText()).as("a well-behaved send after the flood: %s", echo).isEqualTo("reply");
         outcome.assertBounded();
-        assertNothingRetained("g1", heapBefore);
+        aftermath().assertNothingRetained("g1", heapBefore, perTest);
     }
 
     /**
@@ -222,63 +206,19 @@ class DoorFloodIT {
         int window = 16;
         int ghosts = 15;
         int ghostPostsEach = 20;
-        long heapBefore = retainedHeap();
+        long heapBefore = aftermath().retainedHeap();
         AttackMeasurement measurement = measure("g2");
 
-        String published = "chat.sse-flood-" + run;
-        List<String> plan = new ArrayList<>();
-        for (int i = 0; i < postsEach; i++) {
-            String channel = "sse-flood." + run + "." + (i / 5) % 4;
-            ObjectNode request = switch (i % 5) {
-                case 0 -> Json.object().put("op", "subscribe").put("channel", channel);
-                case 1 -> Json.object().put("op", "publish").put("channel", published).put("event", "flood")
-                        .set("data", Json.object().put("n", i));
-                case 2 -> Json.object().put("op", "send").put("event", "echo").set("data", Json.object().put("n", i));
-                case 3 -> Json.object().put("op", "unsubscribe").put("channel", channel);
-                default -> Json.object().put("op", "ping");
-            };
-            plan.add(Json.write(request.put("id", i)));
-        }
-        String pad = "p".repeat(1000);
-        List<String> hoarded = new ArrayList<>();
-        for (int i = 0; i < hoardedEach; i++) {
-            hoarded.add(Json.write(Json.object().put("op", "send").put("event", "echo").put("id", i)
-                    .set("data", Json.object().put("pad", pad))));
-        }
+        List<String> plan = DoorFloodRequests.ssePosts(run, "chat.sse-flood-" + run, postsEach);
+        List<String> hoarded = DoorFloodRequests.echoes(hoardedEach);
         PostFlood posting = new PostFlood(streams, i -> plan, window, false);
         PostFlood hoarding = new PostFlood(hoarders, i -> hoarded, window, true);
         SseFleet fleet = perTest.keep(SseFleet.open(node(), streams, 0, posting));
         SseFleet hoarderFleet = perTest.keep(SseFleet.open(node(), hoarders, TINY_RECEIVE_BUFFER, hoarding));
-        SseFleet forgerFleet = perTest.keep(SseFleet.open(node(), forgers, 0, new SseFleet.Script() {
-            @Override
-            public void welcomed(SseFleet.Stream stream) {
-                for (int i = 0; i < forgedEach; i++) {
-                    String ping = "{\"op\":\"ping\",\"id\":" + i + "}";
-                    if (i % 2 == 0) {
-                        stream.post(ping, stream.session(), "not-the-secret");
-                    } else {
-                        stream.post(ping, node().id() + "." + "A".repeat(22), "any");
-                    }
-                }
-            }
-
-            @Override
-            public void received(SseFleet.Stream stream, JsonNode frame) {
-            }
-        }));
-        SseFleet ghostFleet = perTest.keep(SseFleet.open(node(), ghosts, 0, new SseFleet.Script() {
-            @Override
-            public void welcomed(SseFleet.Stream stream) {
-                for (int i = 0; i < ghostPostsEach; i++) {
-                    stream.postAlone("{\"op\":\"ping\",\"id\":" + i + "}",
-                            "ghost-" + run + "." + String.format("%022d", stream.index() * ghostPostsEach + i), "any");
-                }
-            }
-
-            @Override
-            public void received(SseFleet.Stream stream, JsonNode frame) {
-            }
-        }));
+        SseFleet forgerFleet = perTest.keep(SseFleet.open(node(), forgers, 0,
+                DoorFloodRequests.forgedPosts(node().id(), forgedEach)));
+        SseFleet ghostFleet = perTest.keep(SseFleet.open(node(), ghosts, 0,
+                DoorFloodRequests.ghostPosts(run, ghostPostsEach)));
         long forwarded = (long) ghosts * ghostPostsEach;
 
         fleet.awaitWelcomed(TIMEOUT);
@@ -341,7 +281,7 @@ class DoorFloodIT {
         FaultReport.note("g2-forwarded", "g2: POSTs for sessions of a node that does not exist, by status: "
                 + forwardStatuses);
         outcome.assertBounded();
-        assertNothingRetained("g2", heapBefore);
+        aftermath().assertNothingRetained("g2", heapBefore, perTest);
     }
 
     /**
@@ -357,7 +297,7 @@ class DoorFloodIT {
         int anonymous = 50;
         int channels = 10;
         int rounds = 4;
-        long heapBefore = retainedHeap();
+        long heapBefore = aftermath().retainedHeap();
         AttackMeasurement measurement = measure("g3");
 
         List<String> names = new ArrayList<>();
@@ -368,17 +308,8 @@ class DoorFloodIT {
                 .connect(node().ws().token(ClientToken.mint(cluster.tokenSecret(), "watcher-" + run)));
         PresenceView view = PresenceView.watch(watcher, names.get(0));
 
-        List<byte[]> churn = new ArrayList<>();
-        int id = 0;
-        for (int round = 0; round < rounds; round++) {
-            for (String op : List.of("subscribe", "unsubscribe")) {
-                for (String name : names) {
-                    churn.add(FrameFlood.frame(Json.write(Json.object().put("op", op).put("channel", name).put("id", id++))));
-                }
-            }
-        }
-        List<byte[]> tries = names.stream().map(name -> FrameFlood.frame(Json.write(Json.object()
-                .put("op", "subscribe").put("channel", name).put("id", name)))).collect(Collectors.toList());
+        List<byte[]> churn = DoorFloodRequests.presenceChurn(names, rounds);
+        List<byte[]> tries = DoorFloodRequests.subscribes(names);
         FrameFlood members = new FrameFlood(connections, i -> churn, false);
         FrameFlood strangers = new FrameFlood(anonymous, i -> tries, false);
         SocketFleet memberFleet = perTest.keep(SocketFleet.open(node(), connections,
@@ -399,7 +330,7 @@ class DoorFloodIT {
         view.awaitMembers(Set.of("watcher-" + run), TIMEOUT);
         List<String> violations = view.violations();
         watcher.close();
-        Map<String, List<String>> left = awaitNoMembers(names);
+        Map<String, List<String>> left = aftermath().awaitNoMembers(names);
 
         AttackMeasurement.Outcome outcome = measurement.finish("presence churn: " + connections + " identified "
                         + "connections subscribe and unsubscribe " + channels + " presence channels " + rounds
@@ -416,9 +347,10 @@ class DoorFloodIT {
                 .isEqualTo(strangers.sent());
         assertThat(violations).as("the watcher's presence frames, in order").isEmpty();
         assertThat(left).as("members left on the churned channels").allSatisfy((name, list) -> assertThat(list).isEmpty());
-        assertThat(memberStateKeys()).as("member state left in Redis by the churned channels").isEmpty();
+        assertThat(aftermath().memberStateKeys("presence-churn." + run + "."))
+                .as("member state left in Redis by the churned channels").isEmpty();
         outcome.assertBounded();
-        assertNothingRetained("g3", heapBefore);
+        aftermath().assertNothingRetained("g3", heapBefore, perTest);
     }
 
     // ---- measuring -----------------------------------------------------------------------------------
@@ -431,55 +363,8 @@ class DoorFloodIT {
         return AttackMeasurement.start(key, "steady." + run + "." + key, node(), redis, memory, perTest);
     }
 
-    /** The heap the worker still uses after a full collection. */
-    private long retainedHeap() {
-        memory.collect();
-        return memory.sample().heapAfterGc();
-    }
-
-    /**
-     * Once the scenario's clients are gone (the node has let go of every connection), a full collection brings the
-     * heap back to where it was before the flood.
-     */
-    private void assertNothingRetained(String key, long before) {
-        perTest.close();
-        Await.until("the node let go of every connection of the scenario", TIMEOUT, this::nodeConnections,
-                connections -> connections == 0);
-        long after = retainedHeap();
-        FaultReport.note(key + "-retained", key + ": heap after a full GC " + (before >> 20) + " MiB before the flood, "
-                + (after >> 20) + " MiB after it");
-        if (after >= before + RETAINED_SLACK) {
-            throw new AssertionError("heap after a full GC once the flood is over: " + (after >> 20) + " MiB, before it "
-                    + (before >> 20) + " MiB; the largest classes:\n" + JvmHeap.histogram(node().handle().pid(), 40));
-        }
-    }
-
-    /** The connections the node holds, by its own count ({@code /api/stats}). */
-    private long nodeConnections() {
-        return node().api().get("/switchboard/api/stats").json().path("node").path("connections").asLong(-1);
-    }
-
-    /** Waits until none of {@code channels} has members (cluster-wide, the API's view); returns what each has. */
-    private Map<String, List<String>> awaitNoMembers(List<String> channels) {
-        Map<String, List<String>> members = new TreeMap<>();
-        Await.until("no members on the churned presence channels", TIMEOUT, () -> {
-            members.clear();
-            for (String channel : channels) {
-                JsonNode answer = node().api().get("/switchboard/api/channels/" + channel + "/presence").json();
-                List<String> users = new ArrayList<>();
-                answer.path("members").forEach(member -> users.add(member.asText()));
-                members.put(channel, users);
-            }
-            return members;
-        }, all -> all.values().stream().allMatch(List::isEmpty));
-        return members;
-    }
-
-    /** Redis keys of the churned channels' member state (their node list and each node's members). */
-    private List<String> memberStateKeys() {
-        Object keys = redis.command("KEYS", "*{pr:presence-churn." + run + ".*");
-        return ((List<?>) keys).stream().map(String::valueOf)
-                .filter(name -> name.endsWith(":nodes") || name.contains("}:of:"))
-                .collect(Collectors.toList());
+    /** What a flood left behind on the worker, as it is now (a scenario that broke it leaves a new one). */
+    private FloodAftermath aftermath() {
+        return new FloodAftermath(node(), memory, redis, TIMEOUT);
     }
 }

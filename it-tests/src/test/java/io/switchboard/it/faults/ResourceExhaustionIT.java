@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.FaultReport;
+import io.switchboard.it.support.FleetConnection;
 import io.switchboard.it.support.JvmMemory;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.PacedRequests;
@@ -479,15 +480,15 @@ class ResourceExhaustionIT {
     }
 
     /** A script that acts once welcomed and ignores what it receives. */
-    private static SocketFleet.Script script(Consumer<SocketFleet.Connection> welcomed) {
+    private static SocketFleet.Script script(Consumer<FleetConnection> welcomed) {
         return new SocketFleet.Script() {
             @Override
-            public void welcomed(SocketFleet.Connection connection) {
+            public void welcomed(FleetConnection connection) {
                 welcomed.accept(connection);
             }
 
             @Override
-            public void received(SocketFleet.Connection connection, JsonNode frame) {
+            public void received(FleetConnection connection, JsonNode frame) {
             }
         };
     }

@@ -29,7 +29,7 @@ public final class FrameFlood implements SocketFleet.Script {
     private final AtomicLongArray ended;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong finished = new AtomicLong();
-    private final SocketFleet.Connection[] connections; // fleet thread only
+    private final FleetConnection[] connections; // fleet thread only
 
     /**
      * @param frames the frames of connection {@code i} (made with {@link SocketFleet#encode}), each with an id
@@ -41,7 +41,7 @@ public final class FrameFlood implements SocketFleet.Script {
         this.answers = new AtomicLongArray(connections);
         this.expected = new AtomicLongArray(connections);
         this.ended = new AtomicLongArray(connections);
-        this.connections = new SocketFleet.Connection[connections];
+        this.connections = new FleetConnection[connections];
     }
 
     /** A frame of {@code text}, ready for a flood. */
@@ -50,7 +50,7 @@ public final class FrameFlood implements SocketFleet.Script {
     }
 
     @Override
-    public void welcomed(SocketFleet.Connection connection) {
+    public void welcomed(FleetConnection connection) {
         connections[connection.index()] = connection;
         if (hoard) {
             connection.stopReading();
@@ -63,7 +63,7 @@ public final class FrameFlood implements SocketFleet.Script {
     }
 
     @Override
-    public void received(SocketFleet.Connection connection, JsonNode frame) {
+    public void received(FleetConnection connection, JsonNode frame) {
         if (!frame.has("id")) {
             return; // an event, a presence change, the server's ping
         }
@@ -75,7 +75,7 @@ public final class FrameFlood implements SocketFleet.Script {
     }
 
     @Override
-    public void ended(SocketFleet.Connection connection) {
+    public void ended(FleetConnection connection) {
         ended.set(connection.index(), 1);
         finished.incrementAndGet();
     }
@@ -83,7 +83,7 @@ public final class FrameFlood implements SocketFleet.Script {
     /** Lets every hoarding connection read again (on the fleet's thread). */
     public void resumeReading(SocketFleet fleet) {
         fleet.execute(() -> {
-            for (SocketFleet.Connection connection : connections) {
+            for (FleetConnection connection : connections) {
                 if (connection != null) {
                     connection.resumeReading();
                 }

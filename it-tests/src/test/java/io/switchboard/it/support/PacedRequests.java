@@ -25,7 +25,7 @@ public final class PacedRequests implements SocketFleet.Script {
 
     /** Told about every answer that is not retried. */
     public interface Listener {
-        void answered(SocketFleet.Connection connection, ObjectNode request, JsonNode answer);
+        void answered(FleetConnection connection, ObjectNode request, JsonNode answer);
     }
 
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
@@ -55,12 +55,12 @@ public final class PacedRequests implements SocketFleet.Script {
     }
 
     @Override
-    public void welcomed(SocketFleet.Connection connection) {
+    public void welcomed(FleetConnection connection) {
         next(connection);
     }
 
     @Override
-    public void received(SocketFleet.Connection connection, JsonNode frame) {
+    public void received(FleetConnection connection, JsonNode frame) {
         int index = connection.index();
         ObjectNode request = pending[index];
         if (request == null || !frame.has("id") || !request.get("id").asText().equals(frame.path("id").asText())) {
@@ -77,11 +77,11 @@ public final class PacedRequests implements SocketFleet.Script {
     }
 
     @Override
-    public void ended(SocketFleet.Connection connection) {
+    public void ended(FleetConnection connection) {
         settle(connection.index());
     }
 
-    private void next(SocketFleet.Connection connection) {
+    private void next(FleetConnection connection) {
         int index = connection.index();
         ObjectNode request = plan.request(index, steps[index]);
         if (request == null) {
@@ -92,7 +92,7 @@ public final class PacedRequests implements SocketFleet.Script {
         send(connection, request);
     }
 
-    private void send(SocketFleet.Connection connection, ObjectNode request) {
+    private void send(FleetConnection connection, ObjectNode request) {
         if (!connection.isOpen()) {
             return;
         }

@@ -44,7 +44,7 @@ public final class PostFlood implements SseFleet.Script {
     }
 
     @Override
-    public void welcomed(SseFleet.Stream stream) {
+    public void welcomed(SseStream stream) {
         if (hoard) {
             stream.stopReading();
         }
@@ -53,7 +53,7 @@ public final class PostFlood implements SseFleet.Script {
     }
 
     @Override
-    public void received(SseFleet.Stream stream, JsonNode frame) {
+    public void received(SseStream stream, JsonNode frame) {
         if (frame.has("id")) {
             answers.incrementAndGet();
             BitSet ids = answered.computeIfAbsent(stream.index(), ignored -> new BitSet());
@@ -64,11 +64,11 @@ public final class PostFlood implements SseFleet.Script {
     }
 
     @Override
-    public void posted(SseFleet.Stream stream, int status) {
+    public void posted(SseStream stream, int status) {
         fill(stream);
     }
 
-    private void fill(SseFleet.Stream stream) {
+    private void fill(SseStream stream) {
         int index = stream.index();
         List<String> plan = plans[index];
         while (next[index] < plan.size() && stream.unanswered() < window) {

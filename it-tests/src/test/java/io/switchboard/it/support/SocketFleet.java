@@ -2,21 +2,14 @@ package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
-import io.switchboard.testkit.Json;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -32,7 +25,8 @@ import java.util.function.IntFunction;
 /**
  * Thousands of raw WebSocket connections to one node, driven by one thread with a selector, the way a load
  * generator opens them: no thread and only a few KiB per connection. What each connection does is a
- * {@link Script} called on that thread; connections can stop reading for good ({@link Connection#stopReading()}),
+ * {@link Script} called on that thread; connections ({@link FleetConnection}) can stop reading for good
+ * ({@link FleetConnection#stopReading()}),
  * so that their receive buffers fill and the node's writes to them stall, like a hostile client's.
  *
  * <p>Every frame received is counted by its op (errors by their code, e.g. {@code error:rate_limited}) and every
@@ -48,36 +42,36 @@ public final class SocketFleet implements AutoCloseable {
     /** What every connection of a fleet does, called on the fleet's thread. */
     public interface Script {
         /** The connection was welcomed. */
-        void welcomed(Connection connection);
+        void welcomed(FleetConnection connection);
 
         /** A text frame arrived (the {@code welcome} excepted), parsed. */
-        void received(Connection connection, JsonNode frame);
+        void received(FleetConnection connection, JsonNode frame);
 
         /** The connection ended: closed by the server, reset, or refused at the handshake. */
-        default void ended(Connection connection) {
+        default void ended(FleetConnection connection) {
         }
     }
 
     private static final int MAX_PENDING_HANDSHAKES = 256;
-    private static final int READ_CHUNK = 8192;
 
-    private final InetSocketAddress address;
-    private final IntFunction<String> request;
-    private final int receiveBuffer;
-    private final Script script;
+    // Read by the fleet's connections, as are the counters, the read buffer and handshaking.
+    final InetSocketAddress address;
+    final IntFunction<String> request;
+    final int receiveBuffer;
+    final Script script;
     private final int size;
-    private final Selector selector;
+    final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
-    private final AtomicLong welcomed = new AtomicLong();
-    private final AtomicLong ended = new AtomicLong();
-    private final AtomicLong unsent = new AtomicLong();
+    final AtomicLong welcomed = new AtomicLong();
+    final AtomicLong ended = new AtomicLong();
+    final AtomicLong unsent = new AtomicLong();
     // Fleet thread only.
-    private final List<Connection> connections = new ArrayList<>();
+    private final List<FleetConnection> connections = new ArrayList<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
-    private int handshaking;
+    final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    int handshaking;
     private long timerSequence;
     private volatile boolean closing;
     private volatile Throwable failure;
@@ -178,7 +172,7 @@ public final class SocketFleet implements AutoCloseable {
         }
     }
 
-    private void increment(String key) {
+    void increment(String key) {
         counts.computeIfAbsent(key, ignored -> new AtomicLong()).incrementAndGet();
     }
 
@@ -189,7 +183,7 @@ public final class SocketFleet implements AutoCloseable {
             int next = 0;
             while (!closing) {
                 while (next < size && handshaking < MAX_PENDING_HANDSHAKES) {
-                    connections.add(new Connection(next++));
+                    connections.add(new FleetConnection(this, next++));
                 }
                 long wait = runTimers();
                 selector.select(wait);
@@ -197,20 +191,25 @@ public final class SocketFleet implements AutoCloseable {
                     task.run();
                 }
                 for (SelectionKey key : selector.selectedKeys()) {
-                    ((Connection) key.attachment()).ready(key);
+                    ((FleetConnection) key.attachment()).ready(key);
                 }
                 selector.selectedKeys().clear();
             }
         } catch (Throwable e) {
             failure = e;
         } finally {
-            connections.forEach(Connection::closeSocket);
+            connections.forEach(FleetConnection::closeSocket);
             try {
                 selector.close();
             } catch (IOException ignored) {
                 // nothing left to release
             }
         }
+    }
+
+    /** Runs {@code task} on the fleet's thread after {@code delay}; fleet thread only. */
+    void schedule(Duration delay, Runnable task) {
+        timers.add(new Timer(System.nanoTime() + delay.toNanos(), timerSequence++, task));
     }
 
     /** Runs the timers that are due; returns how long the selector may sleep (0: until woken). */
@@ -230,324 +229,12 @@ public final class SocketFleet implements AutoCloseable {
         }
     }
 
-    private enum State { CONNECTING, HANDSHAKE, OPEN, ENDED }
-
-    /** One connection; every method runs on the fleet's thread. */
-    public final class Connection {
-        private final int index;
-        private final SocketChannel channel;
-        private final SelectionKey key;
-        private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
-        private byte[] in = new byte[1024];
-        private int inLength;
-        private byte[] message; // a fragmented message being joined, or null
-        private int messageLength;
-        private State state = State.CONNECTING;
-        private boolean reading = true;
-        private int closeCode;
-
-        private Connection(int index) throws IOException {
-            this.index = index;
-            this.channel = SocketChannel.open();
-            channel.configureBlocking(false);
-            if (receiveBuffer > 0) {
-                channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
-            }
-            handshaking++;
-            this.key = channel.register(selector, SelectionKey.OP_CONNECT, this);
-            if (channel.connect(address)) {
-                connected();
-            }
-        }
-
-        public int index() {
-            return index;
-        }
-
-        /** Still open (welcomed, not ended). */
-        public boolean isOpen() {
-            return state == State.OPEN;
-        }
-
-        /** The close code the server ended it with, -1 if the TCP connection ended without one, 0 while open. */
-        public int closeCode() {
-            return closeCode;
-        }
-
-        /** Sends one text frame (queued behind what the socket has not taken yet). Ignored once ended. */
-        public void send(String text) {
-            send(encode(text.getBytes(StandardCharsets.UTF_8)));
-        }
-
-        /** Sends a frame made by {@link #encode}: the same bytes may be sent many times, on any connection. */
-        public void send(byte[] frame) {
-            if (state == State.ENDED) {
-                return;
-            }
-            out.add(ByteBuffer.wrap(frame));
-            unsent.addAndGet(frame.length);
-            if (state == State.OPEN) {
-                flush();
-            }
-        }
-
-        /** Bytes queued here that the socket has not taken yet. */
-        public long unsent() {
-            long bytes = 0;
-            for (ByteBuffer buffer : out) {
-                bytes += buffer.remaining();
-            }
-            return bytes;
-        }
-
-        /** From now on nothing is read: the receive buffer fills and the server's writes stall. */
-        public void stopReading() {
-            reading = false;
-            interest();
-        }
-
-        /** Reads again after {@link #stopReading()}: what the node queued meanwhile arrives, or how it closed. */
-        public void resumeReading() {
-            reading = true;
-            interest();
-        }
-
-        /** Runs {@code task} on the fleet's thread after {@code delay}. */
-        public void after(Duration delay, Runnable task) {
-            timers.add(new Timer(System.nanoTime() + delay.toNanos(), timerSequence++, task));
-        }
-
-        private void ready(SelectionKey selected) {
-            try {
-                if (!selected.isValid()) {
-                    return;
-                }
-                if (selected.isConnectable() && channel.finishConnect()) {
-                    connected();
-                }
-                if (selected.isValid() && selected.isWritable()) {
-                    flush();
-                }
-                if (selected.isValid() && selected.isReadable()) {
-                    read();
-                }
-            } catch (IOException e) {
-                end(-1, e.getClass().getSimpleName());
-            }
-        }
-
-        private void connected() throws IOException {
-            state = State.HANDSHAKE;
-            byte[] nonce = new byte[16];
-            ThreadLocalRandom.current().nextBytes(nonce);
-            String head = "GET " + request.apply(index) + " HTTP/1.1\r\n"
-                    + "Host: 127.0.0.1:" + address.getPort() + "\r\n"
-                    + "Upgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n"
-                    + "Origin: http://127.0.0.1:" + address.getPort() + "\r\n\r\n";
-            byte[] request = head.getBytes(StandardCharsets.US_ASCII);
-            out.addFirst(ByteBuffer.wrap(request));
-            unsent.addAndGet(request.length);
-            flush();
-        }
-
-        private void flush() {
-            try {
-                while (!out.isEmpty()) {
-                    ByteBuffer buffer = out.peek();
-                    unsent.addAndGet(-channel.write(buffer));
-                    if (buffer.hasRemaining()) {
-                        break;
-                    }
-                    out.poll();
-                }
-                interest();
-            } catch (IOException e) {
-                end(-1, e.getClass().getSimpleName());
-            }
-        }
-
-        private void interest() {
-            if (state == State.ENDED || !key.isValid()) {
-                return;
-            }
-            int ops = (out.isEmpty() ? 0 : SelectionKey.OP_WRITE)
-                    | (reading || state != State.OPEN ? SelectionKey.OP_READ : 0);
-            key.interestOps(ops);
-        }
-
-        private void read() throws IOException {
-            readBuffer.clear();
-            int read = channel.read(readBuffer);
-            if (read < 0) {
-                end(-1, "eof");
-                return;
-            }
-            readBuffer.flip();
-            ensureCapacity(inLength + readBuffer.remaining());
-            readBuffer.get(in, inLength, readBuffer.remaining());
-            inLength += read;
-            int consumed = state == State.HANDSHAKE ? handshake() : 0;
-            while (state == State.OPEN && consumed < inLength) {
-                int frame = frame(consumed);
-                if (frame == 0) {
-                    break;
-                }
-                consumed += frame;
-            }
-            System.arraycopy(in, consumed, in, 0, inLength - consumed);
-            inLength -= consumed;
-            if (in.length > READ_CHUNK && inLength < READ_CHUNK / 2) {
-                in = Arrays.copyOf(in, READ_CHUNK); // a large frame passed: give its room back
-            }
-        }
-
-        /** Parses the handshake answer; returns the bytes it took, 0 while incomplete. */
-        private int handshake() {
-            String text = new String(in, 0, inLength, StandardCharsets.ISO_8859_1);
-            int end = text.indexOf("\r\n\r\n");
-            if (end < 0) {
-                return 0;
-            }
-            String status = text.substring(0, text.indexOf("\r\n"));
-            if (!status.startsWith("HTTP/1.1 101")) {
-                increment("handshake:" + status.substring(Math.min(status.length(), 9)).trim());
-                end(-1, "refused");
-                return inLength;
-            }
-            state = State.OPEN;
-            handshaking--;
-            interest();
-            return end + 4;
-        }
-
-        /** Parses one server frame at {@code start}; returns its length, 0 while incomplete. */
-        private int frame(int start) {
-            if (inLength - start < 2) {
-                return 0;
-            }
-            int first = in[start] & 0xff;
-            int second = in[start + 1] & 0x7f;
-            int header = 2;
-            long length = second;
-            if (second == 126) {
-                header = 4;
-                if (inLength - start < header) {
-                    return 0;
-                }
-                length = ((in[start + 2] & 0xff) << 8) | (in[start + 3] & 0xff);
-            } else if (second == 127) {
-                header = 10;
-                if (inLength - start < header) {
-                    return 0;
-                }
-                length = 0;
-                for (int i = 2; i < 10; i++) {
-                    length = (length << 8) | (in[start + i] & 0xff);
-                }
-            }
-            if (inLength - start < header + length) {
-                ensureCapacity((int) (header + length));
-                return 0;
-            }
-            int payload = start + header;
-            int opcode = first & 0x0f;
-            boolean fin = (first & 0x80) != 0;
-            if (opcode == 0x8) {
-                end(length >= 2 ? ((in[payload] & 0xff) << 8) | (in[payload + 1] & 0xff) : 1005, "close frame");
-                return inLength - start;
-            }
-            if (opcode == 0x9) {
-                byte[] pong = Arrays.copyOfRange(in, payload, payload + (int) length);
-                send(encode(0xA, pong));
-            } else if (opcode == 0x1 || opcode == 0x2 || opcode == 0x0) {
-                if (opcode != 0) {
-                    messageLength = 0;
-                    message = fin ? null : new byte[(int) Math.max(1024, length * 2)];
-                }
-                if (fin && message == null) {
-                    text(new String(in, payload, (int) length, StandardCharsets.UTF_8));
-                } else if (message != null) {
-                    if (messageLength + length > message.length) {
-                        message = Arrays.copyOf(message, (int) Math.max(message.length * 2L, messageLength + length));
-                    }
-                    System.arraycopy(in, payload, message, messageLength, (int) length);
-                    messageLength += (int) length;
-                    if (fin) {
-                        String text = new String(message, 0, messageLength, StandardCharsets.UTF_8);
-                        message = null;
-                        text(text);
-                    }
-                }
-            }
-            return (int) (header + length);
-        }
-
-        private void text(String text) {
-            JsonNode frame;
-            try {
-                frame = Json.parse(text);
-            } catch (RuntimeException e) {
-                increment("unparseable");
-                return;
-            }
-            String op = frame.path("op").asText();
-            if ("welcome".equals(op)) {
-                welcomed.incrementAndGet();
-                script.welcomed(this);
-                return;
-            }
-            increment("error".equals(op) ? "error:" + frame.path("code").asText() : op);
-            if ("ping".equals(op)) {
-                send("{\"op\":\"pong\"}");
-            }
-            script.received(this, frame);
-        }
-
-        private void ensureCapacity(int bytes) {
-            if (bytes > in.length) {
-                in = Arrays.copyOf(in, Math.max(bytes, in.length * 2));
-            }
-        }
-
-        private void end(int code, String why) {
-            if (state == State.ENDED) {
-                return;
-            }
-            if (state != State.OPEN) {
-                handshaking--;
-                if (!"refused".equals(why)) {
-                    increment("handshake:" + why);
-                }
-            }
-            state = State.ENDED;
-            closeCode = code;
-            unsent.addAndGet(-unsent());
-            out.clear();
-            increment("close:" + code);
-            ended.incrementAndGet();
-            closeSocket();
-            script.ended(this);
-        }
-
-        private void closeSocket() {
-            key.cancel();
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // already gone
-            }
-        }
-    }
-
-    /** A masked text frame carrying {@code payload}, ready for {@link Connection#send(byte[])}. */
+    /** A masked text frame carrying {@code payload}, ready for {@link FleetConnection#send(byte[])}. */
     public static byte[] encode(byte[] payload) {
         return encode(0x1, payload);
     }
 
-    private static byte[] encode(int opcode, byte[] payload) {
+    static byte[] encode(int opcode, byte[] payload) {
         int header = payload.length < 126 ? 6 : payload.length < 65536 ? 8 : 14;
         byte[] frame = new byte[header + payload.length];
         frame[0] = (byte) (0x80 | opcode);
