@@ -83,6 +83,48 @@ class RedisBusTest {
     }
 
     @Test
+    void aPositionIsWhatHistoryAnswersWithoutAnOffsetAndReadsWaitingBehindOneGoInOneScriptCall() throws Exception {
+        Topic published = Topic.channel("pos-published");
+        Topic quiet = Topic.channel("pos-quiet");
+        publish(published, 3);
+        Offset position = bus.position(published).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(position).isEqualTo(bus.history(published, Optional.empty(), 0).toCompletableFuture().get().current());
+        assertThat(position.seq()).isEqualTo(3);
+        assertThat(bus.position(quiet).toCompletableFuture().get(5, TimeUnit.SECONDS).isMarker()).isTrue();
+        assertThat(redis.keyCount()).as("reading creates no key").isEqualTo(redis.keyCountExcluding("pos-quiet"));
+
+        // Redis paused: the first read is in flight and the others queue behind it, so that they all
+        // go in the next call, whatever the timing.
+        long before = scriptCalls();
+        redis.pause();
+        List<java.util.concurrent.CompletableFuture<Offset>> reads = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                reads.add(bus.position(i % 2 == 0 ? published : Topic.channel("pos-" + i)).toCompletableFuture());
+            }
+        } finally {
+            redis.resume();
+        }
+        for (int i = 0; i < 50; i++) {
+            Offset read = reads.get(i).get(5, TimeUnit.SECONDS);
+            assertThat(i % 2 == 0 ? read.equals(position) : read.isMarker()).as("read %d: %s", i, read).isTrue();
+        }
+        assertThat(scriptCalls() - before).as("script calls for 50 position reads").isEqualTo(2);
+    }
+
+    /** Script calls Redis ran so far (EVALSHA, and EVAL when Redis did not know a script yet). */
+    private long scriptCalls() {
+        long calls = 0;
+        for (String command : List.of("cmdstat_evalsha", "cmdstat_eval")) {
+            String stats = redis.info("commandstats", command);
+            if (stats != null) {
+                calls += Long.parseLong(stats.replaceAll("^calls=(\\d+),.*$", "$1"));
+            }
+        }
+        return calls;
+    }
+
+    @Test
     void historyIsReadInPagesBoundedByBytesThatFollowOnFromTheLastOffset() throws Exception {
         RedisBus paged = new RedisBus(RedisClients.fromUrl(redis.url(), "test-pages"), "pages", 100, Duration.ofHours(1));
         try {
