@@ -10,8 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,6 +45,8 @@ final class PubSubRegistration {
     private final ScheduledExecutorService scheduler;
     private final BooleanSupplier busClosed;
     private volatile boolean cancelled;
+    /** Whether the current registration completed: from then on each subscribe of the channel is a re-subscribe. */
+    private volatile boolean registered;
     private volatile List<Integer> listenerIds = List.of();
     private boolean warned;
 
@@ -75,7 +79,11 @@ final class PubSubRegistration {
         this.onStatus = new StatusListener() {
             @Override
             public void onSubscribe(String subscribed) {
-                onLive.run();
+                // Only a re-subscribe of a registration that completed: the status listener may be added
+                // before the message listener, and the first subscribe is announced by register itself.
+                if (registered) {
+                    onLive.run();
+                }
             }
 
             @Override
@@ -101,12 +109,11 @@ final class PubSubRegistration {
         if (cancelled || busClosed.getAsBoolean()) {
             return;
         }
+        registered = false;
         topicOnceKnown.get()
                 .thenCompose(known -> {
                     topic = known;
-                    return known.addListenerAsync(String.class, onMessage)
-                            .thenCompose(messageId -> known.addListenerAsync(onStatus)
-                                    .thenApply(statusId -> List.of(messageId, statusId)));
+                    return addBoth(known);
                 })
                 .whenComplete((ids, error) -> {
                     if (error == null) {
@@ -119,6 +126,7 @@ final class PubSubRegistration {
                             log.info("Subscribed to {} after Redis came back", channel);
                             warned = false;
                         }
+                        registered = true;
                         onLive.run();
                         return;
                     }
@@ -135,8 +143,34 @@ final class PubSubRegistration {
                 });
     }
 
+    /**
+     * Adds the message and the status listener, both at once: Redisson subscribes the channel once
+     * and adds the other listener to that subscription. If one of them fails, the other is removed
+     * again, so that a retry does not leave a second message listener behind.
+     */
+    private CompletionStage<List<Integer>> addBoth(RTopic known) {
+        CompletableFuture<Integer> message = known.addListenerAsync(String.class, onMessage).toCompletableFuture();
+        CompletableFuture<Integer> status = known.addListenerAsync(onStatus).toCompletableFuture();
+        return CompletableFuture.allOf(message, status).handle((both, error) -> {
+            if (error == null) {
+                return List.of(message.join(), status.join());
+            }
+            List<Integer> added = new ArrayList<>(2);
+            for (CompletableFuture<Integer> listener : List.of(message, status)) {
+                if (!listener.isCompletedExceptionally()) {
+                    added.add(listener.join());
+                }
+            }
+            if (!added.isEmpty()) {
+                known.removeListenerAsync(added.toArray(Integer[]::new));
+            }
+            throw error instanceof CompletionException completion ? completion : new CompletionException(error);
+        });
+    }
+
     /** Drops the registration and registers anew, which makes Redisson SUBSCRIBE again. */
     void renew() {
+        registered = false;
         List<Integer> ids = listenerIds;
         listenerIds = List.of();
         removeListeners(ids).whenComplete((ignored, error) -> register());

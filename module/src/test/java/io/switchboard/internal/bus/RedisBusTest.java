@@ -66,6 +66,41 @@ class RedisBusTest {
     }
 
     @Test
+    void aFirstSubscribeIsNotTakenForAResubscribeAndEveryTopicReceives() throws Exception {
+        List<Topic> resumed = new CopyOnWriteArrayList<>();
+        List<BusMessage> heard = new CopyOnWriteArrayList<>();
+        RedisBus fresh = new RedisBus(RedisClients.fromUrl(redis.url(), "test-first"), "first", 5, Duration.ofHours(1));
+        try {
+            fresh.start(new BusListener() {
+                @Override
+                public void onMessage(BusMessage message) {
+                    heard.add(message);
+                }
+
+                @Override
+                public void onResumed(Topic topic) {
+                    resumed.add(topic);
+                }
+            });
+            List<java.util.concurrent.CompletableFuture<Void>> live = new java.util.ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                live.add(fresh.subscribe(Topic.channel("first-" + i)).toCompletableFuture());
+            }
+            java.util.concurrent.CompletableFuture.allOf(live.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 100; i++) {
+                fresh.publish(List.of(new Bus.Outgoing(Topic.channel("first-" + i), "{\"event\":\"e\",\"data\":1,\"node\":\"n\"}")))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            Await.until("an event on each of the 100 topics", () -> heard.size() >= 100);
+            assertThat(heard).extracting(BusMessage::topic).doesNotHaveDuplicates().hasSize(100);
+            assertThat(resumed).as("topics announced as resumed").isEmpty();
+        } finally {
+            fresh.close();
+        }
+    }
+
+    @Test
     void historyReplaysAfterAnOffsetAndSaysWhenItNoLongerCoversTheGap() throws Exception {
         Topic topic = Topic.channel("hist");
         List<Offset> offsets = publish(topic, 8); // history keeps the last 5: seq 4..8
