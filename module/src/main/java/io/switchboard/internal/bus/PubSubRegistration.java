@@ -10,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -45,8 +44,6 @@ final class PubSubRegistration {
     private final ScheduledExecutorService scheduler;
     private final BooleanSupplier busClosed;
     private volatile boolean cancelled;
-    /** Whether the current registration completed: from then on each subscribe of the channel is a re-subscribe. */
-    private volatile boolean registered;
     private volatile List<Integer> listenerIds = List.of();
     private boolean warned;
 
@@ -79,11 +76,7 @@ final class PubSubRegistration {
         this.onStatus = new StatusListener() {
             @Override
             public void onSubscribe(String subscribed) {
-                // Only a re-subscribe of a registration that completed: the status listener may be added
-                // before the message listener, and the first subscribe is announced by register itself.
-                if (registered) {
-                    onLive.run();
-                }
+                onLive.run();
             }
 
             @Override
@@ -109,7 +102,6 @@ final class PubSubRegistration {
         if (cancelled || busClosed.getAsBoolean()) {
             return;
         }
-        registered = false;
         topicOnceKnown.get()
                 .thenCompose(known -> {
                     topic = known;
@@ -126,7 +118,6 @@ final class PubSubRegistration {
                             log.info("Subscribed to {} after Redis came back", channel);
                             warned = false;
                         }
-                        registered = true;
                         onLive.run();
                         return;
                     }
@@ -144,33 +135,27 @@ final class PubSubRegistration {
     }
 
     /**
-     * Adds the message and the status listener, both at once: Redisson subscribes the channel once
-     * and adds the other listener to that subscription. If one of them fails, the other is removed
-     * again, so that a retry does not leave a second message listener behind.
+     * Adds the message listener, then the status listener (added once the channel is subscribed, it
+     * hears only re-subscribes; added together, Redisson still runs them one after the other on the
+     * channel, and that measured no cheaper). If the status listener fails,
+     * the message listener is removed again, so that a retry does not leave a second one behind
+     * (which would deliver every message twice).
      */
     private CompletionStage<List<Integer>> addBoth(RTopic known) {
-        CompletableFuture<Integer> message = known.addListenerAsync(String.class, onMessage).toCompletableFuture();
-        CompletableFuture<Integer> status = known.addListenerAsync(onStatus).toCompletableFuture();
-        return CompletableFuture.allOf(message, status).handle((both, error) -> {
-            if (error == null) {
-                return List.of(message.join(), status.join());
-            }
-            List<Integer> added = new ArrayList<>(2);
-            for (CompletableFuture<Integer> listener : List.of(message, status)) {
-                if (!listener.isCompletedExceptionally()) {
-                    added.add(listener.join());
-                }
-            }
-            if (!added.isEmpty()) {
-                known.removeListenerAsync(added.toArray(Integer[]::new));
-            }
-            throw error instanceof CompletionException completion ? completion : new CompletionException(error);
-        });
+        return known.addListenerAsync(String.class, onMessage)
+                .thenCompose(messageId -> known.addListenerAsync(onStatus)
+                        .handle((statusId, error) -> {
+                            if (error == null) {
+                                return List.of(messageId, statusId);
+                            }
+                            known.removeListenerAsync(messageId);
+                            throw error instanceof CompletionException completion
+                                    ? completion : new CompletionException(error);
+                        }));
     }
 
     /** Drops the registration and registers anew, which makes Redisson SUBSCRIBE again. */
     void renew() {
-        registered = false;
         List<Integer> ids = listenerIds;
         listenerIds = List.of();
         removeListeners(ids).whenComplete((ignored, error) -> register());
