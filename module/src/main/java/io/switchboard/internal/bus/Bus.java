@@ -74,6 +74,14 @@ public interface Bus extends AutoCloseable {
      */
     CompletionStage<History> history(Topic topic, Optional<Offset> since, int limit, long maxBytes);
 
+    /**
+     * Where {@code topic} stands now: {@code history(topic, Optional.empty(), 0)}'s current offset
+     * (a marker when the topic has no events). A bus may read several topics' positions in one round trip.
+     */
+    default CompletionStage<Offset> position(Topic topic) {
+        return history(topic, Optional.empty(), 0).thenApply(History::current);
+    }
+
     /** Completes normally when the bus answers a round trip. */
     CompletionStage<Void> ping();
 

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -104,9 +105,7 @@ final class PubSubRegistration {
         topicOnceKnown.get()
                 .thenCompose(known -> {
                     topic = known;
-                    return known.addListenerAsync(String.class, onMessage)
-                            .thenCompose(messageId -> known.addListenerAsync(onStatus)
-                                    .thenApply(statusId -> List.of(messageId, statusId)));
+                    return addBoth(known);
                 })
                 .whenComplete((ids, error) -> {
                     if (error == null) {
@@ -133,6 +132,26 @@ final class PubSubRegistration {
                         log.debug("Not retrying {}: the bus is closing", channel);
                     }
                 });
+    }
+
+    /**
+     * Adds the message listener, then the status listener (added once the channel is subscribed, it
+     * hears only re-subscribes; added together, Redisson still runs them one after the other on the
+     * channel, and that measured no cheaper). If the status listener fails,
+     * the message listener is removed again, so that a retry does not leave a second one behind
+     * (which would deliver every message twice).
+     */
+    private CompletionStage<List<Integer>> addBoth(RTopic known) {
+        return known.addListenerAsync(String.class, onMessage)
+                .thenCompose(messageId -> known.addListenerAsync(onStatus)
+                        .handle((statusId, error) -> {
+                            if (error == null) {
+                                return List.of(messageId, statusId);
+                            }
+                            known.removeListenerAsync(messageId);
+                            throw error instanceof CompletionException completion
+                                    ? completion : new CompletionException(error);
+                        }));
     }
 
     /** Drops the registration and registers anew, which makes Redisson SUBSCRIBE again. */

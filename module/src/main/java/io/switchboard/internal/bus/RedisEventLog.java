@@ -24,12 +24,13 @@ import java.util.concurrent.CompletionStage;
  * <p>Events go out with PUBLISH, or with SPUBLISH on a Redis 7 Cluster ({@link PubSubMode}).
  *
  * <p>Outside Redis Cluster, concurrent publishes without an idempotency key are merged into fewer
- * script calls ({@link PublishCoalescer}). In Redis Cluster, where a script may only touch keys of
+ * script calls ({@link Coalescer}), and so are concurrent reads of where topics stand
+ * ({@code positions.lua}). In Redis Cluster, where a script may only touch keys of
  * one hash slot, a batch is published slot by slot instead, and nothing is coalesced.
  *
  * <p>Threading: no thread of its own. Methods run on the caller's thread up to the script call;
  * replies are turned into offsets and histories on Redisson's threads, and so is the next coalesced
- * call. Thread-safe: the only state is immutable settings, the coalescer's queue and
+ * call. Thread-safe: the only state is immutable settings, the coalescers' queues and
  * {@link RedisDurability}'s volatile verdict.
  */
 final class RedisEventLog {
@@ -42,6 +43,7 @@ final class RedisEventLog {
     private static final Map<PubSubMode, String> PUBLISH_SCRIPTS =
             PubSubMode.variants(APPEND_PRELUDE + RedisScripts.load("publish.lua"));
     private static final String HISTORY_SCRIPT = PRELUDE + RedisScripts.load("history.lua");
+    private static final String POSITIONS_SCRIPT = PRELUDE + RedisScripts.load("positions.lua");
     /** Values before the events in a history reply (see history.lua). */
     private static final int HISTORY_HEADER = 8;
     /**
@@ -54,6 +56,10 @@ final class RedisEventLog {
     private static final int MAX_COALESCED = 256;
     /** Publishes waiting behind the script call in flight (as many as the node's publish thread may hold). */
     private static final int MAX_WAITING = 10_000;
+    /** Topics per coalesced position read: one INFO and a HMGET each, far below a publish's work. */
+    private static final int MAX_POSITIONS = 256;
+    /** Position reads waiting behind the one in flight (one per topic a node newly subscribes to). */
+    private static final int MAX_POSITIONS_WAITING = 100_000;
 
     private final RScript scripts;
     private final String namespace;
@@ -64,7 +70,8 @@ final class RedisEventLog {
     private final PubSubDetection pubSub;
     /** Redis Cluster: a script may only touch keys of one hash slot, so a batch is published slot by slot. */
     private final boolean cluster;
-    private final PublishCoalescer coalescer; // null in Redis Cluster (see publish)
+    private final Coalescer<Bus.Outgoing, Offset> coalescer; // null in Redis Cluster (see publish)
+    private final Coalescer<Topic, Offset> positions; // null in Redis Cluster (see position)
     /** Set once Redis answered a call: Redisson has connected, so its calls no longer wait (see publishesWithoutWaiting). */
     private volatile boolean answered;
 
@@ -85,7 +92,10 @@ final class RedisEventLog {
         this.cluster = redisson.getConfig().isClusterConfig();
         // Coalescing merges independent callers into one call; in Redis Cluster that call would be split
         // by slot again, and a failure in one slot would fail callers whose events were published.
-        this.coalescer = cluster ? null : new PublishCoalescer(MAX_COALESCED, MAX_WAITING, this::publishNow);
+        this.coalescer = cluster ? null : new Coalescer<>(MAX_COALESCED, MAX_WAITING,
+                "too many publishes waiting for Redis; nothing published", this::publishNow);
+        this.positions = cluster ? null : new Coalescer<>(MAX_POSITIONS, MAX_POSITIONS_WAITING,
+                "too many position reads waiting for Redis", this::positionsNow);
     }
 
     /**
@@ -100,7 +110,7 @@ final class RedisEventLog {
 
     /** See {@link Bus#publish(List)}. */
     CompletionStage<List<Offset>> publish(List<Bus.Outgoing> events) {
-        return coalescer == null ? publishNow(events) : coalescer.publish(events);
+        return coalescer == null ? publishNow(events) : coalescer.submit(events);
     }
 
     /** See {@link Bus#publish(List, String)}. Never coalesced: the key must cover exactly this request's events. */
@@ -206,6 +216,40 @@ final class RedisEventLog {
                 throw new BusUnavailableException("Redis refused the history read: " + error.getMessage(), error);
             }
             return toHistory(topic, since, reply);
+        });
+    }
+
+    /**
+     * See {@link Bus#position}. Outside Redis Cluster, reads that come while one is in flight go
+     * together in the next script call ({@link Coalescer}); in Redis Cluster, where a script may only
+     * touch keys of one hash slot and topics seldom share one, each topic is read by a call of its own.
+     */
+    CompletionStage<Offset> position(Topic topic) {
+        List<Topic> one = List.of(topic);
+        return (positions == null ? positionsNow(one) : positions.submit(one)).thenApply(read -> read.get(0));
+    }
+
+    /** One positions.lua call: where each of {@code topics} stands, in order (all of one hash slot in Redis Cluster). */
+    private CompletionStage<List<Offset>> positionsNow(List<Topic> topics) {
+        List<Object> keys = new ArrayList<>(topics.size());
+        for (Topic topic : topics) {
+            keys.add(RedisKeys.key(namespace, topic, "meta"));
+        }
+        RFuture<List<Object>> result = scripts.evalAsync(keys.get(0).toString(), RScript.Mode.READ_WRITE,
+                POSITIONS_SCRIPT, RScript.ReturnType.LIST, keys, Epochs.suffix());
+        return result.handle((reply, error) -> {
+            if (error != null) {
+                throw new BusUnavailableException("Redis refused the position read: " + error.getMessage(), error);
+            }
+            long now = Long.parseLong(reply.get(0).toString());
+            List<Offset> read = new ArrayList<>(topics.size());
+            for (int i = 0; i < topics.size(); i++) {
+                String epoch = reply.get(1 + 2 * i).toString();
+                // no lineage: the topic stands at a marker of now, as History.of answers without an offset
+                read.add(epoch.isEmpty() ? Offset.marker(now)
+                        : new Offset(epoch, Long.parseLong(reply.get(2 + 2 * i).toString())));
+            }
+            return read;
         });
     }
 

@@ -70,6 +70,11 @@ abstract sealed class RedisLogBus implements Bus permits RedisBus, RedisPublishi
     }
 
     @Override
+    public CompletionStage<Offset> position(Topic topic) {
+        return eventLog.position(topic);
+    }
+
+    @Override
     public CompletionStage<Void> ping() {
         return eventLog.ping();
     }

@@ -61,13 +61,13 @@ final class BusInterest implements Registry.InterestListener, BusListener {
             interest.dispatcher().awaitBaseline();
             bus.subscribe(topic)
                     .thenCompose(live -> interests.get(topic) == interest
-                            ? bus.history(topic, Optional.empty(), 0).handle((position, failed) -> {
+                            ? bus.position(topic).handle((position, failed) -> {
                                 if (failed != null) {
                                     interest.dispatcher().baseline(null); // live events are delivered as they come
                                     return Optional.<Offset>empty();
                                 }
-                                interest.dispatcher().baseline(position.current());
-                                return Optional.of(position.current());
+                                interest.dispatcher().baseline(position);
+                                return Optional.of(position);
                             })
                             : CompletableFuture.<Optional<Offset>>failedFuture(
                                     new BusUnavailableException("no longer subscribed to " + topic, null)))

@@ -66,6 +66,41 @@ class RedisBusTest {
     }
 
     @Test
+    void aFirstSubscribeIsNotTakenForAResubscribeAndEveryTopicReceives() throws Exception {
+        List<Topic> resumed = new CopyOnWriteArrayList<>();
+        List<BusMessage> heard = new CopyOnWriteArrayList<>();
+        RedisBus fresh = new RedisBus(RedisClients.fromUrl(redis.url(), "test-first"), "first", 5, Duration.ofHours(1));
+        try {
+            fresh.start(new BusListener() {
+                @Override
+                public void onMessage(BusMessage message) {
+                    heard.add(message);
+                }
+
+                @Override
+                public void onResumed(Topic topic) {
+                    resumed.add(topic);
+                }
+            });
+            List<java.util.concurrent.CompletableFuture<Void>> live = new java.util.ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                live.add(fresh.subscribe(Topic.channel("first-" + i)).toCompletableFuture());
+            }
+            java.util.concurrent.CompletableFuture.allOf(live.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 100; i++) {
+                fresh.publish(List.of(new Bus.Outgoing(Topic.channel("first-" + i), "{\"event\":\"e\",\"data\":1,\"node\":\"n\"}")))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            Await.until("an event on each of the 100 topics", () -> heard.size() >= 100);
+            assertThat(heard).extracting(BusMessage::topic).doesNotHaveDuplicates().hasSize(100);
+            assertThat(resumed).as("topics announced as resumed").isEmpty();
+        } finally {
+            fresh.close();
+        }
+    }
+
+    @Test
     void historyReplaysAfterAnOffsetAndSaysWhenItNoLongerCoversTheGap() throws Exception {
         Topic topic = Topic.channel("hist");
         List<Offset> offsets = publish(topic, 8); // history keeps the last 5: seq 4..8
@@ -80,6 +115,48 @@ class RedisBusTest {
         History otherEpoch = bus.history(topic, Optional.of(new Offset("other", 7)), 100).toCompletableFuture().get();
         assertThat(otherEpoch.recovered()).isFalse();
         assertThat(otherEpoch.current()).isEqualTo(offsets.get(7));
+    }
+
+    @Test
+    void aPositionIsWhatHistoryAnswersWithoutAnOffsetAndReadsWaitingBehindOneGoInOneScriptCall() throws Exception {
+        Topic published = Topic.channel("pos-published");
+        Topic quiet = Topic.channel("pos-quiet");
+        publish(published, 3);
+        Offset position = bus.position(published).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(position).isEqualTo(bus.history(published, Optional.empty(), 0).toCompletableFuture().get().current());
+        assertThat(position.seq()).isEqualTo(3);
+        assertThat(bus.position(quiet).toCompletableFuture().get(5, TimeUnit.SECONDS).isMarker()).isTrue();
+        assertThat(redis.keyCount()).as("reading creates no key").isEqualTo(redis.keyCountExcluding("pos-quiet"));
+
+        // Redis paused: the first read is in flight and the others queue behind it, so that they all
+        // go in the next call, whatever the timing.
+        long before = scriptCalls();
+        redis.pause();
+        List<java.util.concurrent.CompletableFuture<Offset>> reads = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                reads.add(bus.position(i % 2 == 0 ? published : Topic.channel("pos-" + i)).toCompletableFuture());
+            }
+        } finally {
+            redis.resume();
+        }
+        for (int i = 0; i < 50; i++) {
+            Offset read = reads.get(i).get(5, TimeUnit.SECONDS);
+            assertThat(i % 2 == 0 ? read.equals(position) : read.isMarker()).as("read %d: %s", i, read).isTrue();
+        }
+        assertThat(scriptCalls() - before).as("script calls for 50 position reads").isEqualTo(2);
+    }
+
+    /** Script calls Redis ran so far (EVALSHA, and EVAL when Redis did not know a script yet). */
+    private long scriptCalls() {
+        long calls = 0;
+        for (String command : List.of("cmdstat_evalsha", "cmdstat_eval")) {
+            String stats = redis.info("commandstats", command);
+            if (stats != null) {
+                calls += Long.parseLong(stats.replaceAll("^calls=(\\d+),.*$", "$1"));
+            }
+        }
+        return calls;
     }
 
     @Test

@@ -87,6 +87,19 @@ class RedisClusterBusTest {
     }
 
     @Test
+    void positionsOfChannelsInDifferentSlotsAreEachReadInTheirOwnSlot() throws Exception {
+        List<Topic> topics = topicsInDifferentSlots("pos", 3);
+        List<Offset> published = bus.publish(interleaved(topics.subList(0, 2), 2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<java.util.concurrent.CompletableFuture<Offset>> reads = new ArrayList<>();
+        for (Topic topic : topics) {
+            reads.add(bus.position(topic).toCompletableFuture());
+        }
+        assertThat(reads.get(0).get(10, TimeUnit.SECONDS)).isEqualTo(published.get(2));
+        assertThat(reads.get(1).get(10, TimeUnit.SECONDS)).isEqualTo(published.get(3));
+        assertThat(reads.get(2).get(10, TimeUnit.SECONDS).isMarker()).isTrue();
+    }
+
+    @Test
     void aBatchAcrossHashSlotsIsPublishedAndEachChannelKeepsItsOrder() throws Exception {
         List<Topic> topics = topicsInDifferentSlots("spread", 6);
         for (Topic topic : topics) {

@@ -74,6 +74,41 @@ class RedisIncarnationTest {
     }
 
     @Test
+    void aPositionReadAfterARestartMovesTheChannelToANewEpochThatTheNextPublishContinues(@TempDir Path dir)
+            throws Exception {
+        RedisServerProcess redis = RedisServerProcess.start("RedisIncarnationTest-position", FreePorts.one(),
+                RedisServerProcess.snapshots(dir));
+        RedisBus bus = new RedisBus(RedisClients.fromUrl(redis.url(), "position"), "p", 1000, Duration.ofHours(1));
+        try {
+            bus.start(message -> { });
+            List<Offset> before = events(bus).publish(10);
+            redis.command("SAVE");
+            before.addAll(events(bus).publish(5)); // acknowledged, but not in the snapshot
+            redis.kill();
+            redis.startAgain();
+
+            Offset position = Await.until("a position read after the restart", Duration.ofSeconds(20), () -> {
+                try {
+                    return bus.position(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                } catch (Exception notYet) {
+                    throw new IllegalStateException("not read yet", notYet);
+                }
+            }, read -> true);
+            assertThat(position.seq()).as("where the snapshot left the sequence").isEqualTo(10);
+            assertThat(position.epoch()).isNotEqualTo(before.get(0).epoch());
+            assertThat(position.isAfter(before.get(14))).as("%s comes after %s", position, before.get(14)).isTrue();
+            List<Offset> after = events(bus).publish(3);
+            assertThat(after).extracting(Offset::epoch).containsOnly(position.epoch());
+            assertThat(after.get(0).seq()).isEqualTo(11);
+            History crossing = bus.history(topic, Optional.of(before.get(14)), 100).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(crossing.placement().onLine()).as("past what the snapshot kept").isFalse();
+        } finally {
+            bus.close();
+            redis.close();
+        }
+    }
+
+    @Test
     void aRestartThatKeptEveryAcknowledgedWriteLetsOffsetsFromBeforeResumeAsRecovered(@TempDir Path dir)
             throws Exception {
         RedisServerProcess redis = RedisServerProcess.startWithAppendOnlyFile("RedisIncarnationTest-aof", dir);

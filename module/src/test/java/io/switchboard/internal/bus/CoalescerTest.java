@@ -13,10 +13,10 @@ import java.util.concurrent.ExecutionException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class PublishCoalescerTest {
+class CoalescerTest {
     private final List<List<Bus.Outgoing>> calls = new ArrayList<>();
     private final List<CompletableFuture<List<Offset>>> replies = new ArrayList<>();
-    private final PublishCoalescer coalescer = new PublishCoalescer(3, 4, events -> {
+    private final Coalescer<Bus.Outgoing, Offset> coalescer = new Coalescer<>(3, 4, "too many publishes waiting", events -> {
         calls.add(events);
         CompletableFuture<List<Offset>> reply = new CompletableFuture<>();
         replies.add(reply);
@@ -42,16 +42,16 @@ class PublishCoalescerTest {
 
     @Test
     void aLonePublishGoesOutAtOnce() {
-        coalescer.publish(events(1));
+        coalescer.submit(events(1));
         assertThat(calls).hasSize(1);
     }
 
     @Test
     void publishesWaitingBehindACallShareTheNextOneAndGetTheirOwnOffsets() throws Exception {
-        CompletionStage<List<Offset>> first = coalescer.publish(events(1));
-        CompletionStage<List<Offset>> second = coalescer.publish(events(1));
-        CompletionStage<List<Offset>> third = coalescer.publish(events(2));
-        CompletionStage<List<Offset>> fourth = coalescer.publish(events(1));
+        CompletionStage<List<Offset>> first = coalescer.submit(events(1));
+        CompletionStage<List<Offset>> second = coalescer.submit(events(1));
+        CompletionStage<List<Offset>> third = coalescer.submit(events(2));
+        CompletionStage<List<Offset>> fourth = coalescer.submit(events(1));
         assertThat(calls).hasSize(1);
         answer(0);
         assertThat(calls).hasSize(2);
@@ -66,30 +66,46 @@ class PublishCoalescerTest {
 
     @Test
     void aFailedCallFailsEveryPublishInItAndTheNextCallStillGoesOut() {
-        coalescer.publish(events(1));
-        CompletionStage<List<Offset>> a = coalescer.publish(events(1));
-        CompletionStage<List<Offset>> b = coalescer.publish(events(1));
+        coalescer.submit(events(1));
+        CompletionStage<List<Offset>> a = coalescer.submit(events(1));
+        CompletionStage<List<Offset>> b = coalescer.submit(events(1));
         answer(0);
         replies.get(1).completeExceptionally(new BusUnavailableException("down", null));
         assertThatThrownBy(() -> a.toCompletableFuture().get()).isInstanceOf(ExecutionException.class);
         assertThatThrownBy(() -> b.toCompletableFuture().get()).isInstanceOf(ExecutionException.class);
-        coalescer.publish(events(1));
+        coalescer.submit(events(1));
         assertThat(calls).hasSize(3);
     }
 
     @Test
     void publishesOverTheWaitingBoundFailAtOnceAndRoomComesBackWithTheNextCall() {
-        coalescer.publish(events(1)); // in flight, not waiting
+        coalescer.submit(events(1)); // in flight, not waiting
         for (int i = 0; i < 4; i++) {
-            coalescer.publish(events(1));
+            coalescer.submit(events(1));
         }
-        CompletionStage<List<Offset>> over = coalescer.publish(events(1));
+        CompletionStage<List<Offset>> over = coalescer.submit(events(1));
         assertThatThrownBy(() -> over.toCompletableFuture().get())
                 .hasCauseInstanceOf(BusUnavailableException.class)
                 .hasMessageContaining("too many publishes waiting");
         answer(0); // the next call takes 3 of the 4 waiting
-        CompletionStage<List<Offset>> next = coalescer.publish(events(1));
+        CompletionStage<List<Offset>> next = coalescer.submit(events(1));
         assertThat(next.toCompletableFuture().isCompletedExceptionally()).isFalse();
         assertThat(calls).hasSize(2);
+    }
+
+    @Test
+    void aScriptThatThrowsFailsTheRequestsOfItsCallAndTheNextRequestStillGoesOut() {
+        List<List<String>> reads = new ArrayList<>();
+        Coalescer<String, String> throwing = new Coalescer<>(10, 10, "too many", topics -> {
+            reads.add(topics);
+            if (reads.size() == 1) {
+                throw new IllegalStateException("no connection");
+            }
+            return CompletableFuture.completedFuture(topics);
+        });
+        CompletionStage<List<String>> failed = throwing.submit(List.of("a"));
+        assertThatThrownBy(() -> failed.toCompletableFuture().get()).hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(throwing.submit(List.of("b")).toCompletableFuture().getNow(null)).containsExactly("b");
+        assertThat(reads).hasSize(2);
     }
 }
