@@ -91,19 +91,29 @@ final class Coalescer<T, R> {
             } catch (RuntimeException e) {
                 call = CompletableFuture.failedFuture(e);
             }
+            int expected = items.size();
             call.whenComplete((results, error) -> {
-                int from = 0;
-                for (Pending<T, R> pending : batch) {
-                    int to = from + pending.items().size();
-                    if (error != null) {
-                        pending.result().completeExceptionally(error);
-                    } else {
-                        pending.result().complete(List.copyOf(results.subList(from, to)));
+                try {
+                    Throwable failure = error != null ? error
+                            : results == null || results.size() != expected
+                            ? new IllegalStateException("the script answered " + (results == null ? "nothing" : results.size()
+                                    + " results") + " for " + expected + " items")
+                            : null;
+                    int from = 0;
+                    for (Pending<T, R> pending : batch) {
+                        int to = from + pending.items().size();
+                        if (failure != null) {
+                            pending.result().completeExceptionally(failure);
+                        } else {
+                            pending.result().complete(List.copyOf(results.subList(from, to)));
+                        }
+                        from = to;
                     }
-                    from = to;
+                } finally {
+                    // also after a caller's callback threw: a coalescer left in flight would never call again
+                    inFlight.set(false);
+                    send();
                 }
-                inFlight.set(false);
-                send();
             });
             return;
         }

@@ -108,4 +108,32 @@ class CoalescerTest {
         assertThat(throwing.submit(List.of("b")).toCompletableFuture().getNow(null)).containsExactly("b");
         assertThat(reads).hasSize(2);
     }
+
+    @Test
+    void anAnswerOfTheWrongLengthFailsItsCallersInsteadOfWedgingTheCoalescer() {
+        coalescer.submit(events(1));
+        CompletionStage<List<Offset>> a = coalescer.submit(events(1));
+        CompletionStage<List<Offset>> b = coalescer.submit(events(1));
+        answer(0);
+        replies.get(1).complete(List.of(new Offset("e", 99))); // one offset for a call of two events
+        assertThatThrownBy(() -> a.toCompletableFuture().get()).hasCauseInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> b.toCompletableFuture().get()).hasCauseInstanceOf(IllegalStateException.class);
+
+        CompletionStage<List<Offset>> c = coalescer.submit(events(1));
+        assertThat(calls).as("the next publish still goes out").hasSize(3);
+        answer(2);
+        assertThat(c.toCompletableFuture().getNow(null)).hasSize(1);
+    }
+
+    @Test
+    void aCallerWhoseCallbackThrowsDoesNotStopTheNextCall() {
+        coalescer.submit(events(1)).thenRun(() -> {
+            throw new IllegalStateException("a caller's own failure");
+        });
+        CompletionStage<List<Offset>> next = coalescer.submit(events(1));
+        answer(0);
+        assertThat(calls).as("the waiting publish went out after the throwing callback").hasSize(2);
+        answer(1);
+        assertThat(next.toCompletableFuture().getNow(null)).hasSize(1);
+    }
 }
