@@ -13,10 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,18 +70,13 @@ final class TopicDispatcher {
     private final ScheduledExecutorService timer;
     private final TopicInbox inbox;
     // Touched only by the thread draining the inbox:
-    /** Live events of the current epoch that came ahead of {@code last}, by seq. */
-    private final TreeMap<Long, BusMessage> waiting = new TreeMap<>();
-    /** Live events of a newer epoch, in arrival order, until history placed {@code last} on its line. */
-    private List<BusMessage> newer = new ArrayList<>();
+    /** Live events not deliverable yet: ahead of a gap, of a newer epoch, or before the baseline. */
+    private final HeldBackEvents held = new HeldBackEvents(MAX_HELD_BYTES);
     /** The newest epoch of the line delivered here, and the seq of the last event delivered. */
     private Offset last;
     private boolean fetching;
-    /** Subscribed, the position not read yet: live events wait in {@code early} (see {@link #awaitBaseline}). */
+    /** Subscribed, the position not read yet: live events are held back (see {@link #awaitBaseline}). */
     private boolean awaitingBaseline;
-    private List<BusMessage> early = new ArrayList<>();
-    /** Envelope bytes in {@code waiting}, {@code newer} and {@code early}. */
-    private long heldBytes;
     /** Live events were let go for want of room (here or in the inbox): read history again once caught up. */
     private boolean shed;
     private int failedReads;
@@ -130,10 +123,7 @@ final class TopicDispatcher {
                 last = current;
             }
             awaitingBaseline = false;
-            List<BusMessage> held = early;
-            early = new ArrayList<>();
-            held.forEach(message -> heldBytes -= message.envelope().length());
-            held.forEach(this::accept);
+            held.takeBeforeBaseline().forEach(this::accept);
             repairShed();
         });
     }
@@ -160,8 +150,8 @@ final class TopicDispatcher {
         if (last == null) {
             if (!awaitingBaseline) {
                 deliver(message);
-            } else if (hold(message)) {
-                early.add(message);
+            } else {
+                shed |= !held.holdBeforeBaseline(message);
             }
             return;
         }
@@ -175,51 +165,19 @@ final class TopicDispatcher {
             }
             if (offset.seq() == last.seq() + 1) {
                 deliver(message);
-                deliverWaiting();
+                deliverHeldAhead();
                 return;
             }
-            if (hold(message)) {
-                BusMessage replaced = waiting.put(offset.seq(), message);
-                if (replaced != null) {
-                    heldBytes -= replaced.envelope().length();
-                }
-            }
+            shed |= !held.holdAhead(message);
         } else if (offset.olderEpochThan(last)) {
             return; // stale: this node already delivers a newer epoch
-        } else if (hold(message)) {
-            newer.add(message);
+        } else {
+            shed |= !held.holdNewerEpoch(message);
         }
         if (!fetching) {
             stats.gapRepair(); // a gap (or a newer epoch) seen live: history fills it, a page at a time
             fetch();
         }
-    }
-
-    /** Counts {@code message} as held back, unless that would pass {@link #MAX_HELD_BYTES}: then it is let go. */
-    private boolean hold(BusMessage message) {
-        if (heldBytes + message.envelope().length() > MAX_HELD_BYTES) {
-            shed = true;
-            return false;
-        }
-        heldBytes += message.envelope().length();
-        return true;
-    }
-
-    /** Takes the events of a newer epoch held back so far, to accept them again. */
-    private List<BusMessage> takeNewer() {
-        List<BusMessage> held = newer;
-        newer = new ArrayList<>();
-        for (BusMessage message : held) {
-            heldBytes -= message.envelope().length();
-        }
-        return held;
-    }
-
-    private void clearWaiting() {
-        for (BusMessage message : waiting.values()) {
-            heldBytes -= message.envelope().length();
-        }
-        waiting.clear();
     }
 
     /** Reads the history after {@code last}: fills a gap, or places {@code last} on a newer epoch's line. */
@@ -247,8 +205,7 @@ final class TopicDispatcher {
         if (!placement.placed() && current.isMarker() && last.isMarker()) {
             // No events then, none now: nothing this node could have delivered or missed.
             last = current;
-            List<BusMessage> held = takeNewer();
-            held.forEach(this::accept);
+            held.takeNewerEpoch().forEach(this::accept);
             return;
         }
         if (!placement.placed()) {
@@ -264,7 +221,7 @@ final class TopicDispatcher {
                 Offset fork = new Offset(current.epoch(), placement.after());
                 warnings.warn("line-diverged", "Topic {}: Redis went back to {} after this node delivered up to {}; continuing from {}",
                         topic, fork, from, fork);
-                clearWaiting();
+                held.dropAhead();
                 tell(fork);
             } else {
                 last = new Offset(current.epoch(), last.seq()); // the same line under its newer epoch
@@ -286,18 +243,17 @@ final class TopicDispatcher {
                 }
             }
         }
-        List<BusMessage> held = takeNewer();
-        held.forEach(this::accept);
-        deliverWaiting();
+        held.takeNewerEpoch().forEach(this::accept);
+        deliverHeldAhead();
         boolean progressed = last.seq() > before;
-        if (!waiting.isEmpty() && waiting.firstKey() > last.seq() + 1) {
-            if (progressed || waiting.firstKey() > current.seq() + 1) {
+        if (held.hasAhead() && held.firstAheadSeq() > last.seq() + 1) {
+            if (progressed || held.firstAheadSeq() > current.seq() + 1) {
                 if (!fetching) {
                     fetch(); // a page at a time, or events published after this read
                 }
             } else {
-                lostBetween(last.seq(), waiting.firstKey(), "no longer in history");
-                deliverWaiting();
+                lostBetween(last.seq(), held.firstAheadSeq(), "no longer in history");
+                deliverHeldAhead();
             }
         } else if (last.seq() < current.seq() && progressed && !fetching) {
             fetch(); // the page ended before the current offset
@@ -314,7 +270,7 @@ final class TopicDispatcher {
 
     /** Live events were let go: read them from history once nothing is read or held back (now, or after the read out). */
     private void repairShed() {
-        if (shed && last != null && !fetching && waiting.isEmpty() && newer.isEmpty()) {
+        if (shed && last != null && !fetching && !held.waitOnHistory()) {
             shed = false;
             fetch();
         }
@@ -326,7 +282,7 @@ final class TopicDispatcher {
             fetching = true;
             timer.schedule(() -> run(() -> {
                 fetching = false;
-                if (last.equals(from) || !waiting.isEmpty() || !newer.isEmpty()) {
+                if (last.equals(from) || held.waitOnHistory()) {
                     fetch(); // still needed: nothing delivered since, or events still wait on it
                 }
             }), RETRY_MILLIS, TimeUnit.MILLISECONDS);
@@ -341,9 +297,8 @@ final class TopicDispatcher {
     private void refetchIfBehind(Offset current) {
         // Before the new line's first event: its events of any seq follow (a marker, if it has none yet).
         last = current.isMarker() ? current : new Offset(current.epoch(), 0);
-        clearWaiting();
-        List<BusMessage> held = takeNewer();
-        held.forEach(this::accept);
+        held.dropAhead();
+        held.takeNewerEpoch().forEach(this::accept);
         if (!fetching && current.seq() > last.seq()) {
             fetch();
         }
@@ -351,16 +306,16 @@ final class TopicDispatcher {
 
     /** Delivery cannot go on from {@code last}: the events held back are all there is. */
     private void skipToHeld(String why) {
-        List<BusMessage> held = takeNewer();
-        if (!held.isEmpty()) {
-            BusMessage first = held.get(0);
+        List<BusMessage> newer = held.takeNewerEpoch();
+        if (!newer.isEmpty()) {
+            BusMessage first = newer.get(0);
             tell(new Offset(first.offset().epoch(), first.offset().seq() - 1));
-            held.forEach(this::accept);
+            newer.forEach(this::accept);
             return;
         }
-        if (!waiting.isEmpty()) {
-            lostBetween(last.seq(), waiting.firstKey(), why);
-            deliverWaiting();
+        if (held.hasAhead()) {
+            lostBetween(last.seq(), held.firstAheadSeq(), why);
+            deliverHeldAhead();
         }
     }
 
@@ -384,10 +339,10 @@ final class TopicDispatcher {
         }
     }
 
-    private void deliverWaiting() {
-        while (!waiting.isEmpty() && waiting.firstKey() <= last.seq() + 1) {
-            BusMessage next = waiting.pollFirstEntry().getValue();
-            heldBytes -= next.envelope().length();
+    /** Delivers what was held ahead and is now next (dropping what was delivered meanwhile). */
+    private void deliverHeldAhead() {
+        BusMessage next;
+        while ((next = held.takeAheadUpTo(last.seq() + 1)) != null) {
             if (next.offset().seq() == last.seq() + 1) {
                 deliver(next);
             }
