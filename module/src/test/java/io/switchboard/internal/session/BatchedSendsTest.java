@@ -24,57 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BatchedSendsTest {
 
-    /** A connection that batches (or not) and records each send's frames; completions are the test's to give. */
-    private static final class HandDrivenTransport implements Transport {
-        final boolean batches;
-        final List<List<String>> sends = new ArrayList<>();
-        final List<Completion> pending = new ArrayList<>();
-        Integer closedWith;
-
-        HandDrivenTransport(boolean batches) {
-            this.batches = batches;
-        }
-
-        @Override
-        public String id() {
-            return "n.s1";
-        }
-
-        @Override
-        public String kind() {
-            return "websocket";
-        }
-
-        @Override
-        public boolean batches() {
-            return batches;
-        }
-
-        @Override
-        public void send(List<OutboundFrame> frames, Completion done) {
-            sends.add(frames.stream().map(OutboundFrame::text).toList());
-            pending.add(done);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return closedWith == null;
-        }
-
-        @Override
-        public void close(int code, String reason) {
-            closedWith = code;
-        }
-
-        void completeOne() {
-            pending.remove(0).sent(null);
-        }
-
-        List<String> written() {
-            return sends.stream().flatMap(List::stream).toList();
-        }
-    }
-
     /** The node's timer as a test drives it: scheduled tasks run when the test says. */
     private static final class HandDrivenTimer extends ScheduledThreadPoolExecutor {
         final List<Runnable> scheduled = new ArrayList<>();
@@ -96,6 +45,41 @@ class BatchedSendsTest {
         }
     }
 
+    /**
+     * The node's write delay of 5 ms, on a timer and a clock the test drives, and sessions (of 100
+     * frames, no byte bound) that wait on it.
+     */
+    private static final class DelayedWrites implements AutoCloseable {
+        private final HandDrivenTimer timer = new HandDrivenTimer();
+        private final AtomicLong now = new AtomicLong();
+        private final WriteDelay delay = new WriteDelay(timer, 5, now::get);
+
+        ClientSession session(HandDrivenTransport transport) {
+            return new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run, delay);
+        }
+
+        /** Moves the clock on by {@code millis}. */
+        void pass(long millis) {
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(millis));
+        }
+
+        /** Moves the clock on by {@code millis}, then runs the timer's tasks (one not yet due schedules itself again). */
+        void runTimerAfter(long millis) {
+            pass(millis);
+            timer.runScheduled();
+        }
+
+        /** The tasks waiting on the timer. */
+        List<Runnable> scheduled() {
+            return timer.scheduled;
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
+    }
+
     private static String frame(int i, int size) {
         String head = "{\"n\":" + i + ",\"p\":\"";
         return head + "x".repeat(Math.max(0, size - head.length() - 2)) + "\"}";
@@ -108,10 +92,10 @@ class BatchedSendsTest {
         for (int i = 0; i < 5; i++) {
             session.send(frame(i, 20));
         }
-        assertThat(transport.sends).hasSize(1); // the first went out alone: nothing else waited
+        assertThat(transport.sends()).hasSize(1); // the first went out alone: nothing else waited
         transport.completeOne();
-        assertThat(transport.sends).hasSize(2);
-        assertThat(transport.sends.get(1)).containsExactly(frame(1, 20), frame(2, 20), frame(3, 20), frame(4, 20));
+        assertThat(transport.sends()).hasSize(2);
+        assertThat(transport.sends().get(1)).containsExactly(frame(1, 20), frame(2, 20), frame(3, 20), frame(4, 20));
         assertThat(session.queuedFrames()).isZero();
         assertThat(session.queuedBytes()).isZero();
         transport.completeOne();
@@ -125,10 +109,8 @@ class BatchedSendsTest {
         for (int i = 0; i < 4; i++) {
             session.send(frame(i, 20));
         }
-        while (!transport.pending.isEmpty()) {
-            transport.completeOne();
-        }
-        assertThat(transport.sends).allSatisfy(send -> assertThat(send).hasSize(1));
+        transport.completeAll();
+        assertThat(transport.sends()).allSatisfy(send -> assertThat(send).hasSize(1));
         assertThat(transport.written()).containsExactly(frame(0, 20), frame(1, 20), frame(2, 20), frame(3, 20));
     }
 
@@ -144,8 +126,8 @@ class BatchedSendsTest {
         transport.completeOne();
         transport.completeOne();
 
-        assertThat(transport.sends).extracting(List::size).containsExactly(1, 3, 3, 1);
-        for (List<String> send : transport.sends) {
+        assertThat(transport.sends()).extracting(List::size).containsExactly(1, 3, 3, 1);
+        for (List<String> send : transport.sends()) {
             int chars = send.stream().mapToInt(String::length).sum() + send.size() - 1;
             assertThat(chars).isLessThanOrEqualTo(SendQueue.MAX_BATCH_CHARS);
         }
@@ -163,7 +145,7 @@ class BatchedSendsTest {
         transport.completeOne();
         transport.completeOne();
 
-        assertThat(transport.sends).containsExactly(List.of(frame(0, 10)), List.of(frame(1, 100_000)), List.of(frame(2, 10)));
+        assertThat(transport.sends()).containsExactly(List.of(frame(0, 10)), List.of(frame(1, 100_000)), List.of(frame(2, 10)));
     }
 
     @Test
@@ -180,60 +162,47 @@ class BatchedSendsTest {
         assertThat(session.overflowed()).isTrue();
         assertThat(transport.closedWith).isEqualTo(1013);
         transport.completeOne();
-        assertThat(transport.sends).hasSize(1); // nothing more after the close
+        assertThat(transport.sends()).hasSize(1); // nothing more after the close
     }
 
     @Test
     void withAWriteDelayTheFirstFrameWaitsForTheTimerAndFramesQueuedMeanwhileJoinIt() {
-        HandDrivenTimer timer = new HandDrivenTimer();
-        AtomicLong now = new AtomicLong();
-        WriteDelay delay = new WriteDelay(timer, 5, now::get);
         HandDrivenTransport transport = new HandDrivenTransport(true);
-        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run, delay);
-        try {
+        try (DelayedWrites writes = new DelayedWrites()) {
+            ClientSession session = writes.session(transport);
             session.send(frame(0, 20));
             session.send(frame(1, 20));
-            assertThat(transport.sends).isEmpty();
-            assertThat(timer.scheduled).hasSize(1); // one timer task for the node, not one per frame
+            assertThat(transport.sends()).isEmpty();
+            assertThat(writes.scheduled()).hasSize(1); // one timer task for the node, not one per frame
 
-            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(5));
-            timer.runScheduled();
-            assertThat(transport.sends).containsExactly(List.of(frame(0, 20), frame(1, 20)));
+            writes.runTimerAfter(5);
+            assertThat(transport.sends()).containsExactly(List.of(frame(0, 20), frame(1, 20)));
 
             session.send(frame(2, 20)); // a send is in flight: its completion goes on without delay
             transport.completeOne();
-            assertThat(transport.sends).hasSize(2);
-            assertThat(transport.sends.get(1)).containsExactly(frame(2, 20));
-            assertThat(timer.scheduled).isEmpty();
-        } finally {
-            timer.shutdownNow();
+            assertThat(transport.sends()).hasSize(2);
+            assertThat(transport.sends().get(1)).containsExactly(frame(2, 20));
+            assertThat(writes.scheduled()).isEmpty();
         }
     }
 
     @Test
     void theWriteDelayServesSessionsInTheOrderTheyWaitedAndOnlyThoseDue() {
-        HandDrivenTimer timer = new HandDrivenTimer();
-        AtomicLong now = new AtomicLong();
-        WriteDelay delay = new WriteDelay(timer, 5, now::get);
         HandDrivenTransport first = new HandDrivenTransport(true);
         HandDrivenTransport second = new HandDrivenTransport(true);
-        try {
-            new ClientSession(first, 100, Long.MAX_VALUE, Runnable::run, delay).send(frame(1, 20));
-            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(3));
-            new ClientSession(second, 100, Long.MAX_VALUE, Runnable::run, delay).send(frame(2, 20));
-            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(2));
+        try (DelayedWrites writes = new DelayedWrites()) {
+            writes.session(first).send(frame(1, 20));
+            writes.pass(3);
+            writes.session(second).send(frame(2, 20));
 
-            timer.runScheduled();
-            assertThat(first.sends).hasSize(1);
-            assertThat(second.sends).isEmpty(); // due 3 ms later
-            assertThat(timer.scheduled).hasSize(1);
+            writes.runTimerAfter(2);
+            assertThat(first.sends()).hasSize(1);
+            assertThat(second.sends()).isEmpty(); // due 3 ms later
+            assertThat(writes.scheduled()).hasSize(1);
 
-            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(3));
-            timer.runScheduled();
-            assertThat(second.sends).hasSize(1);
-            assertThat(timer.scheduled).isEmpty();
-        } finally {
-            timer.shutdownNow();
+            writes.runTimerAfter(3);
+            assertThat(second.sends()).hasSize(1);
+            assertThat(writes.scheduled()).isEmpty();
         }
     }
 
@@ -252,10 +221,10 @@ class BatchedSendsTest {
         for (long seq = 1; seq <= 3; seq++) {
             subscription.deliverBeforeFlush(delivery(seq));
         }
-        assertThat(transport.sends).isEmpty();
+        assertThat(transport.sends()).isEmpty();
 
         subscription.flush();
-        assertThat(transport.sends).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text(),
+        assertThat(transport.sends()).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text(),
                 delivery(3).frame().text()));
     }
 
@@ -265,10 +234,10 @@ class BatchedSendsTest {
         ClientSession session = new ClientSession(transport, 4, Long.MAX_VALUE, Runnable::run);
         ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
         subscription.deliverBeforeFlush(delivery(1));
-        assertThat(transport.sends).isEmpty();
+        assertThat(transport.sends()).isEmpty();
         subscription.deliverBeforeFlush(delivery(2)); // two of four: half the queue
 
-        assertThat(transport.sends).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text()));
+        assertThat(transport.sends()).containsExactly(List.of(delivery(1).frame().text(), delivery(2).frame().text()));
         assertThat(session.isOpen()).isTrue();
     }
 
@@ -278,13 +247,10 @@ class BatchedSendsTest {
 
     @Test
     void withAWriteDelayABurstThatTakesHalfTheQueueIsWrittenWithoutWaitingAndTheClientStaysOpen() {
-        HandDrivenTimer timer = new HandDrivenTimer();
-        AtomicLong now = new AtomicLong();
-        WriteDelay delay = new WriteDelay(timer, 5, now::get);
         HandDrivenTransport transport = new HandDrivenTransport(true);
-        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run, delay);
-        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
-        try {
+        try (DelayedWrites writes = new DelayedWrites()) {
+            ClientSession session = writes.session(transport);
+            ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
             // Three times the queue within the delay, in the fan-out's runs of deliveries, to a client
             // that reads each send as soon as it is made.
             for (long seq = 1; seq <= 300; seq++) {
@@ -292,59 +258,46 @@ class BatchedSendsTest {
                 if (seq % 32 == 0) {
                     subscription.flush();
                 }
-                assertThat(transport.pending).as("at most one send in flight").hasSizeLessThanOrEqualTo(1);
-                while (!transport.pending.isEmpty()) {
-                    transport.completeOne();
-                }
+                assertThat(transport.pendingSends()).as("at most one send in flight").isLessThanOrEqualTo(1);
+                transport.completeAll();
             }
             subscription.flush();
             assertThat(session.isOpen()).isTrue();
             assertThat(session.overflowed()).isFalse();
-            assertThat(transport.sends).as("written before the delay was up").hasSizeGreaterThanOrEqualTo(5);
+            assertThat(transport.sends()).as("written before the delay was up").hasSizeGreaterThanOrEqualTo(5);
             assertThat(transport.written()).isEqualTo(frames(1, transport.written().size()));
 
-            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(5));
-            timer.runScheduled(); // the delayed write asked for by the first run writes what is left
-            while (!transport.pending.isEmpty()) {
-                transport.completeOne();
-            }
+            writes.runTimerAfter(5); // the delayed write asked for by the first run writes what is left
+            transport.completeAll();
             assertThat(transport.written()).containsExactlyElementsOf(frames(1, 300));
-            assertThat(timer.scheduled).isEmpty();
-        } finally {
-            timer.shutdownNow();
+            assertThat(writes.scheduled()).isEmpty();
         }
     }
 
     @Test
     void aDelayedWriteDueWhileAHalfFullQueueIsBeingWrittenLeavesItToTheSendsCompletion() {
-        HandDrivenTimer timer = new HandDrivenTimer();
-        AtomicLong now = new AtomicLong();
-        WriteDelay delay = new WriteDelay(timer, 5, now::get);
         HandDrivenTransport transport = new HandDrivenTransport(true);
-        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run, delay);
-        ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
-        try {
+        try (DelayedWrites writes = new DelayedWrites()) {
+            ClientSession session = writes.session(transport);
+            ChannelSubscription subscription = ChannelSubscription.live(Topic.channel("news"), session);
             subscription.deliver(delivery(1)); // asks for the delayed write
             for (long seq = 2; seq <= 50; seq++) {
                 subscription.deliverBeforeFlush(delivery(seq));
             }
-            assertThat(transport.sends).containsExactly(frames(1, 50)); // half the queue: written now
+            assertThat(transport.sends()).containsExactly(frames(1, 50)); // half the queue: written now
             for (long seq = 51; seq <= 60; seq++) {
                 subscription.deliver(delivery(seq)); // behind the send in flight
             }
 
-            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(5));
-            timer.runScheduled();
-            assertThat(transport.sends).as("no second send while one is in flight").hasSize(1);
+            writes.runTimerAfter(5);
+            assertThat(transport.sends()).as("no second send while one is in flight").hasSize(1);
 
             transport.completeOne();
-            assertThat(transport.sends).containsExactly(frames(1, 50), frames(51, 60));
+            assertThat(transport.sends()).containsExactly(frames(1, 50), frames(51, 60));
             transport.completeOne();
             assertThat(session.sentFrames()).isEqualTo(60);
             assertThat(session.isOpen()).isTrue();
-            assertThat(timer.scheduled).isEmpty();
-        } finally {
-            timer.shutdownNow();
+            assertThat(writes.scheduled()).isEmpty();
         }
     }
 }

@@ -2,7 +2,6 @@ package io.switchboard.internal.session;
 
 import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.testkit.Await;
-import jakarta.websocket.CloseReason;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -12,132 +11,50 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The send queue against a scripted container: what it writes, when, and when it gives up on a client. */
 class ClientSessionTest {
 
-    /** A connection whose async sends complete when the test says so (or inline). */
-    private static final class FakeContainer {
-        final List<String> written = new ArrayList<>();
-        final List<Transport.Completion> pending = new ArrayList<>();
-        final AtomicInteger inFlight = new AtomicInteger();
-        final AtomicInteger maxInFlight = new AtomicInteger();
-        final AtomicInteger maxDepth = new AtomicInteger();
-        volatile boolean completeInline;
-        volatile CloseReason closedWith;
-        volatile OutboundFrame keepAlive; // what the transport writes to look busy, or null (a WebSocket)
-        volatile boolean batches; // whether a send may carry several frames
-        final List<List<String>> sends = new ArrayList<>(); // each send's frames
-
-        Transport session() {
-            return new Transport() {
-                @Override
-                public String id() {
-                    return "s1";
-                }
-
-                @Override
-                public String kind() {
-                    return "websocket";
-                }
-
-                @Override
-                public void send(List<OutboundFrame> frames, Completion done) {
-                    List<String> texts = frames.stream().map(OutboundFrame::text).toList();
-                    synchronized (FakeContainer.this) {
-                        written.addAll(texts);
-                        sends.add(texts);
-                    }
-                    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-                    maxDepth.accumulateAndGet(Thread.currentThread().getStackTrace().length, Math::max);
-                    if (completeInline) {
-                        inFlight.decrementAndGet();
-                        done.sent(null);
-                    } else {
-                        synchronized (FakeContainer.this) {
-                            pending.add(done);
-                        }
-                    }
-                }
-
-                @Override
-                public boolean isOpen() {
-                    return closedWith == null;
-                }
-
-                @Override
-                public void close(int code, String reason) {
-                    closedWith = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
-                }
-
-                @Override
-                public OutboundFrame keepAlive() {
-                    return keepAlive;
-                }
-
-                @Override
-                public boolean batches() {
-                    return batches;
-                }
-            };
-        }
-
-        /** Completes the oldest pending send, as the container would on one of its threads. */
-        void completeOne() {
-            Transport.Completion handler;
-            synchronized (this) {
-                handler = pending.remove(0);
-            }
-            inFlight.decrementAndGet();
-            handler.sent(null);
-        }
-
-        synchronized List<String> written() {
-            return List.copyOf(written);
-        }
-    }
-
     @Test
     void writesOneFrameAtATimeInQueueOrder() {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
         for (int i = 0; i < 5; i++) {
             session.send("f" + i);
         }
-        assertThat(container.written()).containsExactly("f0");
+        assertThat(transport.written()).containsExactly("f0");
         assertThat(session.queuedFrames()).isEqualTo(4);
         for (int i = 0; i < 4; i++) {
-            container.completeOne();
+            transport.completeOne();
         }
-        assertThat(container.written()).containsExactly("f0", "f1", "f2", "f3", "f4");
-        assertThat(container.maxInFlight.get()).isEqualTo(1);
-        container.completeOne();
+        assertThat(transport.written()).containsExactly("f0", "f1", "f2", "f3", "f4");
+        assertThat(transport.maxInFlight()).isEqualTo(1);
+        transport.completeOne();
         assertThat(session.sentFrames()).isEqualTo(5);
         assertThat(session.queuedFrames()).isZero();
     }
 
     @Test
     void completionsOnTheCallingThreadContinueInALoopNotByRecursion() {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 10_000, Long.MAX_VALUE, Runnable::run);
-        container.completeInline = true;
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 10_000, Long.MAX_VALUE, Runnable::run);
+        transport.completeInline = true;
         for (int i = 0; i < 5_000; i++) {
             session.enqueue("f" + i);
         }
         int depthBefore = Thread.currentThread().getStackTrace().length;
         session.flush();
-        assertThat(container.written()).hasSize(5_000).startsWith("f0", "f1").endsWith("f4999");
-        assertThat(container.maxDepth.get() - depthBefore).isLessThan(60);
+        assertThat(transport.written()).hasSize(5_000).startsWith("f0", "f1").endsWith("f4999");
+        assertThat(transport.maxDepth() - depthBefore).isLessThan(60);
         assertThat(session.sentFrames()).isEqualTo(5_000);
     }
 
     @Test
     void completionsOnOtherThreadsKeepEveryFrameInOrder() throws Exception {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100_000, Long.MAX_VALUE, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 100_000, Long.MAX_VALUE, Runnable::run);
         ExecutorService completer = Executors.newSingleThreadExecutor();
         try {
             Thread producer = new Thread(() -> {
@@ -147,31 +64,29 @@ class ClientSessionTest {
             });
             producer.start();
             Await.until("the 20 000 frames produced and sent", Duration.ofSeconds(20), () -> {
-                completeOnOtherThread(container, completer);
+                completeOnOtherThread(transport, completer);
                 return !producer.isAlive() && session.sentFrames() >= 20_000;
             });
             producer.join();
         } finally {
             completer.shutdownNow();
         }
-        List<String> written = container.written();
+        List<String> written = transport.written();
         assertThat(written).hasSize(20_000);
         for (int i = 0; i < written.size(); i++) {
             assertThat(written.get(i)).isEqualTo("f" + i);
         }
-        assertThat(container.maxInFlight.get()).isEqualTo(1);
+        assertThat(transport.maxInFlight()).isEqualTo(1);
     }
 
-    /** Completes the container's pending sends one at a time on {@code completer}, for as long as there are any. */
-    private static void completeOnOtherThread(FakeContainer container, ExecutorService completer) {
+    /** Completes the transport's pending sends one at a time on {@code completer}, for as long as there are any. */
+    private static void completeOnOtherThread(HandDrivenTransport transport, ExecutorService completer) {
         while (true) {
-            synchronized (container) {
-                if (container.pending.isEmpty()) {
-                    return;
-                }
+            if (transport.pendingSends() == 0) {
+                return;
             }
             try {
-                completer.submit(container::completeOne).get();
+                completer.submit(transport::completeOne).get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted", e);
@@ -183,40 +98,40 @@ class ClientSessionTest {
 
     @Test
     void aFullQueueClosesTheClientWith1013() {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 3, Long.MAX_VALUE, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 3, Long.MAX_VALUE, Runnable::run);
         for (int i = 0; i < 4; i++) {
             session.send("f" + i); // f0 in flight, f1..f3 queued
         }
         assertThat(session.isOpen()).isTrue();
         session.send("f4");
         assertThat(session.overflowed()).isTrue();
-        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(transport.closedWith).isEqualTo(1013);
         assertThat(session.queuedFrames()).isZero();
     }
 
     @Test
     void aSendTheContainerDoesNotCompleteCountsAsStalled() throws Exception {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 10, Long.MAX_VALUE, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 10, Long.MAX_VALUE, Runnable::run);
         assertThat(session.sendStalledFor(0)).isFalse();
         session.send("f0");
         Thread.sleep(5);
         assertThat(session.sendStalledFor(TimeUnit.MILLISECONDS.toNanos(1))).isTrue();
         assertThat(session.sendStalledFor(TimeUnit.SECONDS.toNanos(30))).isFalse();
-        container.completeOne();
+        transport.completeOne();
         assertThat(session.sendStalledFor(0)).isFalse();
 
         session.send("f1");
         session.closeStalled("stalled");
-        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(transport.closedWith).isEqualTo(1013);
         assertThat(session.overflowed()).isTrue();
     }
 
     @Test
     void aClientThatDoesNotReadIsClosedWith1013OnceItsQueuedBytesExceedTheBudget() {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 1_000, 10_000, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 1_000, 10_000, Runnable::run);
         String large = "x".repeat(3_000);
         session.send(large); // in flight: no longer in the queue
         for (int i = 0; i < 3; i++) {
@@ -226,14 +141,14 @@ class ClientSessionTest {
         assertThat(session.isOpen()).isTrue();
         session.send(large); // 12,000 bytes would wait: far fewer than 1,000 frames, but over the bytes
         assertThat(session.overflowed()).isTrue();
-        assertThat(container.closedWith.getCloseCode().getCode()).isEqualTo(1013);
+        assertThat(transport.closedWith).isEqualTo(1013);
         assertThat(session.queuedBytes()).isZero();
     }
 
     @Test
     void aFrameLargerThanTheByteBudgetStillGoesOutThroughAnEmptyQueue() {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100, 1_000, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 100, 1_000, Runnable::run);
         session.send("f0"); // in flight
         session.send("y".repeat(5_000)); // alone in the queue: accepted
         assertThat(session.isOpen()).isTrue();
@@ -243,8 +158,8 @@ class ClientSessionTest {
 
     @Test
     void sentFramesGiveTheirBytesBackAndReplayPagesAreHalfTheByteBudget() {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100, 8_000, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 100, 8_000, Runnable::run);
         assertThat(session.replayByteRoom()).isEqualTo(4_000);
         session.send("f0");
         session.send("z".repeat(3_000));
@@ -252,15 +167,15 @@ class ClientSessionTest {
         List<String> ran = new ArrayList<>();
         session.awaitReplayTurn(() -> ran.add("next page"));
         assertThat(ran).isEmpty(); // 3,000 queued bytes is more than a quarter of 8,000
-        container.completeOne();
+        transport.completeOne();
         assertThat(session.queuedBytes()).isZero();
         assertThat(ran).containsExactly("next page");
     }
 
     @Test
     void aClosedSessionStaysClosedWhenAskedToCloseAgain() {
-        FakeContainer container = new FakeContainer();
-        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
         session.closed(); // the container reported the connection gone
         session.closeNow(1001, "server shutting down");
         assertThat(session.state()).isEqualTo(ClientSession.State.CLOSED);
@@ -270,27 +185,27 @@ class ClientSessionTest {
 
     @Test
     void aQuietSessionSendsItsTransportsKeepAliveButNeverBetweenFramesOrOnAWebSocket() throws Exception {
-        FakeContainer container = new FakeContainer();
-        container.completeInline = true;
-        ClientSession session = new ClientSession(container.session(), 100, Long.MAX_VALUE, Runnable::run);
+        HandDrivenTransport transport = new HandDrivenTransport(false);
+        transport.completeInline = true;
+        ClientSession session = new ClientSession(transport, 100, Long.MAX_VALUE, Runnable::run);
         long quiet = TimeUnit.MILLISECONDS.toNanos(20);
 
         session.keepAliveIfQuiet(quiet);
         Thread.sleep(30); // the session has been quiet for longer than quiet
         session.keepAliveIfQuiet(quiet);
-        assertThat(container.written()).as("a transport without keep-alive (WebSocket)").isEmpty();
+        assertThat(transport.written()).as("a transport without keep-alive (WebSocket)").isEmpty();
 
-        container.keepAlive = OutboundFrame.of(": keep-alive");
+        transport.keepAlive = OutboundFrame.of(": keep-alive");
         session.keepAliveIfQuiet(quiet);
-        assertThat(container.written()).containsExactly(": keep-alive");
+        assertThat(transport.written()).containsExactly(": keep-alive");
         session.keepAliveIfQuiet(quiet);
-        assertThat(container.written()).as("just sent: not quiet").hasSize(1);
+        assertThat(transport.written()).as("just sent: not quiet").hasSize(1);
 
-        container.completeInline = false;
+        transport.completeInline = false;
         Thread.sleep(30);
         session.send("f0"); // in flight
         Thread.sleep(30);
         session.keepAliveIfQuiet(quiet);
-        assertThat(container.written()).as("a send in flight: the stream is busy").containsExactly(": keep-alive", "f0");
+        assertThat(transport.written()).as("a send in flight: the stream is busy").containsExactly(": keep-alive", "f0");
     }
 }
