@@ -172,7 +172,7 @@ final class AttackMeasurement {
         private HealthWatch(ServerNode node, Duration period, long logLimit) {
             thread = new Thread(() -> {
                 while (!stopped) {
-                    answers.merge(Faults.health(node), 1L, Long::sum);
+                    answers.merge(node.health(), 1L, Long::sum);
                     if (!killedForLog && node.log().size() > logLimit) {
                         killedForLog = true;
                         node.kill();
@@ -240,10 +240,10 @@ final class AttackMeasurement {
     /** The worker's health status once it is 200, or the last one seen after {@code grace}. */
     private static int healthWithin(ServerNode node, Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
-        int status = Faults.health(node);
+        int status = node.health();
         while (status != 200 && node.isAlive() && System.nanoTime() - deadline < 0) {
             pause();
-            status = Faults.health(node);
+            status = node.health();
         }
         return status;
     }

@@ -1,27 +1,20 @@
 package io.switchboard.it.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.it.support.Cluster;
+import io.switchboard.it.support.AttackedWorker;
 import io.switchboard.it.support.ClientToken;
 import io.switchboard.it.support.FaultReport;
 import io.switchboard.it.support.FrameFlood;
-import io.switchboard.it.support.JvmMemory;
 import io.switchboard.it.support.PresenceView;
 import io.switchboard.it.support.PostFlood;
-import io.switchboard.it.support.Resources;
-import io.switchboard.it.support.ServerNode;
 import io.switchboard.it.support.SocketFleet;
 import io.switchboard.it.support.SseFleet;
 import io.switchboard.testkit.Json;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
 import io.switchboard.testkit.ws.WsClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,49 +54,12 @@ class DoorFloodIT {
     /** Small, so that a client that stops reading stalls the node's writes soon. */
     private static final int TINY_RECEIVE_BUFFER = 4096;
 
+    @RegisterExtension
+    static final AttackedWorker worker = AttackedWorker.with(Map.of(
+            "switchboard.handler-timeout", Integer.toString(HANDLER_TIMEOUT_MILLIS),
+            "switchboard.heartbeat", Integer.toString(HEARTBEAT_MILLIS)));
+
     private final String run = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
-    private final Resources perTest = new Resources();
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private JvmMemory memory;
-
-    @BeforeAll
-    void startWorker() {
-        redis = RedisServerProcess.start("DoorFloodIT-redis");
-        cluster = Cluster.start("DoorFloodIT", 1, redis, Map.of(
-                "switchboard.handler-timeout", Integer.toString(HANDLER_TIMEOUT_MILLIS),
-                "switchboard.heartbeat", Integer.toString(HEARTBEAT_MILLIS)));
-        memory = JvmMemory.attach(node().handle().pid());
-    }
-
-    @BeforeEach
-    void wholeWorker() {
-        if (!node().isAlive() || Faults.health(node()) != 200) {
-            memory.close();
-            cluster.replace(1);
-            memory = JvmMemory.attach(node().handle().pid());
-        }
-    }
-
-    @AfterEach
-    void closeClients() {
-        perTest.close();
-    }
-
-    @AfterAll
-    void stopWorker() {
-        perTest.close();
-        if (memory != null) {
-            memory.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        FaultReport.print();
-    }
 
     // ---- scenarios -----------------------------------------------------------------------------------
 
@@ -128,8 +84,8 @@ class DoorFloodIT {
         List<byte[]> hoardedFrames = DoorFloodRequests.echoFrames(hoardedEach);
         FrameFlood reading = new FrameFlood(readers, i -> readerFrames, false);
         FrameFlood hoarding = new FrameFlood(hoarders, i -> hoardedFrames, true);
-        SocketFleet readerFleet = perTest.keep(SocketFleet.open(node(), readers, reading));
-        SocketFleet hoarderFleet = perTest.keep(SocketFleet.open(node(), hoarders, i -> "/switchboard/ws",
+        SocketFleet readerFleet = worker.keep(SocketFleet.open(worker.node(), readers, reading));
+        SocketFleet hoarderFleet = worker.keep(SocketFleet.open(worker.node(), hoarders, i -> "/switchboard/ws",
                 TINY_RECEIVE_BUFFER, hoarding));
         readerFleet.awaitWelcomed(TIMEOUT);
         hoarderFleet.awaitWelcomed(TIMEOUT);
@@ -149,7 +105,7 @@ class DoorFloodIT {
         long readerAnswers = reading.answers();
         long hoarderAnswers = hoarding.answers();
 
-        WsClient wellBehaved = perTest.keep(new WsClients()).connect(node().ws());
+        WsClient wellBehaved = worker.keep(new WsClients()).connect(worker.node().ws());
         JsonNode echo = wellBehaved.request(Json.object().put("op", "send").put("event", "echo")
                 .set("data", Json.object().put("after", "the flood")));
 
@@ -184,7 +140,7 @@ class DoorFloodIT {
                 hoarderFleet.counts()).isEqualTo(hoarderFleet.count("close:1013"));
         assertThat(echo.path("op").asText()).as("a well-behaved send after the flood: %s", echo).isEqualTo("reply");
         outcome.assertBounded();
-        aftermath().assertNothingRetained("g1", heapBefore, perTest);
+        aftermath().assertNothingRetained("g1", heapBefore, worker.perTest());
     }
 
     /**
@@ -213,11 +169,11 @@ class DoorFloodIT {
         List<String> hoarded = DoorFloodRequests.echoes(hoardedEach);
         PostFlood posting = new PostFlood(streams, i -> plan, window, false);
         PostFlood hoarding = new PostFlood(hoarders, i -> hoarded, window, true);
-        SseFleet fleet = perTest.keep(SseFleet.open(node(), streams, 0, posting));
-        SseFleet hoarderFleet = perTest.keep(SseFleet.open(node(), hoarders, TINY_RECEIVE_BUFFER, hoarding));
-        SseFleet forgerFleet = perTest.keep(SseFleet.open(node(), forgers, 0,
-                DoorFloodRequests.forgedPosts(node().id(), forgedEach)));
-        SseFleet ghostFleet = perTest.keep(SseFleet.open(node(), ghosts, 0,
+        SseFleet fleet = worker.keep(SseFleet.open(worker.node(), streams, 0, posting));
+        SseFleet hoarderFleet = worker.keep(SseFleet.open(worker.node(), hoarders, TINY_RECEIVE_BUFFER, hoarding));
+        SseFleet forgerFleet = worker.keep(SseFleet.open(worker.node(), forgers, 0,
+                DoorFloodRequests.forgedPosts(worker.node().id(), forgedEach)));
+        SseFleet ghostFleet = worker.keep(SseFleet.open(worker.node(), ghosts, 0,
                 DoorFloodRequests.ghostPosts(run, ghostPostsEach)));
         long forwarded = (long) ghosts * ghostPostsEach;
 
@@ -281,7 +237,7 @@ class DoorFloodIT {
         FaultReport.note("g2-forwarded", "g2: POSTs for sessions of a node that does not exist, by status: "
                 + forwardStatuses);
         outcome.assertBounded();
-        aftermath().assertNothingRetained("g2", heapBefore, perTest);
+        aftermath().assertNothingRetained("g2", heapBefore, worker.perTest());
     }
 
     /**
@@ -304,17 +260,17 @@ class DoorFloodIT {
         for (int k = 0; k < channels; k++) {
             names.add("presence-churn." + run + "." + k);
         }
-        WsClient watcher = perTest.keep(new WsClients())
-                .connect(node().ws().token(ClientToken.mint(cluster.tokenSecret(), "watcher-" + run)));
+        WsClient watcher = worker.keep(new WsClients())
+                .connect(worker.node().ws().token(ClientToken.mint(worker.tokenSecret(), "watcher-" + run)));
         PresenceView view = PresenceView.watch(watcher, names.get(0));
 
         List<byte[]> churn = DoorFloodRequests.presenceChurn(names, rounds);
         List<byte[]> tries = DoorFloodRequests.subscribes(names);
         FrameFlood members = new FrameFlood(connections, i -> churn, false);
         FrameFlood strangers = new FrameFlood(anonymous, i -> tries, false);
-        SocketFleet memberFleet = perTest.keep(SocketFleet.open(node(), connections,
-                i -> "/switchboard/ws?token=" + ClientToken.mint(cluster.tokenSecret(), "churner-" + i / 2), 0, members));
-        SocketFleet strangerFleet = perTest.keep(SocketFleet.open(node(), anonymous, strangers));
+        SocketFleet memberFleet = worker.keep(SocketFleet.open(worker.node(), connections,
+                i -> "/switchboard/ws?token=" + ClientToken.mint(worker.tokenSecret(), "churner-" + i / 2), 0, members));
+        SocketFleet strangerFleet = worker.keep(SocketFleet.open(worker.node(), anonymous, strangers));
         memberFleet.awaitWelcomed(TIMEOUT);
         strangerFleet.awaitWelcomed(TIMEOUT);
         memberFleet.await("the last ping of every churning connection answered", TIMEOUT,
@@ -350,21 +306,18 @@ class DoorFloodIT {
         assertThat(aftermath().memberStateKeys("presence-churn." + run + "."))
                 .as("member state left in Redis by the churned channels").isEmpty();
         outcome.assertBounded();
-        aftermath().assertNothingRetained("g3", heapBefore, perTest);
+        aftermath().assertNothingRetained("g3", heapBefore, worker.perTest());
     }
 
     // ---- measuring -----------------------------------------------------------------------------------
 
-    private ServerNode node() {
-        return cluster.node(1);
-    }
-
     private AttackMeasurement measure(String key) {
-        return AttackMeasurement.start(key, "steady." + run + "." + key, node(), redis, memory, perTest);
+        return AttackMeasurement.start(key, "steady." + run + "." + key, worker.node(), worker.redis(), worker.memory(),
+                worker.perTest());
     }
 
     /** What a flood left behind on the worker, as it is now (a scenario that broke it leaves a new one). */
     private FloodAftermath aftermath() {
-        return new FloodAftermath(node(), memory, redis, TIMEOUT);
+        return new FloodAftermath(worker.node(), worker.memory(), worker.redis(), TIMEOUT);
     }
 }

@@ -4,7 +4,6 @@ import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.ServerNode;
 import io.switchboard.testkit.Await;
 
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -15,15 +14,6 @@ final class Faults {
     private Faults() {
     }
 
-    /** {@code GET /switchboard/api/health} of {@code node}: its status, or -1 when it does not answer. */
-    static int health(ServerNode node) {
-        try {
-            return node.api().health().status();
-        } catch (UncheckedIOException e) {
-            return -1;
-        }
-    }
-
     /** Waits until every node of {@code cluster} answers health with {@code status}. */
     static void awaitHealth(Cluster cluster, int status, Duration timeout) {
         awaitHealth(cluster.nodes(), status, timeout);
@@ -31,7 +21,7 @@ final class Faults {
 
     static void awaitHealth(List<ServerNode> nodes, int status, Duration timeout) {
         Await.until("health " + status + " on " + nodes, timeout,
-                () -> nodes.stream().map(node -> node.id() + "=" + health(node)).collect(Collectors.toList()),
+                () -> nodes.stream().map(node -> node.id() + "=" + node.health()).collect(Collectors.toList()),
                 states -> states.stream().allMatch(state -> state.endsWith("=" + status)));
     }
 

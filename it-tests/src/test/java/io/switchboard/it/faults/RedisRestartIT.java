@@ -2,6 +2,7 @@ package io.switchboard.it.faults;
 
 import io.switchboard.it.support.Cluster;
 import io.switchboard.it.support.Resources;
+import io.switchboard.it.support.ServerNode;
 import io.switchboard.testkit.FreePorts;
 import io.switchboard.testkit.redis.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
@@ -133,7 +134,7 @@ class RedisRestartIT extends FaultScenario {
             public List<Integer> strike() {
                 redis.kill();
                 Faults.awaitHealth(cluster, 503, HEALTH_TIMEOUT);
-                List<Integer> health = cluster.nodes().stream().map(Faults::health).collect(Collectors.toList());
+                List<Integer> health = cluster.nodes().stream().map(ServerNode::health).collect(Collectors.toList());
                 redis.startAgain();
                 return health;
             }

@@ -1,33 +1,21 @@
 package io.switchboard.it.faults;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.it.support.AttackedWorker;
 import io.switchboard.it.support.ClientToken;
-import io.switchboard.it.support.Cluster;
-import io.switchboard.it.support.FaultReport;
-import io.switchboard.it.support.FleetConnection;
-import io.switchboard.it.support.JvmMemory;
+import io.switchboard.it.support.FrameFlood;
 import io.switchboard.it.support.Offset;
 import io.switchboard.it.support.PacedRequests;
-import io.switchboard.it.support.Resources;
-import io.switchboard.it.support.ServerNode;
+import io.switchboard.it.support.SampleLogin;
+import io.switchboard.it.support.SocketEnds;
 import io.switchboard.it.support.SocketFleet;
 import io.switchboard.testkit.Json;
-import io.switchboard.testkit.redis.RedisServerProcess;
 import io.switchboard.testkit.ws.WsClient;
 import io.switchboard.testkit.ws.WsClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,9 +28,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
+import static io.switchboard.it.faults.ExhaustionRequests.bigPublishes;
+import static io.switchboard.it.faults.ExhaustionRequests.freshNameChurn;
+import static io.switchboard.it.faults.ExhaustionRequests.neverReading;
+import static io.switchboard.it.faults.ExhaustionRequests.privateChannelAttempts;
+import static io.switchboard.it.faults.ExhaustionRequests.request;
+import static io.switchboard.it.faults.ExhaustionRequests.subscribeAnswers;
+import static io.switchboard.it.faults.ExhaustionRequests.subscribeFlood;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -56,14 +50,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>One worker and one Redis serve every scenario of the class; a scenario after which the worker has exited or does
  * not answer health 200 again within 30 s counts a restart in its row, and the worker is replaced before the next
  * one. Every loop is bounded in count and, through its wait, in time. Heap and direct memory are sampled over JMX
- * (see {@link JvmMemory}), health every 0.5 s.
+ * (see {@link io.switchboard.it.support.JvmMemory}), health every 0.5 s. The worker, its Redis and the
+ * replacing are {@link AttackedWorker}'s.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ResourceExhaustionIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration LONG_TIMEOUT = Duration.ofSeconds(240);
-    /** The client token secret: 32 bytes or more, as the module requires. */
     /**
      * Subscribes and unsubscribes per second per connection. High enough that paced clients (waiting for each
      * answer) are not limited and the churn happens; a flood that does not wait is.
@@ -77,52 +71,13 @@ class ResourceExhaustionIT {
     private static final int HISTORY_SIZE = 1000;
     /** Small, so that a client that stops reading stalls the node's writes soon. */
     private static final int TINY_RECEIVE_BUFFER = 4096;
-    private static final Duration MIN_WAIT = Duration.ofMillis(100);
+
+    @RegisterExtension
+    static final AttackedWorker worker = AttackedWorker.with(Map.of(
+            "switchboard.subscribe-rate", Integer.toString(SUBSCRIBE_RATE),
+            "switchboard.max-subscriptions", Integer.toString(MAX_SUBSCRIPTIONS)));
 
     private final String run = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
-    private final Resources perTest = new Resources();
-    private RedisServerProcess redis;
-    private Cluster cluster;
-    private JvmMemory memory;
-
-    @BeforeAll
-    void startWorker() {
-        redis = RedisServerProcess.start("ResourceExhaustionIT-redis");
-        cluster = Cluster.start("ResourceExhaustionIT", 1, redis, Map.of(
-                "switchboard.subscribe-rate", Integer.toString(SUBSCRIBE_RATE),
-                "switchboard.max-subscriptions", Integer.toString(MAX_SUBSCRIPTIONS)));
-        memory = JvmMemory.attach(node().handle().pid());
-    }
-
-    /** A scenario that broke the worker has said so in its row; the next one gets a fresh worker. */
-    @BeforeEach
-    void wholeWorker() {
-        if (!node().isAlive() || Faults.health(node()) != 200) {
-            memory.close();
-            cluster.replace(1);
-            memory = JvmMemory.attach(node().handle().pid());
-        }
-    }
-
-    @AfterEach
-    void closeClients() {
-        perTest.close();
-    }
-
-    @AfterAll
-    void stopWorker() {
-        perTest.close();
-        if (memory != null) {
-            memory.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        FaultReport.print();
-    }
 
     // ---- scenarios -----------------------------------------------------------------------------------
 
@@ -140,16 +95,14 @@ class ResourceExhaustionIT {
         int subscribesEach = 40;
         String channel = "chat.replay-" + run;
         AttackMeasurement measurement = measure("f1");
-        String filler = "x".repeat(60_000);
         Queue<String> offsets = new ConcurrentLinkedQueue<>();
-        PacedRequests publishing = new PacedRequests(publishers, (connection, step) -> step * publishers + connection < events
-                ? request("publish", channel).put("event", "big").set("data", Json.object().put("filler", filler))
-                : null, true, (connection, request, answer) -> {
+        PacedRequests publishing = new PacedRequests(publishers, bigPublishes(channel, publishers, events), true,
+                (connection, request, answer) -> {
                     if ("published".equals(answer.path("op").asText())) {
                         offsets.add(answer.path("offset").asText());
                     }
                 });
-        SocketFleet publisherFleet = perTest.keep(SocketFleet.open(node(), publishers, publishing));
+        SocketFleet publisherFleet = worker.keep(SocketFleet.open(worker.node(), publishers, publishing));
         publisherFleet.await("every big event published", LONG_TIMEOUT, () -> publishing.settled() == publishers);
         publisherFleet.close();
         List<Offset> published = offsets.stream().map(Offset::parse)
@@ -157,14 +110,9 @@ class ResourceExhaustionIT {
         assertThat(published).as("big events published (answers: %s)", publisherFleet.counts()).hasSize(events);
         String oldest = published.get(published.size() - HISTORY_SIZE).toString();
 
-        String subscribe = Json.write(request("subscribe", channel).put("since", oldest));
-        SocketFleet attack = perTest.keep(SocketFleet.open(node(), attackers, i -> "/switchboard/ws", TINY_RECEIVE_BUFFER,
-                script(connection -> {
-                    connection.stopReading();
-                    for (int i = 0; i < subscribesEach; i++) {
-                        connection.send(subscribe);
-                    }
-                })));
+        byte[] subscribe = FrameFlood.frame(Json.write(request("subscribe", channel).put("since", oldest)));
+        SocketFleet attack = worker.keep(SocketFleet.open(worker.node(), attackers, i -> "/switchboard/ws",
+                TINY_RECEIVE_BUFFER, neverReading(subscribe, subscribesEach)));
         attack.awaitWelcomed(TIMEOUT);
         attack.await("every subscribe with since handed to the node", TIMEOUT, () -> attack.unsent() == 0);
 
@@ -185,14 +133,8 @@ class ResourceExhaustionIT {
         int names = 100_000;
         int connections = 200;
         AttackMeasurement measurement = measure("f2");
-        PacedRequests churn = new PacedRequests(connections, (connection, step) -> {
-            int name = connection + connections * (step / 2);
-            if (name >= names) {
-                return null;
-            }
-            return request(step % 2 == 0 ? "subscribe" : "unsubscribe", "churn." + run + "." + name);
-        }, false);
-        SocketFleet fleet = perTest.keep(SocketFleet.open(node(), connections, churn));
+        PacedRequests churn = new PacedRequests(connections, freshNameChurn(run, connections, names), false);
+        SocketFleet fleet = worker.keep(SocketFleet.open(worker.node(), connections, churn));
         fleet.await("every name subscribed and unsubscribed", LONG_TIMEOUT, () -> churn.settled() == connections);
         long expected = fleet.count("subscribed") + fleet.count("unsubscribed") + fleet.count("error:rate_limited");
         fleet.close();
@@ -218,13 +160,8 @@ class ResourceExhaustionIT {
         AttackMeasurement measurement = measure("f3");
         byte[] ping = SocketFleet.encode(("{\"op\":\"ping\",\"id\":\"" + "i".repeat(60_000) + "\"}")
                 .getBytes(StandardCharsets.UTF_8));
-        SocketFleet attack = perTest.keep(SocketFleet.open(node(), connections, i -> "/switchboard/ws", TINY_RECEIVE_BUFFER,
-                script(connection -> {
-                    connection.stopReading();
-                    for (int i = 0; i < pingsEach; i++) {
-                        connection.send(ping);
-                    }
-                })));
+        SocketFleet attack = worker.keep(SocketFleet.open(worker.node(), connections, i -> "/switchboard/ws",
+                TINY_RECEIVE_BUFFER, neverReading(ping, pingsEach)));
         attack.awaitWelcomed(TIMEOUT);
         attack.await("every ping handed to the node or its connection closed", LONG_TIMEOUT, () -> attack.unsent() == 0);
 
@@ -246,7 +183,7 @@ class ResourceExhaustionIT {
         PacedRequests subscribing = new PacedRequests(connections, (connection, step) -> step <= MAX_SUBSCRIPTIONS
                 ? request("subscribe", "cap." + run + "." + (connection / sharing) + "." + step)
                 : null, true);
-        SocketFleet fleet = perTest.keep(SocketFleet.open(node(), connections, subscribing));
+        SocketFleet fleet = worker.keep(SocketFleet.open(worker.node(), connections, subscribing));
         fleet.await("every connection at the cap", LONG_TIMEOUT, () -> subscribing.settled() == connections);
         long subscribed = fleet.count("subscribed");
         long refused = fleet.count("error:too_large");
@@ -275,29 +212,23 @@ class ResourceExhaustionIT {
         // 1013, which is SlowConsumerIT's subject. The flood is about every request getting its answer.
         int framesEach = 900;
         AttackMeasurement measurement = measure("f5");
-        List<byte[]> frames = new ArrayList<>();
-        for (int i = 0; i < framesEach; i++) {
-            // subscribe, subscribe again, unsubscribe, on five channels in turn
-            String op = i % 3 == 2 ? "unsubscribe" : "subscribe";
-            frames.add(SocketFleet.encode(Json.write(request(op, "flood." + run + "." + (i / 3) % 5).put("id", i))
-                    .getBytes(StandardCharsets.UTF_8)));
-        }
+        List<byte[]> frames = subscribeFlood(run, framesEach);
         byte[] last = SocketFleet.encode("{\"op\":\"ping\",\"id\":\"last\"}".getBytes(StandardCharsets.UTF_8));
-        SocketFleet flood = perTest.keep(SocketFleet.open(node(), connections, script(connection -> {
+        SocketFleet flood = worker.keep(SocketFleet.open(worker.node(), connections, connection -> {
             frames.forEach(connection::send);
             connection.send(last);
-        })));
+        }));
         flood.awaitWelcomed(TIMEOUT);
         long total = (long) connections * framesEach;
         // The node reads a connection's frames in order: once the last ping is answered, it has taken in every
         // request; answers that need Redis may still be on their way, so the count is taken once it holds still.
         flood.await("the last ping of every flooding connection answered, or a connection closed", LONG_TIMEOUT,
                 () -> flood.count("pong") >= connections || flood.ended() > 0);
-        AttackMeasurement.steady(() -> answers(flood));
+        AttackMeasurement.steady(() -> subscribeAnswers(flood));
         // Each request gets its answer: done, or refused with a documented code (rate_limited; unavailable for a
         // subscribe while the channel's last subscription is still being torn down; bad_request for a subscribe
         // while the same channel is still replaying).
-        long expected = answers(flood);
+        long expected = subscribeAnswers(flood);
         long closed = flood.ended();
         flood.close();
 
@@ -322,48 +253,34 @@ class ResourceExhaustionIT {
     void socketsAreClosedWith4401WhenTheirTokenExpiresUnlessRefreshed() {
         int each = 15;
         AttackMeasurement measurement = measure("f6");
-        WsClients clients = perTest.keep(new WsClients());
+        WsClients clients = worker.keep(new WsClients());
         Instant expiry = Instant.now().plusSeconds(8);
         List<WsClient> expiring = new ArrayList<>();
         List<WsClient> refreshed = new ArrayList<>();
         List<WsClient> refreshedAsSomeoneElse = new ArrayList<>();
         for (int i = 0; i < 3 * each; i++) {
             String user = "expiring-" + i;
-            WsClient client = clients.connect(node().ws().token(ClientToken.mint(cluster.tokenSecret(), user, expiry)));
+            WsClient client = clients.connect(worker.node().ws()
+                    .token(ClientToken.mint(worker.tokenSecret(), user, expiry)));
             client.subscribe("tokens." + run);
             int group = i % 3;
             if (group == 0) {
                 expiring.add(client);
             } else if (group == 1) {
                 client.send(Json.object().put("op", "refresh")
-                        .put("token", ClientToken.mint(cluster.tokenSecret(), user, Instant.now().plusSeconds(600))));
+                        .put("token", ClientToken.mint(worker.tokenSecret(), user, Instant.now().plusSeconds(600))));
                 refreshed.add(client);
             } else {
                 client.send(Json.object().put("op", "refresh")
-                        .put("token", ClientToken.mint(cluster.tokenSecret(), "someone-else-" + i, Instant.now().plusSeconds(600))));
+                        .put("token", ClientToken.mint(worker.tokenSecret(), "someone-else-" + i, Instant.now().plusSeconds(600))));
                 refreshedAsSomeoneElse.add(client);
             }
         }
         List<WsClient> mustClose = new ArrayList<>(expiring);
         mustClose.addAll(refreshedAsSomeoneElse);
-        long closedWith4401 = 0;
-        List<String> otherEnds = new ArrayList<>();
-        Instant deadline = expiry.plusSeconds(15);
-        for (WsClient client : mustClose) {
-            int code = closeCode(client, Duration.between(Instant.now(), deadline));
-            if (code == 4401) {
-                closedWith4401++;
-            } else {
-                otherEnds.add(client + ": " + code);
-            }
-        }
-        long stillServed = refreshed.stream().filter(client -> {
-            try {
-                return client.isOpen() && "pong".equals(client.ping().path("op").asText());
-            } catch (AssertionError e) {
-                return false;
-            }
-        }).count();
+        List<String> otherEnds = SocketEnds.notClosedWith(4401, mustClose, expiry.plusSeconds(15));
+        long closedWith4401 = mustClose.size() - otherEnds.size();
+        long stillServed = SocketEnds.answering(refreshed);
 
         AttackMeasurement.Outcome outcome = measurement.finish("expired client tokens: " + 3 * each + " identified sockets, a third refresh "
                 + "in time, a third with another user's token", 3L * each, closedWith4401 + stillServed, null, 1);
@@ -383,28 +300,30 @@ class ResourceExhaustionIT {
     void loggingOutClosesTheSocketsOfThatHttpSessionWith4401() throws IOException, InterruptedException {
         int users = 5;
         AttackMeasurement measurement = measure("f7");
-        WsClients clients = perTest.keep(new WsClients());
+        WsClients clients = worker.keep(new WsClients());
+        SampleLogin sessions = new SampleLogin(worker.node(), TIMEOUT);
         List<WsClient> loggedOut = new ArrayList<>();
         List<WsClient> kept = new ArrayList<>();
         List<String> cookies = new ArrayList<>();
         for (int i = 0; i < users; i++) {
             String user = "login-" + i;
-            String cookie = login(user);
-            String otherSession = login(user);
+            String cookie = sessions.login(user);
+            String otherSession = sessions.login(user);
             cookies.add(cookie);
             for (int socket = 0; socket < 2; socket++) {
-                WsClient client = clients.connect(node().ws().header("Cookie", cookie));
+                WsClient client = clients.connect(worker.node().ws().header("Cookie", cookie));
                 assertThat(client.user()).as("user of a socket opened with the session cookie").isEqualTo(user);
                 client.subscribe("private-" + user);
                 loggedOut.add(client);
             }
-            kept.add(clients.connect(node().ws().header("Cookie", otherSession)));
+            kept.add(clients.connect(worker.node().ws().header("Cookie", otherSession)));
         }
         for (String cookie : cookies) {
-            int status = post("/logout", cookie, "");
+            int status = sessions.logout(cookie);
             assertThat(status).as("POST /logout").isBetween(200, 399);
         }
-        long closedWith4401 = loggedOut.stream().filter(client -> closeCode(client, TIMEOUT) == 4401).count();
+        long closedWith4401 = loggedOut.stream().filter(client -> SocketEnds.closeCode(client, TIMEOUT) == 4401)
+                .count();
         long stillServed = kept.stream().filter(WsClient::isOpen).count();
 
         AttackMeasurement.Outcome outcome = measurement.finish("logout: " + users + " users log out one of their two HTTP sessions, "
@@ -424,32 +343,21 @@ class ResourceExhaustionIT {
         AttackMeasurement measurement = measure("f8");
         List<String> own = List.of("private-%s", "private-%s.inbox", "presence-lobby." + run);
         AtomicLong asExpected = new AtomicLong();
-        PacedRequests attempts = new PacedRequests(users, (connection, step) -> {
-            // Their own first: refused foreign subscribes must not count against the subscription cap anyway.
-            if (step < own.size()) {
-                return request("subscribe", String.format(own.get(step), "p" + connection));
-            }
-            int others = users - 1;
-            int foreign = step - own.size();
-            if (foreign >= 2 * others) {
-                return null;
-            }
-            String other = "p" + (connection + 1 + foreign % others) % users;
-            return request("subscribe", foreign < others ? "private-" + other : "private-" + other + ".inbox");
-        }, true, (connection, request, answer) -> {
-            String channel = request.path("channel").asText();
-            String user = "p" + connection.index();
-            boolean mine = channel.startsWith("presence-") || channel.equals("private-" + user)
-                    || channel.startsWith("private-" + user + ".");
-            String expected = mine ? "subscribed" : "error:forbidden";
-            String got = "error".equals(answer.path("op").asText()) ? "error:" + answer.path("code").asText()
-                    : answer.path("op").asText();
-            if (expected.equals(got)) {
-                asExpected.incrementAndGet();
-            }
-        });
-        SocketFleet fleet = perTest.keep(SocketFleet.open(node(), users,
-                i -> "/switchboard/ws?token=" + ClientToken.mint(cluster.tokenSecret(), "p" + i), 0, attempts));
+        PacedRequests attempts = new PacedRequests(users, privateChannelAttempts(users, own), true,
+                (connection, request, answer) -> {
+                    String channel = request.path("channel").asText();
+                    String user = "p" + connection.index();
+                    boolean mine = channel.startsWith("presence-") || channel.equals("private-" + user)
+                            || channel.startsWith("private-" + user + ".");
+                    String expected = mine ? "subscribed" : "error:forbidden";
+                    String got = "error".equals(answer.path("op").asText()) ? "error:" + answer.path("code").asText()
+                            : answer.path("op").asText();
+                    if (expected.equals(got)) {
+                        asExpected.incrementAndGet();
+                    }
+                });
+        SocketFleet fleet = worker.keep(SocketFleet.open(worker.node(), users,
+                i -> "/switchboard/ws?token=" + ClientToken.mint(worker.tokenSecret(), "p" + i), 0, attempts));
         fleet.await("every subscribe answered", TIMEOUT, () -> attempts.settled() == users);
         long forbidden = fleet.count("error:forbidden");
         long subscribed = fleet.count("subscribed");
@@ -467,84 +375,9 @@ class ResourceExhaustionIT {
 
     // ---- measuring -----------------------------------------------------------------------------------
 
-    private ServerNode node() {
-        return cluster.node(1);
-    }
-
     /** Starts the steady stream and the well-behaved client, and notes where Redis, the log and the heap stand. */
     private AttackMeasurement measure(String key) {
-        return AttackMeasurement.start(key, "steady." + run + "." + key, node(), redis, memory, perTest);
-    }
-
-    // ---- small helpers -------------------------------------------------------------------------------
-
-    private static ObjectNode request(String op, String channel) {
-        return Json.object().put("op", op).put("channel", channel);
-    }
-
-    /** A script that acts once welcomed and ignores what it receives. */
-    private static SocketFleet.Script script(Consumer<FleetConnection> welcomed) {
-        return new SocketFleet.Script() {
-            @Override
-            public void welcomed(FleetConnection connection) {
-                welcomed.accept(connection);
-            }
-
-            @Override
-            public void received(FleetConnection connection, JsonNode frame) {
-            }
-        };
-    }
-
-    private static long answers(SocketFleet fleet) {
-        return fleet.counts().entrySet().stream()
-                .filter(entry -> Set.of("subscribed", "unsubscribed").contains(entry.getKey()) || entry.getKey().startsWith("error:"))
-                .mapToLong(Map.Entry::getValue).sum();
-    }
-
-    /** The close code {@code client} was closed with, -1 if it failed instead, 0 if it is still open after {@code timeout}. */
-    private static int closeCode(WsClient client, Duration timeout) {
-        try {
-            return client.awaitClose(timeout.compareTo(MIN_WAIT) < 0 ? MIN_WAIT : timeout).code();
-        } catch (AssertionError e) {
-            return client.isOpen() ? 0 : -1;
-        }
-    }
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    /** The worker's own Origin ({@code http://host:port}): the sample refuses cross-site logins and logouts. */
-    private String origin() {
-        URI base = node().baseUri();
-        return base.getScheme() + "://" + base.getHost() + ":" + base.getPort();
-    }
-
-    /**
-     * {@code POST /login} as {@code user} (the demo realm's password is {@code demo}): the new HTTP session's
-     * cookie ({@code name=value}).
-     */
-    private String login(String user) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(node().baseUri().resolve("/login"))
-                .timeout(TIMEOUT)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Origin", origin())
-                .POST(HttpRequest.BodyPublishers.ofString("user=" + user + "&password=demo")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("POST /login as %s: %s", user, response.body()).isBetween(200, 399);
-        return response.headers().allValues("Set-Cookie").stream()
-                .map(header -> header.split(";", 2)[0])
-                .filter(cookie -> cookie.startsWith("JSESSIONID="))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no session cookie in the answer to POST /login: " + response.headers()));
-    }
-
-    private int post(String path, String cookie, String form) throws IOException, InterruptedException {
-        URI uri = node().baseUri().resolve(path);
-        return HTTP.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Origin", origin())
-                .header("Cookie", cookie)
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return AttackMeasurement.start(key, "steady." + run + "." + key, worker.node(), worker.redis(), worker.memory(),
+                worker.perTest());
     }
 }

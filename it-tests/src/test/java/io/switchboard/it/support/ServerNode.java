@@ -73,7 +73,7 @@ public final class ServerNode implements AutoCloseable {
                     throw new AssertionError(id + " exited with " + process.exitValue() + " before it was healthy; log "
                             + log() + ":\n" + log().tail(60));
                 }
-                return healthStatus();
+                return health();
             }, status -> status == 200);
         } catch (AssertionError e) {
             if (process.isAlive()) {
@@ -83,7 +83,8 @@ public final class ServerNode implements AutoCloseable {
         }
     }
 
-    private int healthStatus() {
+    /** {@code GET /switchboard/api/health}: its status, or -1 when the node does not answer. */
+    public int health() {
         try {
             return api().health().status();
         } catch (UncheckedIOException e) {

@@ -39,13 +39,18 @@ import java.util.function.IntFunction;
  */
 public final class SocketFleet implements AutoCloseable {
 
-    /** What every connection of a fleet does, called on the fleet's thread. */
+    /**
+     * What every connection of a fleet does, called on the fleet's thread. A script that only acts once welcomed
+     * (and ignores what arrives) can be a lambda.
+     */
+    @FunctionalInterface
     public interface Script {
         /** The connection was welcomed. */
         void welcomed(FleetConnection connection);
 
-        /** A text frame arrived (the {@code welcome} excepted), parsed. */
-        void received(FleetConnection connection, JsonNode frame);
+        /** A text frame arrived (the {@code welcome} excepted), parsed; ignored unless overridden. */
+        default void received(FleetConnection connection, JsonNode frame) {
+        }
 
         /** The connection ended: closed by the server, reset, or refused at the handshake. */
         default void ended(FleetConnection connection) {
