@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.it.support.FrameFlood;
 import io.switchboard.it.support.SseFleet;
-import io.switchboard.it.support.SseStream;
 import io.switchboard.testkit.Json;
 
 import java.util.ArrayList;
@@ -79,21 +78,14 @@ final class DoorFloodRequests {
      * secret, odd ones to a session of {@code nodeId} that the node does not hold.
      */
     static SseFleet.Script forgedPosts(String nodeId, int count) {
-        return new SseFleet.Script() {
-            @Override
-            public void welcomed(SseStream stream) {
-                for (int i = 0; i < count; i++) {
-                    String ping = "{\"op\":\"ping\",\"id\":" + i + "}";
-                    if (i % 2 == 0) {
-                        stream.post(ping, stream.session(), "not-the-secret");
-                    } else {
-                        stream.post(ping, nodeId + "." + "A".repeat(22), "any");
-                    }
+        return stream -> {
+            for (int i = 0; i < count; i++) {
+                String ping = "{\"op\":\"ping\",\"id\":" + i + "}";
+                if (i % 2 == 0) {
+                    stream.post(ping, stream.session(), "not-the-secret");
+                } else {
+                    stream.post(ping, nodeId + "." + "A".repeat(22), "any");
                 }
-            }
-
-            @Override
-            public void received(SseStream stream, JsonNode frame) {
             }
         };
     }
@@ -103,17 +95,10 @@ final class DoorFloodRequests {
      * {@code ghost-<run>} that does not exist, all different.
      */
     static SseFleet.Script ghostPosts(String run, int count) {
-        return new SseFleet.Script() {
-            @Override
-            public void welcomed(SseStream stream) {
-                for (int i = 0; i < count; i++) {
-                    stream.postAlone("{\"op\":\"ping\",\"id\":" + i + "}",
-                            "ghost-" + run + "." + String.format("%022d", stream.index() * count + i), "any");
-                }
-            }
-
-            @Override
-            public void received(SseStream stream, JsonNode frame) {
+        return stream -> {
+            for (int i = 0; i < count; i++) {
+                stream.postAlone("{\"op\":\"ping\",\"id\":" + i + "}",
+                        "ghost-" + run + "." + String.format("%022d", stream.index() * count + i), "any");
             }
         };
     }

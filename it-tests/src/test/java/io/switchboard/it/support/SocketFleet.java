@@ -1,25 +1,13 @@
 package io.switchboard.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.testkit.Await;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.Queue;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 
 /**
@@ -37,7 +25,7 @@ import java.util.function.IntFunction;
  * <p>Threading: connections, scripts and timers belong to the fleet's thread; other threads hand it work with
  * {@link #execute(Runnable)} and read only the counters, which are concurrent.
  */
-public final class SocketFleet implements AutoCloseable {
+public final class SocketFleet extends Fleet<FleetConnection> {
 
     /**
      * What every connection of a fleet does, called on the fleet's thread. A script that only acts once welcomed
@@ -60,37 +48,18 @@ public final class SocketFleet implements AutoCloseable {
     private static final int MAX_PENDING_HANDSHAKES = 256;
 
     // Read by the fleet's connections, as are the counters, the read buffer and handshaking.
-    final InetSocketAddress address;
     final IntFunction<String> request;
-    final int receiveBuffer;
     final Script script;
-    private final int size;
-    final Selector selector;
-    private final Thread thread;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
-    final AtomicLong welcomed = new AtomicLong();
-    final AtomicLong ended = new AtomicLong();
     final AtomicLong unsent = new AtomicLong();
     // Fleet thread only.
-    private final List<FleetConnection> connections = new ArrayList<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
     int handshaking;
     private long timerSequence;
-    private volatile boolean closing;
-    private volatile Throwable failure;
 
-    private SocketFleet(ServerNode node, int size, IntFunction<String> request, int receiveBuffer, Script script)
-            throws IOException {
-        this.address = new InetSocketAddress("127.0.0.1", node.port());
+    private SocketFleet(ServerNode node, int size, IntFunction<String> request, int receiveBuffer, Script script) {
+        super("socket fleet", "connections", node, size, receiveBuffer);
         this.request = request;
-        this.receiveBuffer = receiveBuffer;
         this.script = script;
-        this.size = size;
-        this.selector = Selector.open();
-        this.thread = new Thread(this::run, "socket-fleet-" + node.id());
-        this.thread.setDaemon(true);
     }
 
     /**
@@ -102,13 +71,9 @@ public final class SocketFleet implements AutoCloseable {
      */
     public static SocketFleet open(ServerNode node, int size, IntFunction<String> pathAndQuery, int receiveBuffer,
                                    Script script) {
-        try {
-            SocketFleet fleet = new SocketFleet(node, size, pathAndQuery, receiveBuffer, script);
-            fleet.thread.start();
-            return fleet;
-        } catch (IOException e) {
-            throw new AssertionError("cannot open a selector", e);
-        }
+        SocketFleet fleet = new SocketFleet(node, size, pathAndQuery, receiveBuffer, script);
+        fleet.start();
+        return fleet;
     }
 
     /** {@link #open(ServerNode, int, IntFunction, int, Script)} on {@code /switchboard/ws} with the default buffer. */
@@ -116,100 +81,36 @@ public final class SocketFleet implements AutoCloseable {
         return open(node, size, i -> "/switchboard/ws", 0, script);
     }
 
-    /** Waits until every connection was welcomed; fails naming how the others ended. */
-    public void awaitWelcomed(Duration timeout) {
-        await("all " + size + " connections welcomed", timeout, () -> welcomed.get() >= size);
-    }
-
-    /** Waits until {@code condition} holds; fails with the fleet's counts, or at once if the fleet thread failed. */
-    public void await(String what, Duration timeout, BooleanSupplier condition) {
-        Await.until(what + " (last value: the fleet's counts)", timeout, () -> {
-            if (failure != null) {
-                throw new AssertionError("the socket fleet failed", failure);
-            }
-            return condition.getAsBoolean() ? null : counts();
-        }, counts -> counts == null);
-    }
-
-    /** Runs {@code task} on the fleet's thread. */
-    public void execute(Runnable task) {
-        tasks.add(task);
-        selector.wakeup();
-    }
-
-    /** Frames received by op ({@code error:<code>} for errors), ends by {@code close:<code>}, handshake refusals. */
-    public Map<String, Long> counts() {
-        Map<String, Long> copy = new TreeMap<>();
-        counts.forEach((key, count) -> copy.put(key, count.get()));
-        copy.put("welcomed", welcomed.get());
-        return copy;
-    }
-
-    /** How many frames of {@code key} (see {@link #counts()}) arrived so far. */
-    public long count(String key) {
-        AtomicLong count = counts.get(key);
-        return count == null ? 0 : count.get();
-    }
-
-    /** Connections that ended (closed by the server, reset, or refused at the handshake). */
-    public long ended() {
-        return ended.get();
-    }
-
-    public int size() {
-        return size;
-    }
-
     /** Bytes the connections were given to send that their sockets have not taken yet (ended ones not counted). */
     public long unsent() {
         return unsent.get();
     }
 
-    /** Closes every connection at once (no close handshake: the node sees the TCP connections end). */
-    @Override
-    public void close() {
-        closing = true;
-        selector.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    void increment(String key) {
-        counts.computeIfAbsent(key, ignored -> new AtomicLong()).incrementAndGet();
-    }
-
     // ---- the fleet thread ----------------------------------------------------------------------------
 
-    private void run() {
-        try {
-            int next = 0;
-            while (!closing) {
-                while (next < size && handshaking < MAX_PENDING_HANDSHAKES) {
-                    connections.add(new FleetConnection(this, next++));
-                }
-                long wait = runTimers();
-                selector.select(wait);
-                for (Runnable task; (task = tasks.poll()) != null; ) {
-                    task.run();
-                }
-                for (SelectionKey key : selector.selectedKeys()) {
-                    ((FleetConnection) key.attachment()).ready(key);
-                }
-                selector.selectedKeys().clear();
-            }
-        } catch (Throwable e) {
-            failure = e;
-        } finally {
-            connections.forEach(FleetConnection::closeSocket);
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
-        }
+    @Override
+    boolean mayOpenAnother() {
+        return handshaking < MAX_PENDING_HANDSHAKES;
+    }
+
+    @Override
+    FleetConnection open(int index) throws IOException {
+        return new FleetConnection(this, index);
+    }
+
+    @Override
+    long beforeSelect() {
+        return runTimers();
+    }
+
+    @Override
+    void ready(SelectionKey key) {
+        ((FleetConnection) key.attachment()).ready(key);
+    }
+
+    @Override
+    void release(FleetConnection connection) {
+        connection.closeSocket();
     }
 
     /** Runs {@code task} on the fleet's thread after {@code delay}; fleet thread only. */
