@@ -225,9 +225,10 @@ public final class Bench {
 
     static String line(Result r) {
         if (r.scenario.equals("connections")) {
-            return String.format(Locale.ROOT, "%s connections n=%d c=%d: %.0f connected/s cold, %s warm, RSS %.1f KiB/conn, heap %s KiB/conn, failed %d + %s",
+            return String.format(Locale.ROOT, "%s connections n=%d c=%d: %.0f connected/s cold, %s warm, RSS %.1f KiB/conn (warm %s), heap %s KiB/conn (warm %s), failed %d + %s",
                     r.system, r.nodes, r.clients, r.connectPerSecond, Report.f(r.warmConnectPerSecond, 0),
-                    r.rssPerConnectionKb, Report.f(r.heapPerConnectionKb, 1), r.connectFailures,
+                    r.rssPerConnectionKb, Report.f(r.marginalRssPerConnectionKb, 1), Report.f(r.heapPerConnectionKb, 1),
+                    Report.f(r.marginalHeapPerConnectionKb, 1), r.connectFailures,
                     r.warmConnectFailures == null ? "" : r.warmConnectFailures.toString());
         }
         String hop = r.addedP50 == null ? "" : String.format(Locale.ROOT, ", p50 local %.2f remote %.2f ms", r.localP50, r.remoteP50);

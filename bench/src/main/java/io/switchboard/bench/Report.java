@@ -67,11 +67,12 @@ final class Report {
             List<Result> conns = mine.stream().filter(r -> r.scenario.equals("connections")).toList();
             if (!conns.isEmpty()) {
                 md.append("### connections (").append(describe("connections")).append(")\n\n");
-                md.append("| system | clients | connected/s cold | connected/s warm | RSS/conn KiB | heap/conn KiB | server CPU µs/conn cold | warm | RSS MiB before → after | heap MiB before → after | failed cold + warm |\n");
-                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                md.append("| system | clients | connected/s cold | connected/s warm | RSS/conn KiB cold | heap/conn KiB cold | RSS/conn KiB warm | heap/conn KiB warm | server CPU µs/conn cold | warm | RSS MiB before → after (cold) | heap MiB before → after (cold) | failed cold + warm |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
                 for (Result r : conns) {
                     md.append(row(r.system, n(r.clients), f(r.connectPerSecond, 0), f(r.warmConnectPerSecond, 0),
-                            f(r.rssPerConnectionKb, 1), f(r.heapPerConnectionKb, 1), f(r.serverCpuPerConnection, 0),
+                            f(r.rssPerConnectionKb, 1), f(r.heapPerConnectionKb, 1), f(r.marginalRssPerConnectionKb, 1),
+                            f(r.marginalHeapPerConnectionKb, 1), f(r.serverCpuPerConnection, 0),
                             f(r.warmServerCpuPerConnection, 0), f(r.rssBeforeMb, 0) + " → " + f(r.rssAfterMb, 0),
                             f(r.heapBeforeMb, 0) + " → " + f(r.heapAfterMb, 0),
                             n(r.connectFailures) + " + " + n(r.warmConnectFailures)));

@@ -52,6 +52,12 @@ public final class Result {
     public Double warmConnectPerSecond;
     public Integer warmConnectFailures;
     public Double warmServerCpuPerConnection;
+    /**
+     * {@code connections}, warm burst: RSS and heap per connection between half and all of the clients connected,
+     * the cost of one more idle connection once one-time costs (JIT, class loading, the heap's first growth) are paid.
+     */
+    public Double marginalRssPerConnectionKb;
+    public Double marginalHeapPerConnectionKb;
     public Double rssBeforeMb;
     public Double rssAfterMb;
     public Double heapBeforeMb;

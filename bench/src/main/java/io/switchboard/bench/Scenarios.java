@@ -153,13 +153,14 @@ public final class Scenarios {
     /**
      * C idle clients, each subscribed to its own channel: connect rate, memory and CPU per connection. The first
      * burst after the servers started is the cold one; then every client is closed, and the same number connect
-     * again (warm: the servers' pools, caches and JIT already grown) for a second connect rate.
+     * again (warm: the servers' pools, caches and JIT already grown) for a second connect rate, and for the memory
+     * one more idle connection costs a warm server (between half and all of them connected).
      */
     public List<Result> connections(int clients) throws Exception {
         List<Long> pids = cluster.serverPids();
         Thread.sleep(1000);
         long heapBefore = cluster.heapAfterGc();
-        long rssBefore = Proc.rssBytes(pids);
+        long rssBefore = Proc.settledRssBytes(pids);
         long cpuBefore = Proc.cpuMicros(pids);
         List<String> channels = new ArrayList<>(clients);
         for (int i = 0; i < clients; i++) {
@@ -171,7 +172,7 @@ public final class Scenarios {
             long cpuAfter = Proc.cpuMicros(pids);
             Thread.sleep(3000); // let the servers settle (lazy allocations, timers)
             long heapAfter = cluster.heapAfterGc();
-            long rssAfter = Proc.rssBytes(pids);
+            long rssAfter = Proc.settledRssBytes(pids);
             int ready = Math.max(1, connected.ready());
             result.connectFailures = connected.failed();
             result.connectPerSecond = round(connected.perSecond(), 1);
@@ -191,12 +192,32 @@ public final class Scenarios {
         // Every client closed (the fleet waited for the close handshakes); give the servers a moment to let go.
         Thread.sleep(3000);
         try (Fleet fleet = new Fleet(setup.clientLoops(), dialect(), cluster.nodes())) {
+            // In two halves, with the memory read between them and after: what one more idle connection costs a
+            // server that is already warm (JIT, class loading and the heap's first growth done), apart from those
+            // one-time costs, which the cold figure above spreads over its connections. The readings are not
+            // timed: the rate and CPU are the halves' sums.
+            int half = channels.size() / 2;
             long cpuBefore2 = Proc.cpuMicros(pids);
-            Fleet.Connected warm = connect(fleet, channels, i -> i % nodes());
-            long cpuAfter2 = Proc.cpuMicros(pids);
-            result.warmConnectPerSecond = round(warm.perSecond(), 1);
-            result.warmConnectFailures = warm.failed();
-            result.warmServerCpuPerConnection = round((double) (cpuAfter2 - cpuBefore2) / Math.max(1, warm.ready()), 1);
+            Fleet.Connected first = connect(fleet, channels.subList(0, half), i -> i % nodes());
+            long cpuFirst = Proc.cpuMicros(pids) - cpuBefore2;
+            long heapMid = cluster.heapAfterGc();
+            long rssMid = Proc.settledRssBytes(pids);
+            long cpuMid = Proc.cpuMicros(pids);
+            Fleet.Connected second = connect(fleet, channels.subList(half, channels.size()), i -> (half + i) % nodes());
+            long cpuSecond = Proc.cpuMicros(pids) - cpuMid;
+            Thread.sleep(3000); // as for the cold burst
+            long heapEnd = cluster.heapAfterGc();
+            long rssEnd = Proc.settledRssBytes(pids);
+            int warmReady = first.ready() + second.ready();
+            double warmSeconds = first.seconds() + second.seconds();
+            result.warmConnectPerSecond = round(warmSeconds > 0 ? warmReady / warmSeconds : 0, 1);
+            result.warmConnectFailures = first.failed() + second.failed();
+            result.warmServerCpuPerConnection = round((double) (cpuFirst + cpuSecond) / Math.max(1, warmReady), 1);
+            int added = Math.max(1, second.ready());
+            result.marginalRssPerConnectionKb = round((rssEnd - rssMid) / 1024.0 / added, 2);
+            if (heapMid >= 0 && heapEnd >= 0) {
+                result.marginalHeapPerConnectionKb = round((heapEnd - heapMid) / 1024.0 / added, 2);
+            }
             String warmNotes = notes(fleet, List.of());
             if (warmNotes != null) {
                 result.notes = (result.notes == null ? "" : result.notes + "; ") + "warm burst: " + warmNotes;

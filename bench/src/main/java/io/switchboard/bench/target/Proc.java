@@ -59,6 +59,30 @@ public final class Proc {
         return sum;
     }
 
+    /**
+     * Resident memory once it has stopped falling: read every 200 ms until five readings in a row (one second)
+     * are no lower than the lowest so far, at most {@code 10 s}. A collection that shrinks a heap gives the
+     * memory back to the system later, not within the collection: HotSpot's G1 uncommits the freed regions on a
+     * background thread, V8 releases pages after its own delay. Read at once, RSS after a collection still holds
+     * memory the process has already let go of, by a different amount each time.
+     */
+    public static long settledRssBytes(Collection<Long> pids) throws InterruptedException {
+        long lowest = rssBytes(pids);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        int notLower = 0;
+        while (notLower < 5 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            long rss = rssBytes(pids);
+            if (rss < lowest) {
+                lowest = rss;
+                notLower = 0;
+            } else {
+                notLower++;
+            }
+        }
+        return lowest;
+    }
+
     /** This process's limit on open files (soft), or -1 if unknown: each client connection needs one. */
     public static long openFileLimit() {
         try {
