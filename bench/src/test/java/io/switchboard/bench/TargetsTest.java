@@ -73,4 +73,37 @@ class TargetsTest {
                 .contains("**missed** (1.50×");
         assertThat(line(table, "for reference: rooms server CPU per event at 2,000")).contains("| 3.00× (300.0 µs) | 2.00× (200.0 µs) |");
     }
+
+    private static Result idle(String system, double rssCold, double heapCold, Double rssWarm, Double heapWarm) {
+        Result r = new Result();
+        r.system = system;
+        r.scenario = "connections";
+        r.nodes = 2;
+        r.clients = 10_000;
+        r.connectPerSecond = 1000.0;
+        r.warmConnectPerSecond = 1000.0;
+        r.rssPerConnectionKb = rssCold;
+        r.heapPerConnectionKb = heapCold;
+        r.marginalRssPerConnectionKb = rssWarm;
+        r.marginalHeapPerConnectionKb = heapWarm;
+        return r;
+    }
+
+    @Test
+    void memoryIsJudgedOnTheColdBurstWithWhatOneMoreConnectionCostsAWarmServerBesideIt() {
+        String row = line(table(List.of(idle("switchboard", 28.0, 17.5, 11.0, 14.5), idle("socketio", 14.0, 10.0, 11.2, 10.6))),
+                "connections, 10,000 idle clients: RSS per idle connection");
+
+        assertThat(row).contains("| 28.0 KiB (heap 17.5 KiB); warm, one more: 11.0 KiB (heap 14.5 KiB) |")
+                .contains("| 14.0 KiB (heap 10.0 KiB); warm, one more: 11.2 KiB (heap 10.6 KiB) |")
+                .endsWith("| **missed** (2.00×, limit 1.25×) |");
+    }
+
+    @Test
+    void memoryOfARunWithoutTheWarmReadingShowsTheColdFigureAlone() {
+        String row = line(table(List.of(idle("switchboard", 14.0, 10.0, null, null), idle("socketio", 14.0, 10.0, null, null))),
+                "connections, 10,000 idle clients: RSS per idle connection");
+
+        assertThat(row).contains("| 14.0 KiB (heap 10.0 KiB) |").doesNotContain("warm").endsWith("| met (1.00×) |");
+    }
 }
