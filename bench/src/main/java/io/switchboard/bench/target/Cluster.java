@@ -7,7 +7,7 @@ import java.util.List;
 /** A running system under test: N server processes on 127.0.0.1 sharing one Redis. */
 public interface Cluster extends AutoCloseable {
 
-    /** {@code switchboard} or {@code socketio}. */
+    /** {@code switchboard}, {@code socketio} or {@code floor}. */
     String system();
 
     /** One address per node, in node order. */

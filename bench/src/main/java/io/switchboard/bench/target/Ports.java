@@ -28,8 +28,7 @@ public final class Ports {
     /** The first of {@code count} consecutive free ports (the Socket.IO baseline listens on P, P+1, ...). */
     public static int freeRange(int count) {
         for (int attempt = 0; attempt < 50; attempt++) {
-            // Below the kernel's ephemeral range (32768+), which the generator's own connections use.
-            int base = 20000 + (int) (Math.random() * 12000);
+            int base = belowEphemeral();
             boolean allFree = true;
             for (int port = base; port < base + count && allFree; port++) {
                 allFree = port != AVOID && isFree(port);
@@ -39,6 +38,22 @@ public final class Ports {
             }
         }
         throw new IllegalStateException("no " + count + " consecutive free ports on 127.0.0.1");
+    }
+
+    /** A free port whose partner {@code port + offset} is free too (a Redis Cluster node's bus port). */
+    static int freeWithPartner(int offset) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = belowEphemeral();
+            if (port != AVOID && isFree(port) && isFree(port + offset)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port with a free port " + offset + " above it on 127.0.0.1");
+    }
+
+    /** Below the kernel's ephemeral range (32768+), which the generator's own connections use. */
+    private static int belowEphemeral() {
+        return 20000 + (int) (Math.random() * 12000);
     }
 
     private static boolean isFree(int port) {

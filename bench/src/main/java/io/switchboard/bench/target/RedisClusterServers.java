@@ -1,8 +1,6 @@
 package io.switchboard.bench.target;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +31,7 @@ public final class RedisClusterServers implements AutoCloseable {
         RedisClusterServers cluster = new RedisClusterServers();
         try {
             for (int i = 1; i <= MASTERS; i++) {
-                int port = portWithBusPort();
+                int port = Ports.freeWithPartner(BUS_PORT_OFFSET);
                 Path nodeDir = Files.createDirectories(dir.resolve("redis-cluster-" + port)).toAbsolutePath();
                 ChildProcess master = ChildProcess.start("redis-cluster-" + i, List.of("redis-server",
                         "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -128,25 +126,6 @@ public final class RedisClusterServers implements AutoCloseable {
             }
         }
         return 0;
-    }
-
-    private static int portWithBusPort() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            // Below the kernel's ephemeral range (32768+), which the generator's own connections use.
-            int port = 20_000 + (int) (Math.random() * 12_000);
-            if (port != 6379 && isFree(port) && isFree(port + BUS_PORT_OFFSET)) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("no free port with a free cluster bus port on 127.0.0.1");
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return socket.isBound();
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String run(List<String> command) throws IOException {

@@ -20,17 +20,14 @@ import java.util.Map;
  * Socket.IO 4 with the Redis adapter on its own port. The workers' pids and heaps come from their
  * {@code /bench/stats}.
  */
-public final class SocketIoCluster implements Cluster {
+public final class SocketIoCluster extends ChildProcessCluster {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ChildProcess primary;
-    private final List<InetSocketAddress> nodes;
     private final List<Long> workerPids = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    private SocketIoCluster(ChildProcess primary, List<InetSocketAddress> nodes) {
-        this.primary = primary;
-        this.nodes = nodes;
+    private SocketIoCluster() {
+        super("socketio");
     }
 
     public static SocketIoCluster start(int count, Path baselineDir, RedisServer redis, Path logDir) throws IOException {
@@ -38,23 +35,17 @@ public final class SocketIoCluster implements Cluster {
             throw new IOException("the baseline's packages are missing: run npm install in " + baselineDir);
         }
         int base = Ports.freeRange(count);
-        ChildProcess primary = ChildProcess.start("socketio", List.of("node", "server.js", "--nodes", String.valueOf(count),
-                "--port", String.valueOf(base), "--redis", redis.url()), baselineDir, Map.of(), logDir.resolve("socketio.log"));
-        List<InetSocketAddress> nodes = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            nodes.add(new InetSocketAddress("127.0.0.1", base + i));
-        }
-        SocketIoCluster cluster = new SocketIoCluster(primary, nodes);
-        try {
-            primary.awaitLine(line -> line.startsWith("BASELINE READY"), Duration.ofSeconds(60));
-            for (InetSocketAddress node : nodes) {
+        return startOrClose(new SocketIoCluster(), cluster -> {
+            cluster.start("socketio", List.of("node", "server.js", "--nodes", String.valueOf(count),
+                    "--port", String.valueOf(base), "--redis", redis.url()), baselineDir, Map.of(), logDir.resolve("socketio.log"));
+            for (int i = 0; i < count; i++) {
+                cluster.addNode(base + i);
+            }
+            cluster.awaitReadyLine("BASELINE READY", Duration.ofSeconds(60));
+            for (InetSocketAddress node : cluster.nodes()) {
                 cluster.workerPids.add(cluster.stats(node).path("pid").asLong());
             }
-            return cluster;
-        } catch (IOException | RuntimeException e) {
-            cluster.close();
-            throw e;
-        }
+        });
     }
 
     private JsonNode stats(InetSocketAddress node) throws IOException {
@@ -72,34 +63,20 @@ public final class SocketIoCluster implements Cluster {
         }
     }
 
-    @Override
-    public String system() {
-        return "socketio";
-    }
-
-    @Override
-    public List<InetSocketAddress> nodes() {
-        return nodes;
-    }
-
+    /** The forked workers, then the primary. */
     @Override
     public List<Long> serverPids() {
         List<Long> pids = new ArrayList<>(workerPids);
-        pids.add(primary.pid());
+        pids.addAll(super.serverPids());
         return pids;
     }
 
     @Override
     public long heapAfterGc() throws IOException {
         long sum = 0;
-        for (InetSocketAddress node : nodes) {
+        for (InetSocketAddress node : nodes()) {
             sum += stats(node).path("heapUsed").asLong();
         }
         return sum;
-    }
-
-    @Override
-    public void close() {
-        primary.close();
     }
 }

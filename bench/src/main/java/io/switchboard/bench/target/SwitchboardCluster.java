@@ -17,14 +17,11 @@ import java.util.Map;
  * Switchboard as users run it: N worker JVMs of the demo jar ({@code io.switchboard.demo.Worker}, an embedded
  * Tomcat serving the sample WAR with the module in WEB-INF/lib), all on one Redis.
  */
-public final class SwitchboardCluster implements Cluster {
-    private final List<ChildProcess> workers;
-    private final List<InetSocketAddress> nodes;
+public final class SwitchboardCluster extends ChildProcessCluster {
     private boolean recording;
 
-    private SwitchboardCluster(List<ChildProcess> workers, List<InetSocketAddress> nodes) {
-        this.workers = workers;
-        this.nodes = nodes;
+    private SwitchboardCluster() {
+        super("switchboard");
     }
 
     /**
@@ -42,35 +39,20 @@ public final class SwitchboardCluster implements Cluster {
         if (subscriptionsPerConnection > 0) {
             options.add("-Dswitchboard.redisson-config=" + redissonYaml(redis, subscriptionsPerConnection, logDir));
         }
-        List<ChildProcess> workers = new ArrayList<>();
-        List<InetSocketAddress> nodes = new ArrayList<>();
-        SwitchboardCluster cluster = new SwitchboardCluster(workers, nodes);
-        try {
+        return startOrClose(new SwitchboardCluster(), cluster -> {
             for (int i = 1; i <= count; i++) {
                 int port = Ports.free();
-                List<String> command = new ArrayList<>();
-                command.add(Jcmd.javaHomeTool("java"));
-                command.addAll(options);
-                command.addAll(List.of("-cp", demoJar.toString(), "io.switchboard.demo.Worker",
-                        "--port", String.valueOf(port), "--node", "node-" + i, "--redis", redis.url(),
-                        "--watch-pid", String.valueOf(ProcessHandle.current().pid())));
                 // The token travels in the environment, not on the command line.
-                workers.add(ChildProcess.start("switchboard-node-" + i, command, null,
-                        Map.of("SWITCHBOARD_API_TOKEN", apiToken), logDir.resolve("switchboard-node-" + i + ".log")));
-                nodes.add(new InetSocketAddress("127.0.0.1", port));
+                cluster.start("switchboard-node-" + i, JavaCommand.of(options, demoJar.toString(), "io.switchboard.demo.Worker",
+                                "--port", String.valueOf(port), "--node", "node-" + i, "--redis", redis.url()),
+                        null, Map.of("SWITCHBOARD_API_TOKEN", apiToken), logDir.resolve("switchboard-node-" + i + ".log"));
+                cluster.addNode(port);
             }
-            // The workers start in parallel; wait for each in turn.
-            for (ChildProcess worker : workers) {
-                worker.awaitLine(line -> line.startsWith("WORKER READY"), Duration.ofSeconds(120));
-            }
-            for (InetSocketAddress node : nodes) {
+            cluster.awaitReadyLine("WORKER READY", Duration.ofSeconds(120));
+            for (InetSocketAddress node : cluster.nodes()) {
                 awaitHealthy(node);
             }
-            return cluster;
-        } catch (IOException | RuntimeException e) {
-            cluster.close();
-            throw e;
-        }
+        });
     }
 
     /**
@@ -119,33 +101,9 @@ public final class SwitchboardCluster implements Cluster {
         throw new IOException("node " + node + " is not healthy: " + last);
     }
 
-    @Override
-    public String system() {
-        return "switchboard";
-    }
-
-    @Override
-    public List<InetSocketAddress> nodes() {
-        return nodes;
-    }
-
-    @Override
-    public List<Long> serverPids() {
-        return workers.stream().map(ChildProcess::pid).toList();
-    }
-
-    @Override
-    public long heapAfterGc() throws IOException {
-        long sum = 0;
-        for (ChildProcess worker : workers) {
-            sum += Jcmd.heapAfterGc(worker.pid());
-        }
-        return sum;
-    }
-
     /** Starts a JFR recording (profile settings) in every worker. */
     public void startRecording() throws IOException {
-        for (ChildProcess worker : workers) {
+        for (ChildProcess worker : processes()) {
             Jcmd.run(worker.pid(), "JFR.start", "name=bench", "settings=profile");
         }
         recording = true;
@@ -158,18 +116,13 @@ public final class SwitchboardCluster implements Cluster {
             return files;
         }
         recording = false;
+        List<ChildProcess> workers = processes();
         for (int i = 0; i < workers.size(); i++) {
             Path file = dir.resolve(prefix + "-node-" + (i + 1) + ".jfr").toAbsolutePath();
             Jcmd.run(workers.get(i).pid(), "JFR.stop", "name=bench", "filename=" + file);
             files.add(file);
         }
         return files;
-    }
-
-    @Override
-    public void close() {
-        // In parallel: each graceful stop closes its WebSockets and Redis client, which takes a moment.
-        workers.parallelStream().forEach(ChildProcess::close);
     }
 
     private static void sleep(long millis) {
