@@ -61,6 +61,7 @@ final class Report {
                     }
                     if (scenario.equals("broadcast") || scenario.equals("rooms")) {
                         againstTheFloor(md, rows, scenario);
+                        redisWork(md, rows);
                     }
                 }
             }
@@ -164,6 +165,27 @@ final class Report {
             Double sio = at(rows, SIO, scenario, base.rate).map(r -> r.serverCpuPerDelivery).orElse(null);
             md.append(row(f(base.rate, 0), f(at, 1), f(sb, 1), sb == null || at <= 0 ? "" : f(sb / at, 2) + "×",
                     f(sio, 1), sio == null || at <= 0 ? "" : f(sio / at, 2) + "×"));
+        }
+        md.append('\n');
+    }
+
+    /**
+     * What the shared Redis did per published event: its CPU against its own counters, so that the time in commands
+     * (scripts) can be told from the cost of being woken up (one socket read per wake-up).
+     */
+    private static void redisWork(StringBuilder md, List<Result> rows) {
+        List<Result> counted = rows.stream().filter(r -> r.redisReadsPerEvent != null && r.published != null
+                && r.published > 0).toList();
+        if (counted.isEmpty()) {
+            return;
+        }
+        md.append("The shared Redis per published event (its CPU from `/proc`; socket reads, about one per wake-up, "
+                + "commands, scripts' included, and time in script calls from its `INFO`):\n\n");
+        md.append("| system | rate ev/s | Redis CPU µs/event | reads/event | commands/event | script µs/event |\n");
+        md.append("|---|---:|---:|---:|---:|---:|\n");
+        for (Result r : counted) {
+            md.append(row(r.system, f(r.rate, 0), f(r.redisCpuMicros / r.published, 1), f(r.redisReadsPerEvent, 2),
+                    f(r.redisCommandsPerEvent, 2), f(r.redisScriptMicrosPerEvent, 1)));
         }
         md.append('\n');
     }

@@ -40,6 +40,13 @@ public final class Result {
     public Double redisCpuMicros;
     /** With several Redis processes (a Redis Cluster's masters): each one's share of redisCpuMicros. */
     public java.util.List<Double> redisCpuMicrosEach;
+    /**
+     * The shared Redis's own counters over the step, per published event: socket reads (about one per wake-up),
+     * commands (those run by scripts included) and time in script calls (µs); see {@code RedisCounters}.
+     */
+    public Double redisReadsPerEvent;
+    public Double redisCommandsPerEvent;
+    public Double redisScriptMicrosPerEvent;
     public Double generatorCpuMicros;
     public Double serverCpuPerDelivery;
     public Double redisCpuPerDelivery;

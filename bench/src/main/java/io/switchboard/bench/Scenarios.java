@@ -7,6 +7,7 @@ import io.switchboard.bench.load.Phase;
 import io.switchboard.bench.load.Publisher;
 import io.switchboard.bench.target.Cluster;
 import io.switchboard.bench.target.Proc;
+import io.switchboard.bench.target.RedisCounters;
 import io.switchboard.bench.target.RedisServer;
 import org.HdrHistogram.Histogram;
 
@@ -245,6 +246,8 @@ public final class Scenarios {
         long serverCpu0 = Proc.cpuMicros(pids);
         List<Long> redis = redisPids != null ? redisPids : List.of(setup.redis().pid());
         long[] redisCpu0 = redis.stream().mapToLong(Proc::cpuMicros).toArray();
+        // Redis's own counters: only for the shared Redis (a Redis Cluster's masters are read per master elsewhere)
+        RedisCounters redisCounters0 = redisPids == null ? RedisCounters.read(setup.redis()) : null;
         long selfCpu0 = Proc.cpuMicros(SELF);
         long started = System.nanoTime();
         long count = Math.max(1, Math.round(rate * seconds));
@@ -264,6 +267,7 @@ public final class Scenarios {
             redisCpuEach.add((double) (Proc.cpuMicros(redis.get(i)) - redisCpu0[i]));
         }
         long redisCpu = Math.round(redisCpuEach.stream().mapToDouble(Double::doubleValue).sum());
+        RedisCounters redisWork = redisCounters0 == null ? null : RedisCounters.read(setup.redis()).since(redisCounters0);
         long selfCpu = Proc.cpuMicros(SELF) - selfCpu0;
         long[] tally = fleet.tally(phase, outcome.acked());
         Histogram[] latency = phase.latencies();
@@ -291,6 +295,11 @@ public final class Scenarios {
         result.serverCpuMicros = (double) serverCpu;
         result.redisCpuMicros = (double) redisCpu;
         result.redisCpuMicrosEach = redis.size() > 1 ? redisCpuEach : null;
+        if (redisWork != null && outcome.published() > 0) {
+            result.redisReadsPerEvent = round((double) redisWork.reads() / outcome.published(), 2);
+            result.redisCommandsPerEvent = round((double) redisWork.commands() / outcome.published(), 2);
+            result.redisScriptMicrosPerEvent = round((double) redisWork.scriptMicros() / outcome.published(), 1);
+        }
         result.generatorCpuMicros = (double) selfCpu;
         if (tally[0] > 0) {
             result.serverCpuPerDelivery = round((double) serverCpu / tally[0], 2);

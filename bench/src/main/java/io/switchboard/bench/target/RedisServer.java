@@ -59,29 +59,62 @@ public final class RedisServer implements AutoCloseable {
 
     /** Sends one command and returns the first line of the answer (enough for PING and FLUSHALL). */
     public String call(String... command) throws IOException {
+        try (Socket socket = send(command)) {
+            return firstLine(socket.getInputStream());
+        }
+    }
+
+    /** {@code INFO section}: the answer's {@code field:value} lines. */
+    public Map<String, String> info(String section) throws IOException {
+        try (Socket socket = send("INFO", section)) {
+            InputStream in = socket.getInputStream();
+            String header = firstLine(in); // $<length>
+            if (!header.startsWith("$")) {
+                throw new IOException("redis answered INFO with " + header);
+            }
+            String text = new String(in.readNBytes(Integer.parseInt(header.substring(1))), StandardCharsets.UTF_8);
+            Map<String, String> fields = new java.util.LinkedHashMap<>();
+            for (String line : text.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && !line.startsWith("#")) {
+                    fields.put(line.substring(0, colon), line.substring(colon + 1));
+                }
+            }
+            return fields;
+        }
+    }
+
+    private Socket send(String... command) throws IOException {
         StringBuilder request = new StringBuilder("*").append(command.length).append("\r\n");
         for (String part : command) {
             byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
             request.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
         }
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        try {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder line = new StringBuilder();
-            int c;
-            while ((c = in.read()) != -1 && c != '\n') {
-                if (c != '\r') {
-                    line.append((char) c);
-                }
-            }
-            if (line.length() > 0 && line.charAt(0) == '-') {
-                throw new IOException("redis answered " + line);
-            }
-            return line.toString();
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
         }
+    }
+
+    private static String firstLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        if (line.length() > 0 && line.charAt(0) == '-') {
+            throw new IOException("redis answered " + line);
+        }
+        return line.toString();
     }
 
     @Override
