@@ -3,6 +3,7 @@ package io.switchboard.bench;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.switchboard.bench.target.AsyncProfiler;
 import io.switchboard.bench.target.Cluster;
 import io.switchboard.bench.target.FloorCluster;
 import io.switchboard.bench.target.Proc;
@@ -32,6 +33,7 @@ public final class Bench {
     private final Options options;
     private final List<Result> results = new ArrayList<>();
     private final List<String> footer = new ArrayList<>();
+    private AsyncProfiler profiler; // with --profile; set before the first scenario
 
     Bench(Options options) {
         this.options = options;
@@ -64,6 +66,9 @@ public final class Bench {
         Path out = options.out().toAbsolutePath();
         Path logs = out.resolve("logs");
         Files.createDirectories(logs);
+        if (options.profile()) {
+            profiler = AsyncProfiler.extract(out.resolve("profile")); // before anything runs: fails on other platforms
+        }
         String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         EventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(options.threads(), NioIoHandler.newFactory());
         EventLoopGroup publisherLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -150,9 +155,15 @@ public final class Bench {
                 }
             };
             Scenarios scenarios = new Scenarios(setup, cluster, phases, progress);
-            boolean profile = options.jfr() && cluster instanceof SwitchboardCluster && !scenario.equals("connections");
-            if (profile) {
-                ((SwitchboardCluster) cluster).startRecording();
+            // Switchboard's workers only, and not for connections: its bursts are not the steps the rest measure.
+            SwitchboardCluster profiled = cluster instanceof SwitchboardCluster workers && !scenario.equals("connections")
+                    ? workers : null;
+            String prefix = scenario + "-" + nodes + "n";
+            if (profiled != null && options.jfr()) {
+                profiled.startRecording();
+            }
+            if (profiled != null && options.profile()) {
+                profiled.startProfiling(profiler, prefix);
             }
             switch (scenario) {
                 case "broadcast" -> scenarios.broadcast("broadcast", options.clients(), options.rates(), true);
@@ -165,12 +176,21 @@ public final class Bench {
                         .run(scenarios, nodes, redis, token, runLogs, out));
                 default -> throw new IllegalArgumentException(scenario);
             }
-            if (profile) {
+            if (profiled != null && options.jfr()) {
                 Path jfr = out.resolve("jfr");
                 Files.createDirectories(jfr);
-                for (Path file : ((SwitchboardCluster) cluster).stopRecording(jfr, scenario + "-" + nodes + "n")) {
+                for (Path file : profiled.stopRecording(jfr, prefix)) {
                     say("   JFR: " + file);
                     footer.add("- JFR recording of the " + scenario + " steps: `" + out.relativize(file) + "`");
+                }
+            }
+            if (profiled != null && options.profile()) {
+                for (AsyncProfiler.Recording recording : profiled.stopProfiling()) {
+                    Path summary = ProfileSummary.writeBeside(recording.collapsed(), "async-profiler, event="
+                            + recording.event() + ", interval 1 ms: " + recording.collapsed().getFileName());
+                    say("   profile: " + recording.collapsed() + " (" + recording.event() + "), " + summary.getFileName());
+                    footer.add("- async-profiler (" + recording.event() + ") of the " + scenario + " steps: `"
+                            + out.relativize(recording.collapsed()) + "`, summary `" + out.relativize(summary) + "`");
                 }
             }
         }

@@ -14,7 +14,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                List<Double> roomRates, int idleClients, int hopClients, double hopRate, int batch, int payload,
                int httpConnections, int connectConcurrency, double stopP99Millis, int threads,
                int redisPort, long redisPid, Path demoJar, Path baselineDir, Path out, List<String> jvmOptions,
-               int subscriptionsPerConnection, boolean jfr, String wsQuery, List<String> commandLine) {
+               int subscriptionsPerConnection, boolean jfr, boolean profile, String wsQuery, List<String> commandLine) {
 
     static final List<String> ALL_SYSTEMS = List.of("switchboard", "socketio", "floor");
     static final List<String> ALL_SCENARIOS = List.of("broadcast", "sse", "wide", "rooms", "connections", "hop");
@@ -81,11 +81,15 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                                         through a Redisson YAML file (default 1000; 0 = the module's own
                                         defaults: 500 per connection, 25,000 channels per node)
               --jfr                     record JFR on the Switchboard workers during each scenario but connections
+              --profile                 sample CPU with async-profiler (1 ms; perf events with kernel frames, else
+                                        itimer) on the Switchboard workers during each scenario but connections
+                                        (its bursts are not covered); writes profile/<scenario>-<nodes>n-node-<i>
+                                        .collapsed (collapsed stacks) and .txt (samples by thread kind, top frames)
               --ws-query Q              the query Switchboard's WebSocket clients connect with (default
                                         batch=1&binary=1, as client.js asks; "" = one text frame per message)
             """.formatted(DEFAULT_DURATION_TEXT);
 
-    private static final Set<String> SWITCHES = Set.of("jfr", "help");
+    private static final Set<String> SWITCHES = Set.of("jfr", "profile", "help");
 
     static Options parse(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -141,6 +145,7 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                 Arrays.stream(values.getOrDefault("jvm-opts", "-Xmx2g").trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
                 r.integer("subscriptions-per-connection", 1000, 0, 100_000),
                 values.containsKey("jfr"),
+                values.containsKey("profile"),
                 r.wsQuery("ws-query", "batch=1&binary=1"),
                 List.of(args));
         r.rejectUnknown();

@@ -19,6 +19,10 @@ import java.util.Map;
  */
 public final class SwitchboardCluster extends ChildProcessCluster {
     private boolean recording;
+    /** Set while async-profiler samples the workers; only the thread running the scenario uses these. */
+    private AsyncProfiler profiler;
+    private String profileName;
+    private final List<String> profileEvents = new ArrayList<>();
 
     private SwitchboardCluster() {
         super("switchboard");
@@ -123,6 +127,36 @@ public final class SwitchboardCluster extends ChildProcessCluster {
             files.add(file);
         }
         return files;
+    }
+
+    /**
+     * Starts async-profiler in every worker; {@link #stopProfiling} writes {@code <prefix>-node-<i>.collapsed}
+     * into the profiler's folder.
+     */
+    public void startProfiling(AsyncProfiler profiler, String prefix) throws IOException {
+        this.profiler = profiler;
+        profileName = prefix;
+        profileEvents.clear();
+        List<ChildProcess> workers = processes();
+        for (int i = 0; i < workers.size(); i++) {
+            profileEvents.add(profiler.start(workers.get(i).pid(), prefix + "-node-" + (i + 1)));
+        }
+    }
+
+    /** Stops async-profiler in every worker it was started in; returns one recording per worker. */
+    public List<AsyncProfiler.Recording> stopProfiling() throws IOException {
+        List<AsyncProfiler.Recording> recordings = new ArrayList<>();
+        if (profiler == null) {
+            return recordings;
+        }
+        AsyncProfiler running = profiler;
+        profiler = null;
+        List<ChildProcess> workers = processes();
+        for (int i = 0; i < profileEvents.size(); i++) {
+            Path file = running.stop(workers.get(i).pid(), profileName + "-node-" + (i + 1));
+            recordings.add(new AsyncProfiler.Recording(file, profileEvents.get(i)));
+        }
+        return recordings;
     }
 
     private static void sleep(long millis) {
