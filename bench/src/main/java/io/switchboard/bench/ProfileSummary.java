@@ -51,7 +51,42 @@ final class ProfileSummary {
         }
     }
 
+    /**
+     * Whose code a sample of the fan-out was in: the kernel when its leaf frame is, else the package of the frame
+     * nearest the leaf that belongs to one of these (a JDK method called by Tomcat counts as the JDK's).
+     */
+    enum Owner {
+        KERNEL("kernel"),
+        SWITCHBOARD("Switchboard (io/switchboard)", "io/switchboard/", "io.switchboard."),
+        TOMCAT("Tomcat (org/apache/tomcat)", "org/apache/tomcat/", "org.apache.tomcat."),
+        JDK("JDK (java, sun, jdk)", "java/", "sun/", "jdk/", "java.", "sun.", "jdk."),
+        OTHER("other");
+
+        final String label;
+        private final List<String> prefixes;
+
+        Owner(String label, String... prefixes) {
+            this.label = label;
+            this.prefixes = List.of(prefixes);
+        }
+
+        static Owner of(String[] frames) {
+            if (frames[frames.length - 1].endsWith(ProfileSummary.KERNEL)) {
+                return KERNEL;
+            }
+            for (int i = frames.length - 1; i >= 0; i--) {
+                for (Owner owner : values()) {
+                    if (owner.prefixes.stream().anyMatch(frames[i]::startsWith)) {
+                        return owner;
+                    }
+                }
+            }
+            return OTHER;
+        }
+    }
+
     private final Map<ThreadKind, Long> byKind = new EnumMap<>(ThreadKind.class);
+    private final Map<Owner, Long> drainByOwner = new EnumMap<>(Owner.class);
     private final Map<String, Long> byLeaf = new HashMap<>();
     private long total;
     private long kernelLeaf;
@@ -60,6 +95,9 @@ final class ProfileSummary {
     private ProfileSummary() {
         for (ThreadKind kind : ThreadKind.values()) {
             byKind.put(kind, 0L);
+        }
+        for (Owner owner : Owner.values()) {
+            drainByOwner.put(owner, 0L);
         }
     }
 
@@ -107,7 +145,13 @@ final class ProfileSummary {
         }
         if (stack.contains("TopicInbox.drain")) {
             inDrain += samples;
+            drainByOwner.merge(Owner.of(stack.split(";")), samples, Long::sum);
         }
+    }
+
+    /** Samples under {@code TopicInbox.drain} that were in {@code owner}'s code. */
+    long inDrain(Owner owner) {
+        return drainByOwner.get(owner);
     }
 
     long total() {
@@ -144,7 +188,12 @@ final class ProfileSummary {
             out.append(String.format(Locale.ROOT, "  %6.1f%%  %,9d  %s%n", share(byKind.get(kind)), byKind.get(kind), kind.label));
         }
         out.append(String.format(Locale.ROOT, "kernel leaf frames (_[k]): %.1f%% (%,d)%n", share(kernelLeaf), kernelLeaf));
-        out.append(String.format(Locale.ROOT, "under TopicInbox.drain, any thread: %.1f%% (%,d)%n", share(inDrain), inDrain));
+        out.append(String.format(Locale.ROOT, "under TopicInbox.drain, any thread: %.1f%% (%,d), of which:%n", share(inDrain), inDrain));
+        for (Owner owner : Owner.values()) {
+            long samples = drainByOwner.get(owner);
+            out.append(String.format(Locale.ROOT, "  %6.1f%%  %,9d  %s%n", inDrain == 0 ? 0 : 100.0 * samples / inDrain,
+                    samples, owner.label));
+        }
         out.append("top ").append(TOP_LEAVES).append(" leaf (self) frames:\n");
         for (Map.Entry<String, Long> leaf : topLeaves(TOP_LEAVES)) {
             out.append(String.format(Locale.ROOT, "  %6.1f%%  %,9d  %s%n", share(leaf.getValue()), leaf.getValue(), leaf.getKey()));

@@ -74,6 +74,23 @@ class ProfileSummaryTest {
     }
 
     @Test
+    void splitsTheFanOutByWhoseCodeEachSampleWasIn() {
+        ProfileSummary summary = summary();
+
+        assertThat(summary.inDrain(ProfileSummary.Owner.KERNEL)).isEqualTo(15);
+        assertThat(summary.inDrain(ProfileSummary.Owner.SWITCHBOARD)).isEqualTo(12);
+        assertThat(summary.inDrain(ProfileSummary.Owner.TOMCAT)).isZero();
+    }
+
+    @Test
+    void aJdkMethodCalledByTomcatCountsAsTheJdks() {
+        String[] frames = "[t];java/lang/Thread.run;io/switchboard/internal/core/TopicInbox.drain;org/apache/tomcat/websocket/WsRemoteEndpointImplBase.startMessage;sun/nio/ch/IOUtil.write".split(";");
+
+        assertThat(ProfileSummary.Owner.of(frames)).isEqualTo(ProfileSummary.Owner.JDK);
+        assertThat(ProfileSummary.Owner.of(new String[] {"[t]", "Interpreter"})).isEqualTo(ProfileSummary.Owner.OTHER);
+    }
+
+    @Test
     void countsSamplesWhoseLeafIsAKernelFrame() {
         assertThat(summary().kernelLeaf()).isEqualTo(20 + 10 + 15 + 6);
     }
