@@ -155,10 +155,27 @@ public final class Bench {
                 }
             };
             Scenarios scenarios = new Scenarios(setup, cluster, phases, progress);
-            // Switchboard's workers only, and not for connections: its bursts are not the steps the rest measure.
-            SwitchboardCluster profiled = cluster instanceof SwitchboardCluster workers && !scenario.equals("connections")
-                    ? workers : null;
+            // Switchboard's workers only. For connections, async-profiler covers the first half of the warm burst
+            // alone (warm servers connecting, nothing else) and JFR nothing: its bursts are not steps like the rest.
+            SwitchboardCluster workers = cluster instanceof SwitchboardCluster switchboard ? switchboard : null;
+            boolean bursts = scenario.equals("connections");
+            SwitchboardCluster profiled = bursts ? null : workers;
             String prefix = scenario + "-" + nodes + "n";
+            String what = bursts ? "connections warm burst (its first half)" : scenario + " steps";
+            List<AsyncProfiler.Recording> recordings = new ArrayList<>();
+            if (workers != null && bursts && options.profile()) {
+                scenarios.aroundWarmBurst(new Bracket() {
+                    @Override
+                    public void begin() throws IOException {
+                        workers.startProfiling(profiler, prefix + "-warm");
+                    }
+
+                    @Override
+                    public void end() throws IOException {
+                        recordings.addAll(workers.stopProfiling());
+                    }
+                });
+            }
             if (profiled != null && options.jfr()) {
                 profiled.startRecording();
             }
@@ -185,13 +202,14 @@ public final class Bench {
                 }
             }
             if (profiled != null && options.profile()) {
-                for (AsyncProfiler.Recording recording : profiled.stopProfiling()) {
-                    Path summary = ProfileSummary.writeBeside(recording.collapsed(), "async-profiler, event="
-                            + recording.event() + ", interval 1 ms: " + recording.collapsed().getFileName());
-                    say("   profile: " + recording.collapsed() + " (" + recording.event() + "), " + summary.getFileName());
-                    footer.add("- async-profiler (" + recording.event() + ") of the " + scenario + " steps: `"
-                            + out.relativize(recording.collapsed()) + "`, summary `" + out.relativize(summary) + "`");
-                }
+                recordings.addAll(profiled.stopProfiling());
+            }
+            for (AsyncProfiler.Recording recording : recordings) {
+                Path summary = ProfileSummary.writeBeside(recording.collapsed(), "async-profiler, event="
+                        + recording.event() + ", interval 1 ms: " + recording.collapsed().getFileName());
+                say("   profile: " + recording.collapsed() + " (" + recording.event() + "), " + summary.getFileName());
+                footer.add("- async-profiler (" + recording.event() + ") of the " + what + ": `"
+                        + out.relativize(recording.collapsed()) + "`, summary `" + out.relativize(summary) + "`");
             }
         }
     }

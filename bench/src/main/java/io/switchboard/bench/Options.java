@@ -82,9 +82,10 @@ record Options(List<String> systems, List<String> scenarios, List<Integer> nodes
                                         defaults: 500 per connection, 25,000 channels per node)
               --jfr                     record JFR on the Switchboard workers during each scenario but connections
               --profile                 sample CPU with async-profiler (1 ms; perf events with kernel frames, else
-                                        itimer) on the Switchboard workers during each scenario but connections
-                                        (its bursts are not covered); writes profile/<scenario>-<nodes>n-node-<i>
-                                        .collapsed (collapsed stacks) and .txt (samples by thread kind, top frames)
+                                        itimer) on the Switchboard workers during each scenario (connections:
+                                        the first half of its warm burst alone); writes profile/<scenario>-<nodes>n
+                                        [-warm]-node-<i>.collapsed (collapsed stacks) and .txt (samples by thread
+                                        kind, top frames)
               --ws-query Q              the query Switchboard's WebSocket clients connect with (default
                                         batch=1&binary=1, as client.js asks; "" = one text frame per message)
             """.formatted(DEFAULT_DURATION_TEXT);

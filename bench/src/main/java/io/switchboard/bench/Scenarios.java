@@ -39,7 +39,13 @@ public final class Scenarios {
     private final Consumer<Result> progress;
     private final AtomicInteger phases;
     private List<Long> redisPids; // whose CPU a step counts as Redis's: the shared Redis unless countingRedis says
+    private Bracket warmBurst = Bracket.NONE; // around the first half of connections' warm burst
 
+    /** Runs {@code bracket} around the first half of {@code connections}' warm burst: connects to warm servers only. */
+    public Scenarios aroundWarmBurst(Bracket bracket) {
+        this.warmBurst = bracket;
+        return this;
+    }
 
     public Scenarios(Setup setup, Cluster cluster, AtomicInteger phases, Consumer<Result> progress) {
         this.setup = setup;
@@ -198,9 +204,16 @@ public final class Scenarios {
             // one-time costs, which the cold figure above spreads over its connections. The readings are not
             // timed: the rate and CPU are the halves' sums.
             int half = channels.size() / 2;
-            long cpuBefore2 = Proc.cpuMicros(pids);
-            Fleet.Connected first = connect(fleet, channels.subList(0, half), i -> i % nodes());
-            long cpuFirst = Proc.cpuMicros(pids) - cpuBefore2;
+            Fleet.Connected first;
+            long cpuFirst;
+            warmBurst.begin();
+            try {
+                long cpuBefore2 = Proc.cpuMicros(pids);
+                first = connect(fleet, channels.subList(0, half), i -> i % nodes());
+                cpuFirst = Proc.cpuMicros(pids) - cpuBefore2;
+            } finally {
+                warmBurst.end();
+            }
             long heapMid = cluster.heapAfterGc();
             long rssMid = Proc.settledRssBytes(pids);
             long cpuMid = Proc.cpuMicros(pids);
