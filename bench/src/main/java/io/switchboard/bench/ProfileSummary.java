@@ -53,13 +53,14 @@ final class ProfileSummary {
 
     /**
      * Whose code a sample of the fan-out was in: the kernel when its leaf frame is, else the package of the frame
-     * nearest the leaf that belongs to one of these (a JDK method called by Tomcat counts as the JDK's).
+     * nearest the leaf that belongs to one of these (a JDK method called by Tomcat counts as the JDK's). Java frames
+     * are written with slashes ({@code java/lang/Thread.run}).
      */
     enum Owner {
         KERNEL("kernel"),
-        SWITCHBOARD("Switchboard (io/switchboard)", "io/switchboard/", "io.switchboard."),
-        TOMCAT("Tomcat (org/apache/tomcat)", "org/apache/tomcat/", "org.apache.tomcat."),
-        JDK("JDK (java, sun, jdk)", "java/", "sun/", "jdk/", "java.", "sun.", "jdk."),
+        SWITCHBOARD("Switchboard (io/switchboard)", "io/switchboard/"),
+        TOMCAT("Tomcat (org/apache/tomcat)", "org/apache/tomcat/"),
+        JDK("JDK (java, sun, jdk)", "java/", "sun/", "jdk/"),
         OTHER("other");
 
         final String label;

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -73,7 +74,7 @@ public final class RedisServer implements AutoCloseable {
                 throw new IOException("redis answered INFO with " + header);
             }
             String text = new String(in.readNBytes(Integer.parseInt(header.substring(1))), StandardCharsets.UTF_8);
-            Map<String, String> fields = new java.util.LinkedHashMap<>();
+            Map<String, String> fields = new LinkedHashMap<>();
             for (String line : text.split("\r\n")) {
                 int colon = line.indexOf(':');
                 if (colon > 0 && !line.startsWith("#")) {
