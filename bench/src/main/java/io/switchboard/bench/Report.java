@@ -62,6 +62,7 @@ final class Report {
                     if (scenario.equals("broadcast") || scenario.equals("rooms")) {
                         againstTheFloor(md, rows, scenario);
                         redisWork(md, rows);
+                        jvmThreads(md, rows, scenario);
                     }
                 }
             }
@@ -186,6 +187,31 @@ final class Report {
         for (Result r : counted) {
             md.append(row(r.system, f(r.rate, 0), f(r.redisCpuMicros / r.published, 1), f(r.redisReadsPerEvent, 2),
                     f(r.redisCommandsPerEvent, 2), f(r.redisScriptMicrosPerEvent, 1)));
+        }
+        md.append('\n');
+    }
+
+    /**
+     * Per step, of each JVM system's server CPU: what its JIT compiler threads and its collector threads took, and the
+     * rest (serving). A step's figure includes the JIT still compiling code that became hot late.
+     */
+    private static void jvmThreads(StringBuilder md, List<Result> rows, String scenario) {
+        List<Result> jvm = rows.stream().filter(r -> r.serverJitMicros != null && r.delivered != null
+                && r.delivered > 0 && r.serverCpuMicros != null).toList();
+        if (jvm.isEmpty()) {
+            return;
+        }
+        String unit = scenario.equals("rooms") ? "event" : "delivery";
+        md.append("Server CPU per ").append(unit).append(" by JVM thread (from `/proc` per thread: HotSpot's JIT compiler "
+                + "threads, the garbage collector's threads, the rest):\n\n");
+        md.append("| system | rate ev/s | server µs/").append(unit).append(" | JIT µs | GC µs | rest µs | JIT share |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : jvm) {
+            double per = r.delivered;
+            double rest = r.serverCpuMicros - r.serverJitMicros - r.serverGcMicros;
+            md.append(row(r.system, f(r.rate, 0), f(r.serverCpuMicros / per, 1), f(r.serverJitMicros / per, 2),
+                    f(r.serverGcMicros / per, 2), f(rest / per, 1),
+                    r.serverCpuMicros <= 0 ? "" : f(100 * r.serverJitMicros / r.serverCpuMicros, 0) + "%"));
         }
         md.append('\n');
     }

@@ -38,6 +38,9 @@ public final class Result {
 
     public Double serverCpuMicros;
     public Double redisCpuMicros;
+    /** Of serverCpuMicros, what the JVMs' JIT compiler threads and garbage collector threads took (null: no JVM). */
+    public Double serverJitMicros;
+    public Double serverGcMicros;
     /** With several Redis processes (a Redis Cluster's masters): each one's share of redisCpuMicros. */
     public java.util.List<Double> redisCpuMicrosEach;
     /**

@@ -6,6 +6,7 @@ import io.switchboard.bench.load.Fleet;
 import io.switchboard.bench.load.Phase;
 import io.switchboard.bench.load.Publisher;
 import io.switchboard.bench.target.Cluster;
+import io.switchboard.bench.target.JvmThreadCpu;
 import io.switchboard.bench.target.Proc;
 import io.switchboard.bench.target.RedisCounters;
 import io.switchboard.bench.target.RedisServer;
@@ -257,6 +258,7 @@ public final class Scenarios {
         fleet.install(phase);
         List<Long> pids = cluster.serverPids();
         long serverCpu0 = Proc.cpuMicros(pids);
+        JvmThreadCpu threads0 = JvmThreadCpu.read(pids);
         List<Long> redis = redisPids != null ? redisPids : List.of(setup.redis().pid());
         long[] redisCpu0 = redis.stream().mapToLong(Proc::cpuMicros).toArray();
         // Redis's own counters: only for the shared Redis (a Redis Cluster's masters are read per master elsewhere)
@@ -275,6 +277,7 @@ public final class Scenarios {
         }
         drain(phase, expected);
         long serverCpu = Proc.cpuMicros(pids) - serverCpu0;
+        JvmThreadCpu threads = JvmThreadCpu.read(pids);
         List<Double> redisCpuEach = new ArrayList<>(redis.size());
         for (int i = 0; i < redis.size(); i++) {
             redisCpuEach.add((double) (Proc.cpuMicros(redis.get(i)) - redisCpu0[i]));
@@ -307,6 +310,10 @@ public final class Scenarios {
         result.httpP99 = millis(outcome.requestMicros().getValueAtPercentile(99));
         result.serverCpuMicros = (double) serverCpu;
         result.redisCpuMicros = (double) redisCpu;
+        if (threads.isJvm()) {
+            result.serverJitMicros = (double) threads.micros(JvmThreadCpu.Kind.JIT, threads0);
+            result.serverGcMicros = (double) threads.micros(JvmThreadCpu.Kind.GC, threads0);
+        }
         result.redisCpuMicrosEach = redis.size() > 1 ? redisCpuEach : null;
         if (redisWork != null && outcome.published() > 0) {
             result.redisReadsPerEvent = round((double) redisWork.reads() / outcome.published(), 2);
