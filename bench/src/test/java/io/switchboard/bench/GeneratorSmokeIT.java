@@ -118,6 +118,15 @@ class GeneratorSmokeIT {
     }
 
     @Test
+    void aJvmSystemsStepSplitsItsServerCpuByThread() throws Exception {
+        Result jvm = scenarios(1, 1, cluster).broadcast("broadcast", CLIENTS, List.of(20.0), false).get(0);
+
+        assertThat(jvm.serverCpuMicros).isPositive();
+        assertThat(jvm.serverJitMicros).isNotNull().isGreaterThanOrEqualTo(0.0);
+        assertThat(jvm.serverGcMicros).isNotNull().isGreaterThanOrEqualTo(0.0);
+    }
+
+    @Test
     void batchedPublishesToOwnChannelsReachTheirClients() throws Exception {
         Result result = scenarios(10).rooms(CLIENTS, List.of(50.0)).get(0);
 
