@@ -155,7 +155,7 @@ final class Report {
         if (floor.isEmpty()) {
             return;
         }
-        String unit = scenario.equals("rooms") ? "event" : "delivery";
+        String unit = Targets.unit(scenario);
         md.append("Server CPU per ").append(unit).append(" against the floor (a minimal Netty writer: one pre-encoded frame, "
                 + "one write and flush per socket) at the same rate:\n\n");
         md.append("| rate ev/s | floor µs/").append(unit).append(" | Switchboard µs | Switchboard / floor | Socket.IO µs | Socket.IO / floor |\n");
@@ -201,7 +201,7 @@ final class Report {
         if (jvm.isEmpty()) {
             return;
         }
-        String unit = scenario.equals("rooms") ? "event" : "delivery";
+        String unit = Targets.unit(scenario);
         md.append("Server CPU per ").append(unit).append(" by JVM thread (from `/proc` per thread: HotSpot's JIT compiler "
                 + "threads, the garbage collector's threads, the rest):\n\n");
         md.append("| system | rate ev/s | server µs/").append(unit).append(" | JIT µs | GC µs | rest µs | JIT share |\n");

@@ -133,6 +133,11 @@ final class Targets {
                 memory(sb), memory(sio), atMost(sbRss, sioRss, 1.25)});
     }
 
+    /** What a scenario's CPU figure is per: a delivery, or in {@code rooms} (one recipient each) an event. */
+    static String unit(String scenario) {
+        return scenario.equals("rooms") ? "event" : "delivery";
+    }
+
     private static String memory(Result r) {
         if (r == null || r.rssPerConnectionKb == null) {
             return "";
@@ -204,7 +209,7 @@ final class Targets {
                     continue;
                 }
                 double base = floor.get().serverCpuPerDelivery;
-                lines.add(new String[] {"for reference: " + scenario + " server CPU per " + (scenario.equals("rooms") ? "event" : "delivery")
+                lines.add(new String[] {"for reference: " + scenario + " server CPU per " + unit(scenario)
                         + " at " + f(rate, 0) + " ev/s, as a multiple of the floor's (" + f(base, 1) + " µs)",
                         overFloor(SB, scenario, rate, base), overFloor(SIO, scenario, rate, base), ""});
             }

@@ -50,19 +50,18 @@ public record JvmThreadCpu(Map<String, Sample> threads) {
         return new JvmThreadCpu(Map.copyOf(threads));
     }
 
-    /** A {@code stat} line: the name is in parentheses and may hold spaces and parentheses; CPU in fields 14 and 15. */
+    /** A thread's {@code stat} line ({@link Proc#statCpuMicros}); null if it is not one. */
     static Sample parse(String stat) {
         int open = stat.indexOf('(');
         int close = stat.lastIndexOf(')');
         if (open < 0 || close < open) {
             return null;
         }
-        String[] fields = stat.substring(close + 2).trim().split(" ");
-        if (fields.length < 13) {
+        try {
+            return new Sample(kind(stat.substring(open + 1, close)), Proc.statCpuMicros(stat));
+        } catch (RuntimeException e) {
             return null;
         }
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        return new Sample(kind(stat.substring(open + 1, close)), ticks * 1_000_000L / Proc.CLOCK_TICKS);
     }
 
     static Kind kind(String threadName) {

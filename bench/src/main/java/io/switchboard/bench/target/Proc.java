@@ -19,14 +19,23 @@ public final class Proc {
     /** utime + stime in microseconds; 0 if the process is gone. */
     public static long cpuMicros(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15
-            return ticks * 1_000_000L / CLOCK_TICKS;
+            return statCpuMicros(Files.readString(Path.of("/proc", String.valueOf(pid), "stat")));
         } catch (IOException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /**
+     * utime + stime in microseconds from a {@code stat} line, a process's or a thread's
+     * ({@code /proc/<pid>/task/<tid>/stat}). The name (field 2) is in parentheses and may hold spaces and
+     * parentheses: the fields are read after the last ')'.
+     *
+     * @throws RuntimeException if the line is not a {@code stat} line
+     */
+    static long statCpuMicros(String stat) {
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15
+        return ticks * 1_000_000L / CLOCK_TICKS;
     }
 
     public static long cpuMicros(Collection<Long> pids) {
