@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
@@ -121,6 +122,17 @@ public final class ClientSession {
         if (enqueue(frame)) {
             flush();
         }
+    }
+
+    /**
+     * Sends {@code first} ahead of everything else, but only once {@code ready} completes (either
+     * way): until then frames are queued, within the queue's bounds, and not sent. For a frame that
+     * promises what the node is still setting up ({@code welcome} before the user's topic is live).
+     */
+    public void sendFirstWhen(OutboundFrame first, CompletionStage<?> ready) {
+        queue.hold();
+        enqueue(first);
+        ready.whenComplete((done, failed) -> queue.release());
     }
 
     /** {@link #enqueue(OutboundFrame)} for a one-off frame. */

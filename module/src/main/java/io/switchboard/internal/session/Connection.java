@@ -10,6 +10,7 @@ import io.switchboard.internal.protocol.ClientRequest;
 import io.switchboard.internal.protocol.ErrorCode;
 import io.switchboard.internal.protocol.Frames;
 import io.switchboard.internal.protocol.Offset;
+import io.switchboard.internal.protocol.OutboundFrame;
 import io.switchboard.internal.protocol.Refusal;
 import io.switchboard.internal.protocol.Topic;
 import io.switchboard.internal.protocol.TransportKind;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +38,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * made at its first use.
  */
 public final class Connection {
+    /**
+     * How long a user's {@code welcome} waits for the user's topic at most: well under the 5 s after
+     * which {@code client.js} counts a socket without {@code welcome} as a network that blocks
+     * WebSockets (a subscribe normally takes one Redis round trip).
+     */
+    private static final long MAX_WELCOME_WAIT_MILLIS = 2_000;
+
     private final SessionServices node;
     private final SessionLimits limits;
     private final ClientSession session;
@@ -118,12 +127,32 @@ public final class Connection {
         return subscriptions.keySet().stream().sorted().toList();
     }
 
-    /** Sends {@code welcome} and joins the user's personal topic. */
+    /**
+     * Sends {@code welcome} and joins the user's personal topic. A user's {@code welcome} goes out
+     * once the node's bus subscription of that topic is live: an event published for the user after
+     * the client saw {@code welcome} then reaches this session, which a subscription still on its way
+     * to Redis would miss. Until then frames for the client queue behind {@code welcome}.
+     */
     public void opened() {
-        session.send(Frames.welcome(session.id(), node.nodeId(), limits.heartbeatMillis(), user, session.secret()));
-        if (userSubscription != null) {
-            node.topics().add(userSubscription.topic(), userSubscription);
+        OutboundFrame welcome = OutboundFrame.of(
+                Frames.welcome(session.id(), node.nodeId(), limits.heartbeatMillis(), user, session.secret()));
+        if (userSubscription == null) {
+            session.send(welcome);
+            return;
         }
+        CompletableFuture<Void> userTopicLive = new CompletableFuture<>();
+        session.sendFirstWhen(welcome, userTopicLive); // first, so no event of a topic already live comes before it
+        Topic topic = userSubscription.topic();
+        node.topics().add(topic, userSubscription);
+        node.topics().live(topic, Math.min(MAX_WELCOME_WAIT_MILLIS, limits.heartbeatMillis())).whenComplete((live, failed) -> {
+            if (failed != null && session.isOpen()) {
+                // Redis is down or slow: the client is welcomed anyway, as an anonymous one would be, rather
+                // than held for an outage; the topic goes live when Redis answers the subscribe.
+                warnings.warn("user-topic-not-live", "A user's topic was not live in time: {}",
+                        (failed instanceof CompletionException && failed.getCause() != null ? failed.getCause() : failed).toString());
+            }
+            userTopicLive.complete(null);
+        });
     }
 
     public void onText(String text) {

@@ -67,6 +67,7 @@ final class SendQueue {
     private volatile long queuedBytes; // the characters of the frames in queue, written under lock, read anywhere
     private boolean sending; // guarded by lock: a send is in flight
     private boolean delayed; // guarded by lock: a delayed write is due (at most one per session)
+    private boolean held; // guarded by lock: frames are queued but not sent (see hold)
     private int inFlightFrames; // guarded by lock: the frames of the send in flight
     private long sendNumber; // guarded by lock: counts sends, so a caller knows whether "its" send is still the current one
     private Thread sendingThread; // guarded by lock: the thread that called send for the send in flight
@@ -107,6 +108,28 @@ final class SendQueue {
     }
 
     /**
+     * Queues frames without sending them until {@link #release}: what is queued meanwhile (within
+     * the queue's bounds) goes out after, in order.
+     */
+    void hold() {
+        synchronized (lock) {
+            held = true;
+        }
+    }
+
+    /** Ends {@link #hold} and sends what was queued. Idempotent. */
+    void release() {
+        synchronized (lock) {
+            if (!held) {
+                return;
+            }
+            held = false;
+        }
+        startSends(false);
+        owner.progressed();
+    }
+
+    /**
      * Starts writing queued frames if no send is in flight: after the write delay, if any, unless
      * the queue is half full. Never blocks.
      */
@@ -114,7 +137,7 @@ final class SendQueue {
         if (delay != null) {
             boolean later;
             synchronized (lock) {
-                if (sending || queue.isEmpty() || !owner.isOpen()) {
+                if (sending || held || queue.isEmpty() || !owner.isOpen()) {
                     return;
                 }
                 later = !halfFull();
@@ -201,7 +224,7 @@ final class SendQueue {
                 }
                 // A delayed write still due does not hold this send back (a completion goes on, a half-full
                 // queue writes now); when its turn comes it finds a send in flight or writes what is new.
-                if (sending || !owner.isOpen() || queue.isEmpty()) {
+                if (sending || held || !owner.isOpen() || queue.isEmpty()) {
                     return;
                 }
                 frames = take();

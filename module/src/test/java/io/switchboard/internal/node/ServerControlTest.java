@@ -55,7 +55,9 @@ class ServerControlTest {
         ScriptedContainer container = new ScriptedContainer(SessionIds.next(harness.config.nodeId()));
         container.readEverything();
         Identity identity = user == null ? Identity.anonymous() : Identity.login(user);
-        return new Client(container, harness.node.open(container.transport(), identity));
+        Client client = new Client(container, harness.node.open(container.transport(), identity));
+        container.awaitWelcome();
+        return client;
     }
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {

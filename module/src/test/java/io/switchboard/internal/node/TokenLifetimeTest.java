@@ -46,7 +46,7 @@ class TokenLifetimeTest {
     @Test
     void anExpiredTokenClosesTheConnectionWith4401() {
         ScriptedContainer socket = reading("socket");
-        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
+        Connection connection = welcomed(socket, Identity.token("alice", START + 60));
 
         clock.set(Instant.ofEpochSecond(START + 60));
         node.closeExpiredIdentities();
@@ -60,7 +60,7 @@ class TokenLifetimeTest {
     @Test
     void aRefreshWithAValidTokenOfTheSameUserExtendsTheConnection() {
         ScriptedContainer socket = reading("socket");
-        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
+        Connection connection = welcomed(socket, Identity.token("alice", START + 60));
 
         clock.set(Instant.ofEpochSecond(START + 50));
         connection.onText("{\"op\":\"refresh\",\"token\":\"" + tokens.mint("alice", START + 600) + "\"}");
@@ -77,7 +77,7 @@ class TokenLifetimeTest {
     @Test
     void aRefreshWithAnotherUsersTokenIsRefusedAndTheOldExpiryStands() {
         ScriptedContainer socket = reading("socket");
-        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
+        Connection connection = welcomed(socket, Identity.token("alice", START + 60));
 
         connection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + tokens.mint("mallory", START + 600) + "\"}");
 
@@ -94,7 +94,7 @@ class TokenLifetimeTest {
     @Test
     void aRefreshWithAForgedOrExpiredTokenIsRefusedAndTheOldExpiryStands() {
         ScriptedContainer socket = reading("socket");
-        Connection connection = node.open(socket.transport(), Identity.token("alice", START + 60));
+        Connection connection = welcomed(socket, Identity.token("alice", START + 60));
         ClientTokens forger = new ClientTokens("some-other-secret-of-32-bytes-or-more", clock);
 
         connection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + forger.mint("alice", START + 600) + "\"}");
@@ -112,7 +112,7 @@ class TokenLifetimeTest {
     void loginsAndAnonymousConnectionsHaveNoTokenToExpireOrRefresh() {
         ScriptedContainer login = reading("login");
         ScriptedContainer anonymous = reading("anonymous");
-        Connection loginConnection = node.open(login.transport(), Identity.login("alice"));
+        Connection loginConnection = welcomed(login, Identity.login("alice"));
         Connection anonymousConnection = node.open(anonymous.transport(), Identity.anonymous());
 
         loginConnection.onText("{\"op\":\"refresh\",\"id\":1,\"token\":\"" + tokens.mint("alice", START + 600) + "\"}");
@@ -122,6 +122,13 @@ class TokenLifetimeTest {
         assertThat(loginConnection.session().isOpen()).isTrue();
         assertThat(anonymousConnection.session().isOpen()).isTrue();
         assertThat(login.written()).anySatisfy(frame -> assertThat(frame.path("code").asText()).isEqualTo("bad_request"));
+    }
+
+    /** Opens a connection and waits for its welcome: from then on a request is answered before onText returns. */
+    private Connection welcomed(ScriptedContainer socket, Identity identity) {
+        Connection connection = node.open(socket.transport(), identity);
+        socket.awaitWelcome();
+        return connection;
     }
 
     /** A connection whose sends complete at once, as a client's that reads everything. */

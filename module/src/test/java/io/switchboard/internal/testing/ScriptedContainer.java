@@ -94,6 +94,14 @@ public final class ScriptedContainer {
         return closedWith.getCloseCode().getCode();
     }
 
+    /**
+     * Waits until the session's {@code welcome} was written: a user's waits for the user's topic to
+     * be live, and until then nothing else is written either.
+     */
+    public void awaitWelcome() {
+        Await.until("welcome", () -> written().stream().anyMatch(frame -> "welcome".equals(frame.path("op").asText())));
+    }
+
     /** From now on completes every send at once, including the one pending. */
     public void readEverything() {
         completeInline = true;
