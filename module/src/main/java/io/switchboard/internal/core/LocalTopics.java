@@ -114,6 +114,11 @@ public final class LocalTopics {
         return timeouts.within(interest.liveAt(topic), millis);
     }
 
+    /** Whether the bus receives what is published (false while Redis is known to be down). */
+    public boolean busReceiving() {
+        return bus.receiving();
+    }
+
     /** Like {@link #live(Topic)}, failing after {@code millis}. */
     public CompletableFuture<Void> live(Topic topic, long millis) {
         return timeouts.within(interest.live(topic), millis);

@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
 import java.util.Queue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
@@ -125,14 +124,21 @@ public final class ClientSession {
     }
 
     /**
-     * Sends {@code first} ahead of everything else, but only once {@code ready} completes (either
-     * way): until then frames are queued, within the queue's bounds, and not sent. For a frame that
-     * promises what the node is still setting up ({@code welcome} before the user's topic is live).
+     * Sends {@code first} ahead of every frame queued while {@code setUp} runs on this thread, and
+     * starts writing them on this thread once it returns: for a frame that promises what
+     * {@code setUp} establishes ({@code welcome} once the user's topic is live). A connection's
+     * first frame is written by the thread that opened it on purpose: Tomcat (10.1) can stall the
+     * close of a connection whose first frame another thread wrote, blocking a request thread
+     * for seconds when the client then drops the connection.
      */
-    public void sendFirstWhen(OutboundFrame first, CompletionStage<?> ready) {
+    public void sendFirstAfter(OutboundFrame first, Runnable setUp) {
         queue.hold();
-        enqueue(first);
-        ready.whenComplete((done, failed) -> queue.release());
+        try {
+            enqueue(first);
+            setUp.run();
+        } finally {
+            queue.release();
+        }
     }
 
     /** {@link #enqueue(OutboundFrame)} for a one-off frame. */

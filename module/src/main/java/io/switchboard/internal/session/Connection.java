@@ -20,7 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,11 +39,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Connection {
     /**
-     * How long a user's {@code welcome} waits for the user's topic at most: well under the 5 s after
+     * How long a user's {@code welcome} waits for the user's topic at most, holding the opening
+     * thread: a subscribe normally takes one Redis round trip, and this is well under the 5 s after
      * which {@code client.js} counts a socket without {@code welcome} as a network that blocks
-     * WebSockets (a subscribe normally takes one Redis round trip).
+     * WebSockets.
      */
-    private static final long MAX_WELCOME_WAIT_MILLIS = 2_000;
+    private static final long MAX_WELCOME_WAIT_MILLIS = 1_000;
 
     private final SessionServices node;
     private final SessionLimits limits;
@@ -128,31 +129,40 @@ public final class Connection {
     }
 
     /**
-     * Sends {@code welcome} and joins the user's personal topic. A user's {@code welcome} goes out
-     * once the node's bus subscription of that topic is live: an event published for the user after
-     * the client saw {@code welcome} then reaches this session, which a subscription still on its way
-     * to Redis would miss. Until then frames for the client queue behind {@code welcome}.
+     * Sends {@code welcome} and joins the user's personal topic. Runs on the thread that opened the
+     * connection (the container's, for a WebSocket).
+     *
+     * <p>A user's {@code welcome} goes out once the node's bus subscription of that topic is live, so
+     * that an event published for the user after the client saw {@code welcome} reaches this
+     * session (a subscription still on its way to Redis would miss it). That costs the opening
+     * thread one Redis round trip for a user with no other session on this node, and at most
+     * {@link #MAX_WELCOME_WAIT_MILLIS} while Redis does not answer; none while the bus is known to
+     * be down, when the client is welcomed as an anonymous one would be.
      */
     public void opened() {
         OutboundFrame welcome = OutboundFrame.of(
                 Frames.welcome(session.id(), node.nodeId(), limits.heartbeatMillis(), user, session.secret()));
         if (userSubscription == null) {
             session.send(welcome);
-            return;
+        } else {
+            // welcome first: an event of a topic that is live already must not overtake it
+            session.sendFirstAfter(welcome, this::joinUserTopic);
         }
-        CompletableFuture<Void> userTopicLive = new CompletableFuture<>();
-        session.sendFirstWhen(welcome, userTopicLive); // first, so no event of a topic already live comes before it
+    }
+
+    private void joinUserTopic() {
         Topic topic = userSubscription.topic();
         node.topics().add(topic, userSubscription);
-        node.topics().live(topic, Math.min(MAX_WELCOME_WAIT_MILLIS, limits.heartbeatMillis())).whenComplete((live, failed) -> {
-            if (failed != null && session.isOpen()) {
-                // Redis is down or slow: the client is welcomed anyway, as an anonymous one would be, rather
-                // than held for an outage; the topic goes live when Redis answers the subscribe.
-                warnings.warn("user-topic-not-live", "A user's topic was not live in time: {}",
-                        (failed instanceof CompletionException && failed.getCause() != null ? failed.getCause() : failed).toString());
-            }
-            userTopicLive.complete(null);
-        });
+        if (!node.topics().busReceiving()) {
+            return; // Redis is down: not worth holding the container's thread for
+        }
+        try {
+            node.topics().live(topic, Math.min(MAX_WELCOME_WAIT_MILLIS, limits.heartbeatMillis())).join();
+        } catch (CompletionException | CancellationException failed) {
+            // Welcomed anyway; the topic goes live when Redis answers the subscribe.
+            warnings.warn("user-topic-not-live", "A user's topic was not live in time: {}",
+                    (failed.getCause() != null ? failed.getCause() : failed).toString());
+        }
     }
 
     public void onText(String text) {

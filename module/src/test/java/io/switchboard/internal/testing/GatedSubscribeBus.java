@@ -11,6 +11,7 @@ import io.switchboard.internal.protocol.Topic;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,8 @@ import java.util.function.Consumer;
 public final class GatedSubscribeBus implements Bus {
     private final Bus delegate;
     private final Map<Topic, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
+    private final Set<Topic> requested = ConcurrentHashMap.newKeySet();
+    private volatile boolean receiving = true;
 
     public GatedSubscribeBus(Bus delegate) {
         this.delegate = delegate;
@@ -43,8 +46,19 @@ public final class GatedSubscribeBus implements Bus {
         gate(topic).completeExceptionally(error);
     }
 
+    /** Whether the node has asked to subscribe {@code topic}. */
+    public boolean requested(Topic topic) {
+        return requested.contains(topic);
+    }
+
+    /** What {@link #receiving} answers from now on, as a Redis bus that noticed Redis is down would. */
+    public void receiving(boolean receiving) {
+        this.receiving = receiving;
+    }
+
     @Override
     public CompletionStage<Void> subscribe(Topic topic) {
+        requested.add(topic);
         return gate(topic).thenCompose(open -> delegate.subscribe(topic));
     }
 
@@ -90,7 +104,7 @@ public final class GatedSubscribeBus implements Bus {
 
     @Override
     public boolean receiving() {
-        return delegate.receiving();
+        return receiving && delegate.receiving();
     }
 
     @Override
