@@ -29,6 +29,10 @@ import java.util.List;
  * ({@link #halfFull}): a burst within the delay must not fill the queue and close a client that
  * reads fast enough, which no delay would have closed. The delayed write still due then writes
  * what is queued by its time, if no send is in flight (else the send's completion does).
+ *
+ * <p><b>Hold.</b> Between {@link #hold} and {@link #release} frames are queued (within the same
+ * bounds) but nothing is sent; {@code release} starts the sends on its caller's thread (see
+ * {@code ClientSession.sendFirstAfter}).
  */
 final class SendQueue {
     /**

@@ -50,9 +50,17 @@ class UserWelcomeTest {
         return container;
     }
 
-    /** Opens on a thread of its own, as the container would, since opening may wait for the bus. */
-    private CompletableFuture<Connection> openAsync(ScriptedContainer container, String user) {
-        return CompletableFuture.supplyAsync(() -> node.open(container.transport(), Identity.login(user)));
+    /**
+     * Opens a user's connection on a thread of its own, as the container would (opening waits for
+     * the user's topic), lets the topic go live, and waits until opening has returned.
+     */
+    private ScriptedContainer connectOnceTopicLive(String user) throws Exception {
+        ScriptedContainer container = reading();
+        CompletableFuture<Connection> opening =
+                CompletableFuture.supplyAsync(() -> node.open(container.transport(), Identity.login(user)));
+        bus.open(Topic.user(user));
+        opening.get(10, TimeUnit.SECONDS);
+        return container;
     }
 
     private ScriptedContainer connect(String user) {
@@ -93,10 +101,7 @@ class UserWelcomeTest {
 
     @Test
     void anEventForTheUserPublishedAsSoonAsTheClientIsWelcomedReachesIt() throws Exception {
-        ScriptedContainer alice = reading();
-        CompletableFuture<Connection> opening = openAsync(alice, "alice");
-        bus.open(Topic.user("alice"));
-        opening.get(10, TimeUnit.SECONDS);
+        ScriptedContainer alice = connectOnceTopicLive("alice");
         assertThat(ops(alice)).containsExactly("welcome");
 
         node.api().toUser("alice").publish("note", Map.of("n", 1)).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -107,10 +112,7 @@ class UserWelcomeTest {
 
     @Test
     void aSecondSessionOfAUserWhoseTopicIsLiveIsWelcomedWithoutWaiting() throws Exception {
-        ScriptedContainer first = reading();
-        CompletableFuture<Connection> opening = openAsync(first, "alice");
-        bus.open(Topic.user("alice"));
-        opening.get(10, TimeUnit.SECONDS);
+        connectOnceTopicLive("alice");
 
         ScriptedContainer second = connect("alice");
 
