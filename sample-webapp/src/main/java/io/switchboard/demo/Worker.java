@@ -57,11 +57,13 @@ public final class Worker {
         }
         // Tomcat's WebSocket buffers (frame input, output, encoder, default message buffers; 8192 each by
         // default) for every session: this process serves only the demo application, whose frames are a few
-        // hundred bytes, so 1 KiB each saves about 28 KiB of heap per connection (bench/run --scenarios
-        // connections). Larger messages still pass, in more reads and as more fragments. JVM-wide, which is
-        // why the module itself cannot set it: in a shared Tomcat it would shrink every application's buffers.
+        // hundred bytes. 1 KiB each saved about 28 KiB of heap per connection (bench/run --scenarios
+        // connections), 512 bytes about 1.5 KiB more; Switchboard's events go out as they are, binary or
+        // text, and measured no costlier (bench/README.md). Larger messages still pass, in more reads and,
+        // as text, as more fragments. JVM-wide, which is why the module itself cannot set it: in a shared
+        // Tomcat it would shrink every application's buffers.
         if (System.getProperty(TOMCAT_WEBSOCKET_BUFFER) == null) {
-            System.setProperty(TOMCAT_WEBSOCKET_BUFFER, "1024");
+            System.setProperty(TOMCAT_WEBSOCKET_BUFFER, "512");
         }
         HeapFreeRatios.applyUnlessSet();
         WorkerOptions options;
@@ -243,10 +245,11 @@ public final class Worker {
         // Every connection, idle or not, keeps a read and a write buffer of these sizes for its whole life
         // (default 8192 each, 16 KiB of heap per WebSocket). What travels here is small: WebSocket frames of
         // a few hundred bytes (client requests, events) and short API requests. Larger payloads still pass,
-        // in more (smaller) reads and writes.
-        // Measured with bench/run --scenarios connections: 14 KiB less heap per idle connection.
-        connector.setProperty("socket.appReadBufSize", "1024");
-        connector.setProperty("socket.appWriteBufSize", "1024");
+        // in more (smaller) reads and writes. Measured with bench/run --scenarios connections: 14 KiB less
+        // heap per idle connection at 1 KiB; 512 bytes saved about 1 KiB more and measured no costlier in
+        // broadcast or rooms (bench/README.md).
+        connector.setProperty("socket.appReadBufSize", "512");
+        connector.setProperty("socket.appWriteBufSize", "512");
         // The request threads. With NIO a WebSocket holds no thread while idle; what runs here is short: HTTP
         // requests (the API answers asynchronously), inbound frames, and the completion of every outbound
         // frame, which Tomcat hands to this pool. With the default of 200, a broadcast to thousands of sockets
