@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The bus of a single node, with no Redis: same contract as {@link RedisBus}, kept in memory.
@@ -32,6 +33,7 @@ public final class LocalBus implements Bus {
     private final int historySize;
     private final long historyBytes;
     private final long historyTtlNanos;
+    private final LongSupplier nanoClock;
     private final Object lock = new Object();
     private final Map<Topic, TopicLog> logs = new HashMap<>(); // guarded by lock
     private final Map<String, Remembered> published = new java.util.LinkedHashMap<>(); // by idempotency key, oldest first; guarded by lock
@@ -57,9 +59,15 @@ public final class LocalBus implements Bus {
 
     /** History bounded by length, bytes and age, as {@link RedisBus} bounds it. */
     public LocalBus(int historySize, long historyBytes, Duration historyTtl) {
+        this(historySize, historyBytes, historyTtl, System::nanoTime);
+    }
+
+    /** @param nanoClock what ages events and idempotency keys ({@link System#nanoTime} but in tests) */
+    LocalBus(int historySize, long historyBytes, Duration historyTtl, LongSupplier nanoClock) {
         this.historySize = historySize;
         this.historyBytes = historyBytes;
         this.historyTtlNanos = historyTtl.toNanos();
+        this.nanoClock = nanoClock;
     }
 
     @Override
@@ -98,7 +106,7 @@ public final class LocalBus implements Bus {
     @Override
     public CompletionStage<List<Offset>> publish(List<Outgoing> events, String idempotencyKey) {
         synchronized (lock) {
-            long now = System.nanoTime();
+            long now = nanoClock.getAsLong();
             var oldest = published.values().iterator();
             while (oldest.hasNext() && now - oldest.next().publishedNanos() > historyTtlNanos) {
                 oldest.remove();
@@ -259,7 +267,7 @@ public final class LocalBus implements Bus {
         BusMessage append(Outgoing event) {
             BusMessage message = new BusMessage(event.topic(), new Offset(epoch, ++seq), event.envelope());
             if (historySize > 0) {
-                retained.addLast(new Retained(message, System.nanoTime()));
+                retained.addLast(new Retained(message, nanoClock.getAsLong()));
                 bytes += event.envelope().length();
                 while (retained.size() > 1 && (retained.size() > historySize || bytes > historyBytes)) {
                     dropFirst();
@@ -275,7 +283,7 @@ public final class LocalBus implements Bus {
 
         /** Oldest first: what has outlived the history's age limit. */
         private void dropExpired() {
-            long now = System.nanoTime();
+            long now = nanoClock.getAsLong();
             while (!retained.isEmpty() && now - retained.peekFirst().publishedNanos() > historyTtlNanos) {
                 dropFirst();
             }
